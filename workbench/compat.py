@@ -1,0 +1,69 @@
+"""Import guards and version facts that differ between machines.
+
+torchvision wheels are built against one torch build. When the compiled extension cannot load next to the
+installed torch (a CUDA torchvision beside a CPU torch), `import torchvision` fails inside
+`_meta_registrations.py` with "operator torchvision::nms does not exist", although everything pure-Python in
+torchvision (make_grid, transforms, datasets from local roots, model architectures) would work. We define the
+two operator schemas it registers fake kernels for, and only when the extension really failed to load, so a
+matching torch/torchvision pair is left untouched.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from types import ModuleType
+
+_SCHEMAS = {
+    "nms": "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+    "qnms": "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+}
+_library_handle = None  # keeps the torch.library.Library alive for the whole process
+
+
+def _extension_loads() -> bool:
+    """True when torchvision's compiled `_C` extension loads against the installed torch."""
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    import glob
+    import os
+
+    import torch
+
+    for location in spec.submodule_search_locations:
+        for path in glob.glob(os.path.join(location, "_C*.so")) + glob.glob(os.path.join(location, "_C*.pyd")):
+            try:
+                torch.ops.load_library(path)
+                return True
+            except (OSError, RuntimeError):
+                return False
+    return False
+
+
+def _define_missing_operator_schemas() -> None:
+    global _library_handle
+    import torch
+
+    if _library_handle is None:
+        _library_handle = torch.library.Library("torchvision", "DEF")  # noqa: TOR901 - schema only
+    for name, schema in _SCHEMAS.items():
+        try:
+            getattr(torch.ops.torchvision, name)
+        except (AttributeError, RuntimeError):
+            _library_handle.define(schema)
+
+
+def import_torchvision() -> ModuleType:
+    """Import torchvision, working around a compiled extension built for another torch."""
+    if "torchvision" in sys.modules:
+        return sys.modules["torchvision"]
+    if not _extension_loads():
+        _define_missing_operator_schemas()
+    return importlib.import_module("torchvision")
+
+
+def torchvision_extension_available() -> bool:
+    """Whether torchvision's compiled operators (nms, roi_align...) are usable here."""
+    return _extension_loads()

@@ -1,0 +1,201 @@
+"""Run configuration: frozen dataclasses, validation with clear messages, TOML save and load.
+
+Every setting a user can change is a field declared with `setting(...)`, which records its allowed range or
+choices and a one-line help text. Validation, the CLI flags and the GUI form are all generated from these
+declarations, so a new field needs no other code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import tomli_w
+import tomllib
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message names the field and what is allowed."""
+
+
+def setting(
+    default: Any,
+    *,
+    help: str,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[Any, ...] | None = None,
+    label: str | None = None,
+    advanced: bool = False,
+) -> Any:
+    """Declare a validated configuration field (range or choices, help text, optional display label)."""
+    meta = {"help": help, "min": min, "max": max, "choices": choices, "label": label, "advanced": advanced}
+    return field(default=default, metadata=meta)
+
+
+def field_types(cls: type) -> dict[str, type]:
+    """Resolved type of every field of a config dataclass (annotations are strings here)."""
+    return get_type_hints(cls)
+
+
+def allowed_text(f: dataclasses.Field) -> str:
+    """Human description of what a field accepts, used in error messages and tooltips."""
+    meta = f.metadata
+    if meta.get("choices"):
+        return "one of " + ", ".join(repr(c) for c in meta["choices"])
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and hi is not None:
+        return f"a value in [{lo:g}, {hi:g}]"
+    if lo is not None:
+        return f"a value ≥ {lo:g}"
+    if hi is not None:
+        return f"a value ≤ {hi:g}"
+    return "any value"
+
+
+def _check_value(section: str, f: dataclasses.Field, typ: type, value: Any) -> Any:
+    name = f"{section}.{f.name}" if section else f.name
+    if typ is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return value
+    if typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise ConfigError(f"{name} must be a whole number ({allowed_text(f)}), got {value!r}")
+    elif typ is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name} must be a number ({allowed_text(f)}), got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number ({allowed_text(f)}), got {value!r}")
+    elif typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be text, got {value!r}")
+    meta = f.metadata
+    if meta.get("choices") and value not in meta["choices"]:
+        raise ConfigError(f"{name} must be {allowed_text(f)}, got {value!r}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{name} must be {allowed_text(f)}, got {value!r}")
+    return value
+
+
+class Validated:
+    """Mixin: checks every `setting` field's type and range when the dataclass is created."""
+
+    section: str = ""
+
+    def __post_init__(self) -> None:
+        types = field_types(type(self))
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if "help" not in f.metadata:
+                continue
+            checked = _check_value(self.section, f, types[f.name], getattr(self, f.name))
+            object.__setattr__(self, f.name, checked)
+
+
+def from_mapping(cls: type, values: dict[str, Any], section: str) -> Any:
+    """Build a config dataclass from a plain mapping, rejecting unknown keys by name."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) in [{section}]: {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
+        )
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class DataConfig(Validated):
+    """Which dataset to train on and how images are prepared."""
+
+    section = "data"
+    name: str = setting("digits", help="built-in dataset name, or 'folder' for a folder of images")
+    root: str = setting("", help="folder to read images from (for 'folder' and local dataset roots)")
+    image_size: int = setting(32, min=8, max=1024, help="images are resized to this square size")
+    channels: int = setting(1, choices=(1, 3), help="1 = grayscale, 3 = RGB")
+    batch_size: int = setting(64, min=1, max=4096, help="images per training step")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.image_size & (self.image_size - 1):
+            raise ConfigError(f"data.image_size must be a power of two in [8, 1024], got {self.image_size}")
+
+
+@dataclass(frozen=True)
+class TrainConfig(Validated):
+    """How long to train, on what device, and how often to record samples and checkpoints."""
+
+    section = "train"
+    steps: int = setting(2000, min=1, max=100_000_000, help="total training iterations")
+    seed: int = setting(0, min=0, max=2**31 - 1, help="seed for weights, data order and noise")
+    device: str = setting("cpu", choices=("cpu", "cuda", "mps"), help="where the networks run")
+    mixed_precision: bool = setting(False, help="float16 autocast with loss scaling (CUDA only)")
+    sample_every: int = setting(100, min=1, max=1_000_000, help="steps between sample grids")
+    checkpoint_every: int = setting(500, min=1, max=10_000_000, help="steps between checkpoints")
+    keep_checkpoints: int = setting(3, min=1, max=1000, help="how many recent checkpoints to keep")
+    sample_count: int = setting(64, min=1, max=256, help="images in the fixed-latent sample grid")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.mixed_precision and self.device != "cuda":
+            raise ConfigError("train.mixed_precision needs train.device = 'cuda'")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a run: the method (with its own settings), the data and the schedule."""
+
+    method: Any  # a method settings dataclass registered in workbench.methods.registry
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    @property
+    def method_name(self) -> str:
+        return type(self.method).method_name
+
+    def to_dict(self) -> dict[str, Any]:
+        method = {"name": self.method_name, **dataclasses.asdict(self.method)}
+        return {"method": method, "data": dataclasses.asdict(self.data), "train": dataclasses.asdict(self.train)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        from workbench.methods.registry import method_settings_class
+
+        unknown = sorted(set(d) - {"method", "data", "train"})
+        if unknown:
+            raise ConfigError(f"unknown section(s): {', '.join(unknown)}; valid: method, data, train")
+        method_values = dict(d.get("method", {}))
+        name = method_values.pop("name", None)
+        if not name:
+            raise ConfigError("[method] needs a name, e.g. name = \"dcgan\"")
+        settings_cls = method_settings_class(name)
+        return cls(
+            method=from_mapping(settings_cls, method_values, "method"),
+            data=from_mapping(DataConfig, dict(d.get("data", {})), "data"),
+            train=from_mapping(TrainConfig, dict(d.get("train", {})), "train"),
+        )
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, text: str) -> RunConfig:
+        try:
+            return cls.from_dict(tomllib.loads(text))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"not valid TOML: {err}") from err
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunConfig:
+        return cls.from_toml(Path(path).read_text(encoding="utf-8"))
+
+    def replace(self, section: str, **changes: Any) -> RunConfig:
+        """A copy with some fields of one section changed (validated again)."""
+        return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})

@@ -1,0 +1,95 @@
+"""The explicit method registry.
+
+Two halves, so that listing methods and building their forms never imports torch:
+- `MethodSpec` (name, settings dataclass, module, summary, capabilities) is declared in `settings.py`;
+- the implementation class registers itself with `@register_method(name)` when its module is imported,
+  which `method_class` does on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.config import ConfigError
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What the app knows about a method before its module (and torch) is imported."""
+
+    name: str
+    settings: type
+    module: str
+    summary: str
+    family: str
+    capabilities: tuple[str, ...] = ()
+
+
+# Modules that declare MethodSpecs (torch-free). One per method family keeps each file small.
+SETTINGS_MODULES = (
+    "workbench.methods.settings",
+    "workbench.methods.settings_autoencoders",
+    "workbench.methods.settings_gans",
+)
+
+_SPECS: dict[str, MethodSpec] = {}
+_CLASSES: dict[str, type] = {}
+
+
+def declare_method(spec: MethodSpec) -> None:
+    """Record a method's spec and tie its settings dataclass to its name."""
+    _SPECS[spec.name] = spec
+    spec.settings.method_name = spec.name
+
+
+def register_method(name: str):
+    """Class decorator: the implementation of the method declared under `name`."""
+
+    def wrap(cls: type) -> type:
+        if name not in _specs():
+            raise ConfigError(f"method {name!r} has no MethodSpec in workbench.methods.settings")
+        _CLASSES[name] = cls
+        cls.method_name = name
+        return cls
+
+    return wrap
+
+
+def _specs() -> dict[str, MethodSpec]:
+    if not _SPECS:
+        for module in SETTINGS_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as err:
+                if err.name != module:  # a family module that exists but fails to import is a real error
+                    raise
+    return _SPECS
+
+
+def available_methods() -> list[MethodSpec]:
+    return sorted(_specs().values(), key=lambda s: (s.family, s.name))
+
+
+def method_spec(name: str) -> MethodSpec:
+    specs = _specs()
+    if name not in specs:
+        raise ConfigError(f"unknown method {name!r}; valid: {', '.join(sorted(specs))}")
+    return specs[name]
+
+
+def method_settings_class(name: str) -> type:
+    return method_spec(name).settings
+
+
+def method_class(name: str) -> type:
+    spec = method_spec(name)
+    if name not in _CLASSES:
+        importlib.import_module(spec.module)
+    return _CLASSES[name]
+
+
+def build_method(config: Any, data_info: Any, device: Any) -> Any:
+    """Instantiate the method of `config` (a RunConfig) for a dataset described by `data_info`."""
+    return method_class(config.method_name)(config, data_info, device)

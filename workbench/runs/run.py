@@ -1,0 +1,167 @@
+"""One run folder: `run.toml` (config, status, versions), `metrics.sqlite`, `samples/`, `checkpoints/`."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+import tomllib
+
+from workbench.config import ConfigError, RunConfig
+from workbench.runs.atomic import atomic_write_text
+from workbench.runs.metrics_db import MetricsReader, MetricsWriter
+
+
+class RunStatus(str, Enum):
+    CREATED = "created"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # was running in a process that is gone
+
+    @property
+    def resumable(self) -> bool:
+        return self in (RunStatus.CREATED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.INTERRUPTED)
+
+
+class RunLockedError(RuntimeError):
+    """Another process (or another worker in this one) is training this run."""
+
+
+@dataclass
+class RunInfo:
+    """The [run] section of run.toml: who trains it, how far it got, and how it ended."""
+
+    id: str
+    created: float
+    status: str = RunStatus.CREATED.value
+    step: int = 0
+    pid: int = 0
+    host: str = ""
+    error: str = ""
+    updated: float = field(default_factory=time.time)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError as err:
+        return err.errno == errno.EPERM
+    return True
+
+
+class Run:
+    CONFIG_FILE = "run.toml"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock_fd: int | None = None
+        self._config: RunConfig | None = None
+
+    # ---- files -------------------------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.sqlite"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    def _read_toml(self) -> dict[str, Any]:
+        try:
+            return tomllib.loads((self.path / self.CONFIG_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise ConfigError(f"{self.path} is not a run folder (no {self.CONFIG_FILE})") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{self.path / self.CONFIG_FILE} is not valid TOML: {err}") from err
+
+    @property
+    def config(self) -> RunConfig:
+        if self._config is None:
+            doc = self._read_toml()
+            self._config = RunConfig.from_dict({k: doc[k] for k in ("method", "data", "train") if k in doc})
+        return self._config
+
+    def info(self) -> RunInfo:
+        doc = self._read_toml().get("run", {})
+        known = RunInfo.__dataclass_fields__
+        info = RunInfo(**{k: v for k, v in doc.items() if k in known})
+        if info.status == RunStatus.RUNNING.value and info.host == socket.gethostname() and not _pid_alive(info.pid):
+            info.status = RunStatus.INTERRUPTED.value
+        return info
+
+    @property
+    def status(self) -> RunStatus:
+        return RunStatus(self.info().status)
+
+    def write(self, config: RunConfig, info: RunInfo, versions: dict[str, str] | None = None) -> None:
+        doc: dict[str, Any] = {"run": vars(info).copy()}
+        previous = {}
+        if (self.path / self.CONFIG_FILE).exists():
+            previous = self._read_toml().get("versions", {})
+        doc["versions"] = versions or previous
+        doc.update(config.to_dict())
+        atomic_write_text(self.path / self.CONFIG_FILE, tomli_w.dumps(doc))
+        self._config = config
+
+    def update(self, **changes: Any) -> RunInfo:
+        info = self.info()
+        for k, v in changes.items():
+            setattr(info, k, v.value if isinstance(v, RunStatus) else v)
+        info.updated = time.time()
+        self.write(self.config, info)
+        return info
+
+    # ---- ownership ---------------------------------------------------------------------------------------
+    def acquire(self) -> None:
+        """Take the training lock (an flock on `.lock`); fails if anyone else trains this run."""
+        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            info = self.info()
+            raise RunLockedError(f"run {self.id} is being trained by process {info.pid} on {info.host}") from err
+        self._lock_fd = fd
+        self.update(pid=os.getpid(), host=socket.gethostname())
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # ---- data --------------------------------------------------------------------------------------------
+    def metrics_writer(self) -> MetricsWriter:
+        return MetricsWriter(self.metrics_path)
+
+    def metrics_reader(self) -> MetricsReader:
+        return MetricsReader(self.metrics_path)
+
+    def sample_steps(self) -> list[int]:
+        return sorted(int(p.stem.rsplit("_", 1)[1]) for p in self.samples_dir.glob("samples_*.png"))
+
+    def latest_checkpoint_step(self) -> int | None:
+        from workbench.runs.checkpoint_files import latest_checkpoint
+
+        found = latest_checkpoint(self.checkpoints_dir)
+        return None if found is None else found.step

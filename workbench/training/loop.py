@@ -1,0 +1,88 @@
+"""The training loop: a plain generator of events.
+
+The CLI prints a progress bar from it, the GUI worker forwards it to the window, the recorder writes it to
+the run store, and tests drive it synchronously. It never waits for its consumers beyond the `yield`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+from workbench.training.control import TrainingControl
+from workbench.training.events import (
+    AlertEvent,
+    CheckpointEvent,
+    Event,
+    RunEndEvent,
+    SampleEvent,
+    StepEvent,
+)
+from workbench.training.grids import image_grid
+from workbench.training.session import TrainingSession
+
+
+def sample_events(session: TrainingSession) -> Iterator[SampleEvent]:
+    """The fixed-latent sample grid and the method's named visuals, as uint8 grids."""
+    n = session.config.train.sample_count
+    now = time.time()
+    yield SampleEvent(session.step, now, "samples", image_grid(session.method.sample(n, seed=session.sample_seed)))
+    for name, images in session.method.visuals(session.visual_batch).items():
+        yield SampleEvent(session.step, now, name, image_grid(images, nrow=8))
+
+
+def _non_finite(scalars: dict[str, float]) -> list[str]:
+    return [k for k, v in scalars.items() if not math.isfinite(v)]
+
+
+def train(session: TrainingSession, control: TrainingControl | None = None,
+          checkpoint_dir: Path | None = None) -> Iterator[Event]:
+    """Run `session` to its configured number of steps, yielding events; honours pause/step/stop."""
+    control = control or TrainingControl()
+    cfg = session.config.train
+    recent: deque[float] = deque(maxlen=50)
+    last_saved = session.step
+
+    def checkpoint() -> Iterator[CheckpointEvent]:
+        nonlocal last_saved
+        if checkpoint_dir is None or not session.healthy or session.step == last_saved:
+            return
+        path = session.save(checkpoint_dir, keep_last=cfg.keep_checkpoints)
+        last_saved = session.step
+        yield CheckpointEvent(session.step, time.time(), str(path))
+
+    if session.step == 0:
+        yield from sample_events(session)  # what the untrained model makes: the baseline to compare with
+    while session.step < cfg.steps:
+        if not control.wait_for_permission():
+            yield from checkpoint()
+            yield RunEndEvent(session.step, time.time(), "stopped")
+            return
+        batch = session.stream.next()
+        scalars = session.method.train_step(batch)
+        session.step += 1
+        now = time.monotonic()
+        recent.append(now)
+        rate = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 and recent[-1] > recent[0] else 0.0
+        eta = (cfg.steps - session.step) / rate if rate > 0 else None
+        yield StepEvent(session.step, time.time(), scalars, rate, eta, cfg.steps)
+
+        bad = _non_finite(scalars)
+        if bad:
+            session.healthy = False
+            control.pause()
+            yield AlertEvent(
+                session.step, time.time(), "non_finite",
+                f"{', '.join(bad)} became non-finite at step {session.step}. Training is paused and no "
+                f"checkpoint will be written from this state; the last good checkpoint (step {last_saved}) "
+                "is kept. Lower the learning rate or change the loss, then resume from that checkpoint.",
+            )
+        if session.step % cfg.sample_every == 0 or session.step == cfg.steps:
+            yield from sample_events(session)
+        if session.step % cfg.checkpoint_every == 0:
+            yield from checkpoint()
+    yield from checkpoint()
+    yield RunEndEvent(session.step, time.time(), "finished")

@@ -1,0 +1,51 @@
+"""Train a stored run: take its lock, restore its latest checkpoint, record every event, set its status.
+
+The one entry point the CLI and the GUI worker share, so both treat a run exactly the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from workbench.runs.run import Run, RunStatus
+from workbench.training.control import TrainingControl
+from workbench.training.events import Event, RunEndEvent
+from workbench.training.loop import train
+from workbench.training.recorder import record
+from workbench.training.session import TrainingSession
+
+
+def _forget_after(run: Run, step: int) -> None:
+    """Remove samples recorded after `step`: the resumed run will produce them again."""
+    for png in run.samples_dir.glob("*_*.png"):
+        stem_step = png.stem.rsplit("_", 1)[-1]
+        if stem_step.isdigit() and int(stem_step) > step:
+            png.unlink(missing_ok=True)
+
+
+def run_training(run: Run, control: TrainingControl | None = None) -> Iterator[Event]:
+    """Train `run` from its latest checkpoint (or from scratch), yielding the loop's events."""
+    control = control or TrainingControl()
+    run.acquire()
+    writer = None
+    try:
+        session = TrainingSession(run.config)
+        session.restore_latest(run.checkpoints_dir)
+        writer = run.metrics_writer()
+        writer.truncate_after(session.step)
+        _forget_after(run, session.step)
+        run.update(status=RunStatus.RUNNING, step=session.step, error="")
+        for event in record(train(session, control, run.checkpoints_dir), run, writer):
+            if isinstance(event, RunEndEvent):
+                run.update(status=RunStatus(event.status), step=event.step)
+            yield event
+    except Exception as err:
+        run.update(status=RunStatus.FAILED, error=f"{type(err).__name__}: {err}")
+        raise
+    except BaseException:  # interpreter shutdown, Ctrl-C twice, generator closed by its consumer
+        run.update(status=RunStatus.INTERRUPTED)
+        raise
+    finally:
+        if writer is not None:
+            writer.close()
+        run.release()
