@@ -30,6 +30,16 @@ class SampleEvent:
 
 
 @dataclass(frozen=True)
+class ScatterEvent:
+    """Named 2-D point sets at a step (e.g. encoded data against the prior), for a live scatter plot."""
+
+    step: int
+    wall: float
+    name: str
+    series: dict[str, np.ndarray] = field(repr=False)  # series name → float32 N×2
+
+
+@dataclass(frozen=True)
 class CheckpointEvent:
     step: int
     wall: float
@@ -63,4 +73,4 @@ class RunEndEvent:
     status: str
 
 
-Event = StepEvent | SampleEvent | CheckpointEvent | MetricEvent | AlertEvent | RunEndEvent
+Event = StepEvent | SampleEvent | ScatterEvent | CheckpointEvent | MetricEvent | AlertEvent | RunEndEvent

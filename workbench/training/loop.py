@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from workbench.training.control import TrainingControl
 from workbench.training.events import (
     AlertEvent,
@@ -19,19 +21,30 @@ from workbench.training.events import (
     Event,
     RunEndEvent,
     SampleEvent,
+    ScatterEvent,
     StepEvent,
 )
 from workbench.training.grids import image_grid
 from workbench.training.session import TrainingSession
 
 
-def sample_events(session: TrainingSession) -> Iterator[SampleEvent]:
-    """The fixed-latent sample grid and the method's named visuals, as uint8 grids."""
+def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEvent]:
+    """The fixed-latent sample grid, the method's named visuals as uint8 grids, and its scatters if any.
+
+    A method may offer `scatter(batch) -> {name: {series: N×2 array}}` (e.g. an adversarial autoencoder's
+    codes against its prior); those become ScatterEvents.
+    """
     n = session.config.train.sample_count
     now = time.time()
-    yield SampleEvent(session.step, now, "samples", image_grid(session.method.sample(n, seed=session.sample_seed)))
+    samples = session.method.sample(n, seed=session.sample_seed)
+    yield SampleEvent(session.step, now, "samples", image_grid(samples))
     for name, images in session.method.visuals(session.visual_batch).items():
         yield SampleEvent(session.step, now, name, image_grid(images, nrow=8))
+    scatter = getattr(session.method, "scatter", None)
+    if scatter is not None:
+        for name, series in scatter(session.visual_batch).items():
+            arrays = {k: np.asarray(v, dtype=np.float32).reshape(-1, 2) for k, v in series.items()}
+            yield ScatterEvent(session.step, now, name, arrays)
 
 
 def _non_finite(scalars: dict[str, float]) -> list[str]:

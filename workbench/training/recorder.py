@@ -5,12 +5,21 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
+import numpy as np
 from PIL import Image
 
 from workbench.runs.atomic import atomic_write_bytes
 from workbench.runs.metrics_db import MetricsWriter
 from workbench.runs.run import Run
-from workbench.training.events import AlertEvent, CheckpointEvent, Event, RunEndEvent, SampleEvent, StepEvent
+from workbench.training.events import (
+    AlertEvent,
+    CheckpointEvent,
+    Event,
+    RunEndEvent,
+    SampleEvent,
+    ScatterEvent,
+    StepEvent,
+)
 
 
 def sample_path(name: str, step: int) -> str:
@@ -26,12 +35,22 @@ def write_png(run: Run, event: SampleEvent) -> str:
     return relative
 
 
+def write_scatter(run: Run, event: ScatterEvent) -> str:
+    relative = f"samples/{event.name}_{event.step:08d}.npz"
+    buffer = io.BytesIO()
+    np.savez(buffer, **event.series)
+    atomic_write_bytes(run.path / relative, buffer.getvalue())
+    return relative
+
+
 def record(events: Iterator[Event], run: Run, writer: MetricsWriter) -> Iterator[Event]:
     for event in events:
         if isinstance(event, StepEvent):
             writer.add_scalars(event.step, event.wall, event.scalars)
         elif isinstance(event, SampleEvent):
             writer.add_sample(event.step, event.wall, event.name, write_png(run, event))
+        elif isinstance(event, ScatterEvent):
+            writer.add_sample(event.step, event.wall, event.name, write_scatter(run, event))
         elif isinstance(event, CheckpointEvent):
             writer.add_event(event.step, event.wall, "checkpoint", event.path)
             run.update(step=event.step)

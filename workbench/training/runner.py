@@ -17,7 +17,7 @@ from workbench.training.session import TrainingSession
 
 def _forget_after(run: Run, step: int) -> None:
     """Remove samples recorded after `step`: the resumed run will produce them again."""
-    for png in run.samples_dir.glob("*_*.png"):
+    for png in run.samples_dir.glob("*_*.*"):
         stem_step = png.stem.rsplit("_", 1)[-1]
         if stem_step.isdigit() and int(stem_step) > step:
             png.unlink(missing_ok=True)

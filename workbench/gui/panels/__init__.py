@@ -1,0 +1,1 @@
+"""One panel per file; each can be opened alone for a preview."""

@@ -1,0 +1,1 @@
+"""Quality metrics on plain arrays of features."""

@@ -1,0 +1,1 @@
+"""Voxel meshing and import/export."""
