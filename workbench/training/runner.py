@@ -5,6 +5,8 @@ The one entry point the CLI and the GUI worker share, so both treat a run exactl
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 
 from workbench.runs.run import Run, RunStatus
@@ -35,6 +37,7 @@ def run_training(run: Run, control: TrainingControl | None = None) -> Iterator[E
         writer.truncate_after(session.step)
         _forget_after(run, session.step)
         run.update(status=RunStatus.RUNNING, step=session.step, error="")
+        writer.add_event(session.step, time.time(), "layout", json.dumps({"losses": list(session.method.loss_names)}))
         for event in record(train(session, control, run.checkpoints_dir), run, writer):
             if isinstance(event, RunEndEvent):
                 run.update(status=RunStatus(event.status), step=event.step)

@@ -1,0 +1,52 @@
+"""Start the application fast: the window is shown before torch is imported.
+
+Torch (~3 s cold here) is imported in a background thread right after the window appears, so pressing Start
+a few seconds later does not wait for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+STARTUP_REPORT_ENV = "WORKBENCH_REPORT_STARTUP"  # print when the window is shown (used by bench/startup.py)
+QUIT_AFTER_ENV = "WORKBENCH_QUIT_AFTER_SHOWN"  # quit right after showing (used by bench/startup.py)
+
+
+def _warm_up_torch() -> None:
+    """Import the training stack in the background so the first Start is quick."""
+    try:
+        import workbench.training.runner  # noqa: F401
+        from workbench.compat import import_torchvision
+
+        import_torchvision()
+    except Exception as err:  # a broken install shows up as a clear error on Start; say so here too
+        print(f"workbench: background import failed: {err}", file=sys.stderr)
+
+
+def run_app(workspace: str | None = None, argv: list[str] | None = None) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.runs import Workspace
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Generative Workbench")
+    app.setOrganizationName("generative-workbench")
+
+    from workbench.gui.main_window import MainWindow
+
+    window = MainWindow(Workspace(workspace))
+    window.show()
+    if os.environ.get(STARTUP_REPORT_ENV):
+        def report() -> None:
+            print(f"window-shown {time.time():.6f}", flush=True)
+            if os.environ.get(QUIT_AFTER_ENV):
+                app.quit()
+
+        QTimer.singleShot(0, report)
+    if not os.environ.get(QUIT_AFTER_ENV):
+        threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start()
+    return app.exec()

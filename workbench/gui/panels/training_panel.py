@@ -1,0 +1,516 @@
+"""Training panel: set up a run from generated forms, start / pause / step / stop it, and watch its curves,
+diagnostics, sample grids and alerts live.
+
+Everything shown is tailed from the run store (SQLite + sample PNGs), so a run trained by this window, by the
+CLI in another process, or by a server writing to a shared disk is watched the same way, and the trainer
+never waits for the UI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
+from workbench.data import available_datasets, dataset_spec
+from workbench.gui.widgets.config_form import ConfigForm
+from workbench.gui.widgets.curve_plot import CurvePlot
+from workbench.gui.widgets.sample_viewer import SampleViewer
+from workbench.methods import available_methods, method_spec
+from workbench.runs import Run, Workspace
+
+TAIL_INTERVAL_MS = 200
+
+
+def _format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds == float("inf"):
+        return "–"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class RateEstimator:
+    """Iterations per second from (step, wall time) observations over the last few seconds."""
+
+    def __init__(self, window_s: float = 5.0) -> None:
+        self.window_s = window_s
+        self.points: deque[tuple[int, float]] = deque()
+
+    def add(self, step: int, wall: float) -> None:
+        self.points.append((step, wall))
+        while len(self.points) > 2 and self.points[-1][1] - self.points[0][1] > self.window_s:
+            self.points.popleft()
+
+    def rate(self) -> float:
+        if len(self.points) < 2:
+            return 0.0
+        (s0, w0), (s1, w1) = self.points[0], self.points[-1]
+        return (s1 - s0) / (w1 - w0) if w1 > w0 else 0.0
+
+    def clear(self) -> None:
+        self.points.clear()
+
+
+class TrainingPanel(QWidget):
+    """Consumes a Workspace and the selected Run; emits `status_changed(dict)` and `run_created(Run)`."""
+
+    status_changed = Signal(dict)
+    run_created = Signal(object)
+    error_occurred = Signal(str, str)  # message, details
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.run: Run | None = None
+        self.worker = None  # the TrainingWorker of the run this window trains, if any
+        self.reader = None
+        self._loss_tags: set[str] = set()
+        self._rate = RateEstimator()
+        self._latest_step = 0
+        self._method_form: ConfigForm | None = None
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self._build_setup())
+        splitter.addWidget(self._build_views())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 1000])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(splitter)
+
+        self._tail_timer = QTimer(self)
+        self._tail_timer.setInterval(TAIL_INTERVAL_MS)
+        self._tail_timer.timeout.connect(self.poll)
+        self._tail_timer.start()
+        self.new_run_mode()
+
+    # ---- layout ------------------------------------------------------------------------------------------
+    def _build_setup(self) -> QWidget:
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        self.run_banner = QLabel()
+        self.run_banner.setWordWrap(True)
+        self.run_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.run_banner)
+
+        choose = QGroupBox("Model and data")
+        form = QFormLayout(choose)
+        self.method_combo = QComboBox()
+        for spec in available_methods():
+            self.method_combo.addItem(f"{spec.name}  ({spec.family})", spec.name)
+            self.method_combo.setItemData(self.method_combo.count() - 1, spec.summary, Qt.ItemDataRole.ToolTipRole)
+        self.method_combo.currentIndexChanged.connect(self._method_changed)
+        self.dataset_combo = QComboBox()
+        for spec in available_datasets():
+            self.dataset_combo.addItem(spec.name, spec.name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, spec.summary, Qt.ItemDataRole.ToolTipRole)
+        self.dataset_combo.currentIndexChanged.connect(self._dataset_changed)
+        self.method_summary = QLabel()
+        self.method_summary.setWordWrap(True)
+        self.method_summary.setStyleSheet("color: #555;")
+        self.dataset_summary = QLabel()
+        self.dataset_summary.setWordWrap(True)
+        self.dataset_summary.setStyleSheet("color: #555;")
+        form.addRow("Method", self.method_combo)
+        form.addRow("", self.method_summary)
+        form.addRow("Dataset", self.dataset_combo)
+        form.addRow("", self.dataset_summary)
+        layout.addWidget(choose)
+
+        self.method_box = QGroupBox("Method settings")
+        self.method_box_layout = QVBoxLayout(self.method_box)
+        layout.addWidget(self.method_box)
+        data_box = QGroupBox("Data")
+        self.data_form = ConfigForm(DataConfig, exclude=("name",))
+        QVBoxLayout(data_box).addWidget(self.data_form)
+        layout.addWidget(data_box)
+        train_box = QGroupBox("Training")
+        self.train_form = ConfigForm(TrainConfig)
+        QVBoxLayout(train_box).addWidget(self.train_form)
+        layout.addWidget(train_box)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        controls = QWidget()
+        row = QHBoxLayout(controls)
+        row.setContentsMargins(6, 4, 6, 6)
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Create a run with these settings and train it")
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue a paused run, or a stopped one from its latest checkpoint")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("Run exactly one iteration while paused")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current iteration and write a checkpoint")
+        for button, slot in ((self.start_button, self.start_new_run), (self.pause_button, self.pause),
+                             (self.resume_button, self.resume), (self.step_button, self.step),
+                             (self.stop_button, self.stop)):
+            button.clicked.connect(slot)
+            row.addWidget(button)
+
+        column = QWidget()
+        col = QVBoxLayout(column)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(scroll, 1)
+        col.addWidget(controls)
+        column.setMinimumWidth(330)
+        return column
+
+    def _build_views(self) -> QWidget:
+        self.loss_plot = CurvePlot("Losses")
+        self.diagnostics_plot = CurvePlot("Discriminator outputs and diagnostics")
+        self.gradient_plot = CurvePlot("Gradient norms")
+        curves = QSplitter(Qt.Orientation.Horizontal)
+        curves.addWidget(self.loss_plot)
+        curves.addWidget(self.diagnostics_plot)
+        curves.addWidget(self.gradient_plot)
+
+        self.samples_view = SampleViewer("Samples from a fixed latent batch")
+        self.visual_tabs = QTabWidget()
+        self.visual_views: dict[str, SampleViewer] = {}
+        images = QSplitter(Qt.Orientation.Horizontal)
+        images.addWidget(self.samples_view)
+        images.addWidget(self.visual_tabs)
+
+        self.alert_banner = QLabel()
+        self.alert_banner.setWordWrap(True)
+        self.alert_banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 6px; border-radius: 3px;")
+        self.alert_banner.hide()
+        self.alerts = QListWidget()
+        self.alerts.setMaximumHeight(90)
+        self.alerts.setToolTip("Alerts and checkpoints of this run")
+
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(curves)
+        vertical.addWidget(images)
+        vertical.addWidget(self.alerts)
+        vertical.setSizes([380, 420, 80])
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.alert_banner)
+        layout.addWidget(vertical, 1)
+        return box
+
+    # ---- forms -------------------------------------------------------------------------------------------
+    def _method_changed(self) -> None:
+        name = self.method_combo.currentData()
+        spec = method_spec(name)
+        self.method_summary.setText(spec.summary)
+        self._set_method_form(ConfigForm(spec.settings))
+
+    def _set_method_form(self, form: ConfigForm) -> None:
+        if self._method_form is not None:
+            self._method_form.setParent(None)
+            self._method_form.deleteLater()
+        self._method_form = form
+        self.method_box_layout.addWidget(form)
+
+    def _dataset_changed(self) -> None:
+        spec = dataset_spec(self.dataset_combo.currentData())
+        self.dataset_summary.setText(spec.summary)
+        self.data_form.set_value("channels", spec.default_channels)
+
+    def build_config(self) -> RunConfig:
+        """The RunConfig the forms describe; ConfigError names the first invalid field."""
+        assert self._method_form is not None
+        return RunConfig(
+            method=self._method_form.build(),
+            data=self.data_form.build(name=self.dataset_combo.currentData()),
+            train=self.train_form.build(),
+        )
+
+    def _show_config(self, config: RunConfig) -> None:
+        self.method_combo.blockSignals(True)
+        self.method_combo.setCurrentIndex(max(0, self.method_combo.findData(config.method_name)))
+        self.method_combo.blockSignals(False)
+        self.method_summary.setText(method_spec(config.method_name).summary)
+        self._set_method_form(ConfigForm(type(config.method), config.method))
+        self.dataset_combo.blockSignals(True)
+        self.dataset_combo.setCurrentIndex(max(0, self.dataset_combo.findData(config.data.name)))
+        self.dataset_combo.blockSignals(False)
+        self.dataset_summary.setText(dataset_spec(config.data.name).summary)
+        for form, section in ((self.data_form, config.data), (self.train_form, config.train)):
+            for name in form._editors:
+                form.set_value(name, getattr(section, name))
+
+    def _set_forms_editable(self, editable: bool) -> None:
+        for widget in (self.method_combo, self.dataset_combo):
+            widget.setEnabled(editable)
+        for form in (self._method_form, self.data_form, self.train_form):
+            if form is not None:
+                form.set_read_only(not editable)
+
+    # ---- modes -------------------------------------------------------------------------------------------
+    def new_run_mode(self) -> None:
+        """Editable forms for a new run; the views are cleared."""
+        self._detach_run()
+        self.run_banner.setText("<b>New run</b>: choose a method and a dataset, then press Start.")
+        self._set_forms_editable(True)
+        if self._method_form is None:
+            self._method_changed()
+            self._dataset_changed()
+        self._update_buttons()
+
+    def show_run(self, run: Run) -> None:
+        """Display a stored run (its config read-only) and follow it live."""
+        if self.run is not None and self.run.path == run.path:
+            return
+        self._detach_run()
+        self.run = run
+        try:
+            self._show_config(run.config)
+        except ConfigError as err:
+            self.error_label.setText(f"Cannot read this run's configuration: {err}")
+        self._set_forms_editable(False)
+        self.reader = run.metrics_reader()
+        self.poll()
+        self._update_buttons()
+
+    def _detach_run(self) -> None:
+        self.run = None
+        if self.reader is not None:
+            self.reader.close()
+        self.reader = None
+        self._loss_tags = set()
+        self._rate.clear()
+        self._latest_step = 0
+        for plot in (self.loss_plot, self.diagnostics_plot, self.gradient_plot):
+            plot.clear()
+        self.samples_view.clear()
+        for view in self.visual_views.values():
+            view.deleteLater()
+        self.visual_views.clear()
+        self.visual_tabs.clear()
+        self.alerts.clear()
+        self.alert_banner.hide()
+        self.error_label.clear()
+
+    # ---- actions -----------------------------------------------------------------------------------------
+    def _ours(self) -> bool:
+        return self.worker is not None and self.run is not None and self.worker.run.path == self.run.path
+
+    def start_new_run(self) -> None:
+        if self.worker is not None and self.worker.is_alive:
+            self.error_label.setText("A run is already training in this window; stop it first.")
+            return
+        try:
+            config = self.build_config()
+            from workbench.training.devices import resolve_device  # imports torch: only when starting
+
+            resolve_device(config.train.device)
+        except ConfigError as err:
+            self.error_label.setText(str(err))
+            return
+        self.error_label.clear()
+        run = self.workspace.create_run(config)
+        self.run_created.emit(run)
+        self._train(run, paused=False)
+
+    def _train(self, run: Run, paused: bool) -> None:
+        from workbench.gui.workers import TrainingWorker
+
+        self.show_run(run)
+        self.worker = TrainingWorker(run, self)
+        self.worker.finished.connect(self._worker_finished)
+        self.worker.errored.connect(self._worker_errored)
+        self.worker.start(paused=paused)
+        self._update_buttons()
+
+    def pause(self) -> None:
+        if self._ours():
+            self.worker.pause()
+        self._update_buttons()
+
+    def resume(self) -> None:
+        if self._ours() and self.worker.is_alive:
+            self.worker.resume()
+        elif self.run is not None:
+            self._continue_stored_run(paused=False)
+        self._update_buttons()
+
+    def step(self) -> None:
+        if self._ours() and self.worker.is_alive:
+            self.worker.step()
+        elif self.run is not None:
+            self._continue_stored_run(paused=True)
+            if self._ours():
+                self.worker.step()
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self._ours():
+            self.worker.stop()
+        self._update_buttons()
+
+    def _continue_stored_run(self, paused: bool) -> None:
+        if self.worker is not None and self.worker.is_alive:
+            self.error_label.setText("Another run is training in this window; stop it first.")
+            return
+        run = self.run
+        try:
+            info = run.info()
+            if info.status == "finished" and info.step >= run.config.train.steps:
+                self.error_label.setText("This run has finished all its steps.")
+                return
+        except ConfigError as err:
+            self.error_label.setText(str(err))
+            return
+        self.error_label.clear()
+        self.run = None  # show_run(run) must rebuild the views: resumed steps replace later records
+        self._train(run, paused=paused)
+
+    def _worker_finished(self, status: str) -> None:
+        self.poll()
+        self._update_buttons()
+        self.alerts.addItem(f"Run {status} at step {self._latest_step}.")
+
+    def _worker_errored(self, message: str, details: str) -> None:
+        self.poll()
+        self._update_buttons()
+        self.error_label.setText(f"Training failed: {message}")
+        self.alerts.addItem(f"Training failed: {message}")
+        self.error_occurred.emit(message, details)
+
+    def shutdown(self, timeout: float = 60.0) -> bool:
+        """Stop our training (it writes a checkpoint) and wait for it; used when the window closes."""
+        if self.worker is not None and self.worker.is_alive:
+            self.worker.stop()
+            return self.worker.wait(timeout)
+        return True
+
+    # ---- live view ---------------------------------------------------------------------------------------
+    def _plot_for(self, tag: str) -> CurvePlot:
+        if tag in self._loss_tags or (not self._loss_tags and "loss" in tag):
+            return self.loss_plot
+        if tag.startswith("grad_norm"):
+            return self.gradient_plot
+        return self.diagnostics_plot
+
+    def _visual_view(self, name: str) -> SampleViewer:
+        if name not in self.visual_views:
+            view = SampleViewer(name.replace("_", " ").capitalize())
+            self.visual_views[name] = view
+            self.visual_tabs.addTab(view, name.replace("_", " "))
+        return self.visual_views[name]
+
+    def poll(self) -> None:
+        """Tail the run store: new scalars, samples and events since the last poll."""
+        if self.reader is None or self.run is None:
+            self._emit_status()
+            return
+        for _, _, kind, message in self.reader.read_new_events():
+            self._add_event(kind, message)
+        for tag, rows in self.reader.read_new_scalars().items():
+            self._plot_for(tag).append(tag, rows[:, 0], rows[:, 1], rows[:, 2])
+            self._latest_step = max(self._latest_step, int(rows[-1, 0]))
+            self._rate.add(int(rows[-1, 0]), float(rows[-1, 1]))
+        for record in self.reader.read_new_samples():
+            if not record.path.endswith(".png"):
+                continue
+            path = str(self.run.path / record.path)
+            if record.name == "samples":
+                self.samples_view.add_file(record.step, path)
+            else:
+                self._visual_view(record.name).add_file(record.step, path)
+        self.diagnostics_plot.setVisible(bool(self.diagnostics_plot.series_names()) or not self._loss_tags)
+        self.gradient_plot.setVisible(bool(self.gradient_plot.series_names()) or not self._loss_tags)
+        self._emit_status()
+        if not self._ours():
+            self._update_buttons()
+
+    def _add_event(self, kind: str, message: str) -> None:
+        if kind == "layout":
+            self._loss_tags = set(json.loads(message).get("losses", []))
+        elif kind.startswith("alert:"):
+            self.alerts.addItem(f"⚠ {message}")
+            self.alert_banner.setText(f"⚠ {message}")
+            self.alert_banner.show()
+        elif kind == "checkpoint":
+            self.alerts.addItem(f"checkpoint written: {Path(message).name}")
+
+    def _state_text(self) -> str:
+        if self._ours() and self.worker.is_alive:
+            return "paused" if self.worker.is_paused else "training"
+        if self.run is None:
+            return "idle"
+        try:
+            return self.run.info().status
+        except ConfigError:
+            return "unreadable"
+
+    def _emit_status(self) -> None:
+        total = None
+        device = ""
+        if self.run is not None:
+            try:
+                total = self.run.config.train.steps
+                device = self.run.config.train.device
+            except ConfigError:
+                pass
+        state = self._state_text()
+        rate = self._rate.rate() if state in ("training", "running") else 0.0
+        if self._ours() and self.worker.latest_step is not None and state == "training":
+            rate = self.worker.latest_step.iterations_per_second
+        eta = (total - self._latest_step) / rate if (total and rate > 0) else None
+        self.status_changed.emit({
+            "run": self.run.id if self.run else "",
+            "state": state,
+            "step": self._latest_step,
+            "total": total,
+            "rate": rate,
+            "eta": _format_duration(eta),
+            "device": device,
+        })
+
+    def _update_buttons(self) -> None:
+        alive = self._ours() and self.worker.is_alive
+        paused = alive and self.worker.is_paused
+        state = self._state_text()
+        stored_resumable = (not alive and self.run is not None and state in ("stopped", "interrupted", "failed",
+                                                                              "created"))
+        idle = self.worker is None or not self.worker.is_alive
+        self.start_button.setEnabled(self.run is None and idle)
+        self.pause_button.setEnabled(alive and not paused)
+        self.resume_button.setEnabled(paused or (stored_resumable and idle))
+        self.step_button.setEnabled(paused or (stored_resumable and idle))
+        self.stop_button.setEnabled(alive)
+        if self.run is not None:
+            where = "this window" if alive else ("another process" if state == "running" else "")
+            self.run_banner.setText(
+                f"<b>Run</b> {self.run.id}<br>status: <b>{state}</b>" + (f" (trained by {where})" if where else "")
+            )
+
+
+__all__ = ["TrainingPanel"]

@@ -1,0 +1,122 @@
+"""The one place where training threads meet Qt.
+
+A `TrainingWorker` runs `run_training` (the core's event generator, which also records every event to the
+run store) in a plain background thread and controls it through the core's thread-safe `TrainingControl`.
+Nothing crosses threads per step: the window tails the run store on its own timer, and the worker keeps only
+the latest step event for the status bar. The outcome (finished, stopped, failed with a traceback) is picked
+up by a GUI-thread timer and emitted from the GUI thread, so every slot runs in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from workbench.runs import Run
+
+TRAINER_NICE_ENV = "WORKBENCH_TRAINER_NICE"
+
+
+@dataclass(frozen=True)
+class WorkerOutcome:
+    status: str  # "finished", "stopped" or "failed"
+    message: str = ""
+    details: str = ""
+
+
+def _lower_thread_priority() -> None:
+    """Let the GUI thread win the CPU on a small machine: nice the training thread (Linux: per thread)."""
+    increment = int(os.environ.get(TRAINER_NICE_ENV, "0") or 0)
+    if increment and sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), increment)
+        except OSError:
+            pass  # not permitted here; training simply runs at normal priority
+
+
+class TrainingWorker(QObject):
+    """Trains one run in a background thread; signals are emitted in the GUI thread."""
+
+    finished = Signal(str)  # "finished" or "stopped"
+    errored = Signal(str, str)  # message, traceback
+
+    def __init__(self, run: Run, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from workbench.training.control import TrainingControl
+
+        self.run = run
+        self.control = TrainingControl()
+        self.latest_step = None  # the latest StepEvent, read by the status bar
+        self._outcome: WorkerOutcome | None = None
+        self._thread: threading.Thread | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(self._deliver_outcome)
+
+    # ---- control (any of these may be called from the GUI at any time) ----------------------------------
+    def start(self, paused: bool = False) -> None:
+        if paused:
+            self.control.pause()
+        self._thread = threading.Thread(target=self._train, name=f"train-{self.run.id}", daemon=True)
+        self._thread.start()
+        self._poll.start()
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def step(self) -> None:
+        self.control.step()
+
+    def stop(self) -> None:
+        self.control.stop()
+        self.control.resume()
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def is_paused(self) -> bool:
+        return self.control.paused
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the thread ends (used when the window closes); True if it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._deliver_outcome()
+        return not self.is_alive
+
+    # ---- the background thread ---------------------------------------------------------------------------
+    def _train(self) -> None:
+        from workbench.training.events import RunEndEvent, StepEvent
+        from workbench.training.runner import run_training
+
+        _lower_thread_priority()
+        status = "stopped"
+        try:
+            for event in run_training(self.run, self.control):
+                if isinstance(event, StepEvent):
+                    self.latest_step = event
+                elif isinstance(event, RunEndEvent):
+                    status = event.status
+            self._outcome = WorkerOutcome(status)
+        except Exception as err:  # reported to the user by the window; the run is marked failed
+            self._outcome = WorkerOutcome("failed", f"{type(err).__name__}: {err}", traceback.format_exc())
+
+    def _deliver_outcome(self) -> None:
+        outcome, self._outcome = self._outcome, None
+        if outcome is None:
+            return
+        self._poll.stop()
+        if outcome.status == "failed":
+            self.errored.emit(outcome.message, outcome.details)
+        else:
+            self.finished.emit(outcome.status)
