@@ -3,6 +3,9 @@
 The writer lives in the training thread or process and commits in batches (every half second or on flush),
 so the trainer never waits on disk for every step. Readers, in the window or another process, tail new rows
 by their increasing row id.
+
+SQLite has no NaN: a NaN value is stored as NULL (hence `value` may be NULL) and read back as NaN, so a
+diverged loss is recorded rather than failing the write.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scalars (
-    id INTEGER PRIMARY KEY, step INTEGER NOT NULL, wall REAL NOT NULL, tag TEXT NOT NULL, value REAL NOT NULL);
+    id INTEGER PRIMARY KEY, step INTEGER NOT NULL, wall REAL NOT NULL, tag TEXT NOT NULL, value REAL);
 CREATE INDEX IF NOT EXISTS scalars_tag ON scalars(tag, step);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY, step INTEGER NOT NULL, wall REAL NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);

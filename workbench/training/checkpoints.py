@@ -109,7 +109,8 @@ def load_checkpoint(files: CheckpointFiles) -> dict[str, Any]:
     except (OSError, ValueError) as err:
         raise CheckpointError(f"cannot read {files.meta}: {err}") from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{files.meta} is not a workbench checkpoint (format {meta.get('format')!r})")
+        found = f"format {meta.get('format')!r}" if isinstance(meta, dict) else f"a JSON {type(meta).__name__}"
+        raise CheckpointError(f"{files.meta} is not a workbench checkpoint ({found})")
     try:
         data = files.tensors.read_bytes()
     except OSError as err:
@@ -124,7 +125,10 @@ def load_checkpoint(files: CheckpointFiles) -> dict[str, Any]:
         tensors = load_tensors_bytes(data)
     except Exception as err:  # safetensors raises its own error types for malformed headers
         raise CheckpointError(f"{files.tensors} is not a valid safetensors file: {err}") from err
-    return unflatten_state(meta["state"], tensors)
+    try:
+        return unflatten_state(meta["state"], tensors)
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{files.meta} has a malformed state structure: {err!r}") from err
 
 
 def load_checkpoint_file(path: str | Path) -> dict[str, Any]:
