@@ -53,6 +53,8 @@ PY=$(find_python)
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 echo "setup: installing Generative Workbench and its dependencies into $VENV (first time: a few minutes)"
-"$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev]"
+"$VENV/bin/python" -m pip install -q -c constraints.txt --config-settings editable_mode=compat -e ".[dev]" 2>&1 \
+  | grep -v -e "is ignored: it is neither a file nor a directory" -e "BuildBackendWarning" || true
+"$VENV/bin/python" -c "import workbench, torch, PySide6" || { echo "setup: the installation is incomplete" >&2; exit 1; }
 echo "$want" > "$stamp"
 echo "setup: done"

@@ -26,7 +26,24 @@ def _warm_up_torch() -> None:
         print(f"workbench: background import failed: {err}", file=sys.stderr)
 
 
-def run_app(workspace: str | None = None, argv: list[str] | None = None) -> int:
+def _run_script(path: str, window, app) -> None:  # noqa: ANN001 - MainWindow, QApplication
+    """Execute a user's automation script with `window` and `app` in scope (like Blender's --python).
+
+    A failing script prints its traceback and makes the application exit with status 1.
+    """
+    import traceback
+
+    namespace = {"window": window, "app": app, "__file__": path, "__name__": "__workbench_script__"}
+    try:
+        with open(path, encoding="utf-8") as f:
+            code = compile(f.read(), path, "exec")
+        exec(code, namespace)  # noqa: S102 - the user's own script, run on request
+    except Exception:
+        traceback.print_exc()
+        app.exit(1)
+
+
+def run_app(workspace: str | None = None, argv: list[str] | None = None, script: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -47,6 +64,8 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None) -> int:
                 app.quit()
 
         QTimer.singleShot(0, report)
+    if script:
+        QTimer.singleShot(0, lambda: _run_script(script, window, app))
     if not os.environ.get(QUIT_AFTER_ENV):
         threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start()
     return app.exec()

@@ -42,6 +42,7 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self._rows: dict[str, tuple] = {}
+        self.setMinimumWidth(320)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         header = QHBoxLayout()
@@ -114,14 +115,15 @@ class RunsPanel(QWidget):
                 continue
             self._rows[run.id] = values
             for col, text in enumerate(values):
-                item = self.table.item(row, col) or QTableWidgetItem()
+                item = self.table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, col, item)
                 item.setText(str(text))
                 if col == 3:
                     item.setForeground(QColor(STATUS_COLOURS.get(str(text), "#000")))
                 if col == 0:
-                    item.setData(Qt.ItemDataRole.UserRole, str(run.path))
                     item.setToolTip(str(run.path))
-                self.table.setItem(row, col, item)
 
     def selected_run_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

@@ -93,7 +93,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(self._build_views())
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([360, 1000])
+        splitter.setSizes([400, 1100])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(splitter)
@@ -120,11 +120,13 @@ class TrainingPanel(QWidget):
             self.method_combo.addItem(f"{spec.name}  ({spec.family})", spec.name)
             self.method_combo.setItemData(self.method_combo.count() - 1, spec.summary, Qt.ItemDataRole.ToolTipRole)
         self.method_combo.currentIndexChanged.connect(self._method_changed)
+        self.method_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset_combo = QComboBox()
         for spec in available_datasets():
             self.dataset_combo.addItem(spec.name, spec.name)
             self.dataset_combo.setItemData(self.dataset_combo.count() - 1, spec.summary, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.currentIndexChanged.connect(self._dataset_changed)
+        self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.method_summary = QLabel()
         self.method_summary.setWordWrap(True)
         self.method_summary.setStyleSheet("color: #555;")
@@ -184,7 +186,7 @@ class TrainingPanel(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(scroll, 1)
         col.addWidget(controls)
-        column.setMinimumWidth(330)
+        column.setMinimumWidth(380)
         return column
 
     def _build_views(self) -> QWidget:

@@ -237,7 +237,9 @@ class CurvePlot(QWidget):
         return list(self._series)
 
     def point_count(self, tag: str) -> int:
-        return self._series[tag].size
+        """Points stored for `tag` (0 for a series that has not appeared yet)."""
+        series = self._series.get(tag)
+        return 0 if series is None else series.size
 
     def data(self, tag: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copies of the raw (steps, walls, values) of series `tag`."""

@@ -1,0 +1,41 @@
+"""Fixtures for GUI tests: the real main window on a throwaway workspace, and tiny run settings."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def window(qtbot, workspace):
+    from workbench.gui.main_window import MainWindow
+
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.training_panel.shutdown(timeout=60)
+
+
+TINY = {
+    "dcgan": {"method": {"latent_dim": 8, "g_channels": 8, "d_channels": 8}},
+    "vae": {"method": {"latent_dim": 4, "channels": 8}},
+}
+
+
+@pytest.fixture
+def fill_tiny():
+    """The function that fills the Training panel's forms with tiny settings."""
+    return fill_tiny_settings
+
+
+def fill_tiny_settings(panel, method: str = "dcgan", **train) -> None:
+    """Choose `method` on digits at 8×8 with tiny networks; `train` overrides training fields."""
+    panel.method_combo.setCurrentIndex(panel.method_combo.findData(method))
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("digits"))
+    for name, value in TINY[method]["method"].items():
+        panel._method_form.set_value(name, value)
+    panel.data_form.set_value("image_size", 8)
+    panel.data_form.set_value("batch_size", 16)
+    settings = {"steps": 20, "sample_every": 5, "checkpoint_every": 10, "sample_count": 16, **train}
+    for name, value in settings.items():
+        panel.train_form.set_value(name, value)
