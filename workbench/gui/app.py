@@ -68,4 +68,6 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
         QTimer.singleShot(0, lambda: _run_script(script, window, app))
     if not os.environ.get(QUIT_AFTER_ENV):
         threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start()
-    return app.exec()
+    status = app.exec()
+    window.training_panel.shutdown()  # quitting without closing the window still stops training cleanly
+    return status

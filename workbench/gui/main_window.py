@@ -28,7 +28,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.workspace = workspace
         self.setWindowTitle("Generative Workbench")
-        self.resize(1500, 920)
+        self.resize(1600, 960)
 
         self.training_panel = TrainingPanel(workspace)
         self.tabs = QTabWidget()
@@ -42,7 +42,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setTitleBarWidget(QLabel())  # the panel shows its own header
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
 
         self.runs_panel.run_selected.connect(self.training_panel.show_run)
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)

@@ -42,7 +42,7 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self._rows: dict[str, tuple] = {}
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(250)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         header = QHBoxLayout()
