@@ -15,20 +15,23 @@ from pathlib import Path
 import numpy as np
 
 from workbench.training.control import TrainingControl
+from workbench.training.diversity import diversity_ratio
 from workbench.training.events import (
     AlertEvent,
     CheckpointEvent,
     Event,
+    MetricEvent,
     RunEndEvent,
     SampleEvent,
     ScatterEvent,
     StepEvent,
 )
 from workbench.training.grids import image_grid
+from workbench.training.guards import default_guards
 from workbench.training.session import TrainingSession
 
 
-def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEvent]:
+def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEvent | MetricEvent]:
     """The fixed-latent sample grid, the method's named visuals as uint8 grids, and its scatters if any.
 
     A method may offer `scatter(batch) -> {name: {series: N×2 array}}` (e.g. an adversarial autoencoder's
@@ -38,6 +41,9 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     now = time.time()
     samples = session.method.sample(n, seed=session.sample_seed)
     yield SampleEvent(session.step, now, "samples", image_grid(samples))
+    if samples.ndim == 4 and samples.shape[1:] == session.visual_batch[0].shape[1:]:
+        ratio = diversity_ratio(samples, session.visual_batch[0])
+        yield MetricEvent(session.step, now, "sample_diversity", ratio)
     for name, images in session.method.visuals(session.visual_batch).items():
         yield SampleEvent(session.step, now, name, image_grid(images, nrow=8))
     scatter = getattr(session.method, "scatter", None)
@@ -58,6 +64,19 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
     cfg = session.config.train
     recent: deque[float] = deque(maxlen=50)
     last_saved = session.step
+    guards = default_guards()
+
+    def watch(scalars: dict[str, float]) -> Iterator[AlertEvent]:
+        for guard in guards:
+            message = guard.observe(session.step, scalars)
+            if message:
+                yield AlertEvent(session.step, time.time(), guard.kind, message)
+
+    def samples_and_metrics() -> Iterator[Event]:
+        for event in sample_events(session):
+            yield event
+            if isinstance(event, MetricEvent):
+                yield from watch({event.name: event.value})
 
     def checkpoint() -> Iterator[CheckpointEvent]:
         nonlocal last_saved
@@ -68,7 +87,7 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         yield CheckpointEvent(session.step, time.time(), str(path))
 
     if session.step == 0:
-        yield from sample_events(session)  # what the untrained model makes: the baseline to compare with
+        yield from samples_and_metrics()  # what the untrained model makes: the baseline to compare with
     while session.step < cfg.steps:
         if not control.wait_for_permission():
             yield from checkpoint()
@@ -93,8 +112,10 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
                 f"checkpoint will be written from this state; the last good checkpoint (step {last_saved}) "
                 "is kept. Lower the learning rate or change the loss, then resume from that checkpoint.",
             )
+        else:
+            yield from watch(scalars)
         if session.step % cfg.sample_every == 0 or session.step == cfg.steps:
-            yield from sample_events(session)
+            yield from samples_and_metrics()
         if session.step % cfg.checkpoint_every == 0:
             yield from checkpoint()
     yield from checkpoint()

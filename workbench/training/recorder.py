@@ -15,6 +15,7 @@ from workbench.training.events import (
     AlertEvent,
     CheckpointEvent,
     Event,
+    MetricEvent,
     RunEndEvent,
     SampleEvent,
     ScatterEvent,
@@ -56,6 +57,8 @@ def record(events: Iterator[Event], run: Run, writer: MetricsWriter) -> Iterator
             run.update(step=event.step)
         elif isinstance(event, AlertEvent):
             writer.add_event(event.step, event.wall, f"alert:{event.kind}", event.message)
+        elif isinstance(event, MetricEvent):
+            writer.add_scalars(event.step, event.wall, {event.name: event.value})
         elif isinstance(event, RunEndEvent):
             writer.flush()
         yield event
