@@ -120,3 +120,50 @@ class TrainingWorker(QObject):
             self.errored.emit(outcome.message, outcome.details)
         else:
             self.finished.emit(outcome.status)
+
+
+class BackgroundTask(QObject):
+    """Runs one function in a background thread; `done(result)` or `failed(message, traceback)` is emitted
+    in the GUI thread. Used for work that imports torch or reads data (previews, evaluations).
+    """
+
+    done = Signal(object)
+    failed = Signal(str, str)
+
+    def __init__(self, function, parent: QObject | None = None) -> None:  # noqa: ANN001 - any callable
+        super().__init__(parent)
+        self._function = function
+        self._result: tuple[str, object, str] | None = None
+        self._thread = threading.Thread(target=self._work, name="background-task", daemon=True)
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._deliver)
+
+    def start(self) -> BackgroundTask:
+        self._thread.start()
+        self._poll.start()
+        return self
+
+    def _work(self) -> None:
+        try:
+            self._result = ("done", self._function(), "")
+        except Exception as err:  # delivered to the GUI thread and shown there
+            self._result = ("failed", f"{type(err).__name__}: {err}" if not _is_config_error(err) else str(err),
+                            traceback.format_exc())
+
+    def _deliver(self) -> None:
+        if self._result is None:
+            return
+        self._poll.stop()
+        kind, value, details = self._result
+        if kind == "done":
+            self.done.emit(value)
+        else:
+            self.failed.emit(str(value), details)
+        self.deleteLater()
+
+
+def _is_config_error(err: Exception) -> bool:
+    from workbench.config import ConfigError
+
+    return isinstance(err, ConfigError)

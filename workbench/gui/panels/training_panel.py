@@ -32,6 +32,7 @@ from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data import available_datasets, dataset_spec
 from workbench.gui.widgets.config_form import ConfigForm
 from workbench.gui.widgets.curve_plot import CurvePlot
+from workbench.gui.widgets.dataset_preview import DatasetPreview
 from workbench.gui.widgets.sample_viewer import SampleViewer
 from workbench.methods import available_methods, method_spec
 from workbench.runs import Run, Workspace
@@ -119,6 +120,7 @@ class TrainingPanel(QWidget):
         for spec in available_methods():
             self.method_combo.addItem(f"{spec.name}  ({spec.family})", spec.name)
             self.method_combo.setItemData(self.method_combo.count() - 1, spec.summary, Qt.ItemDataRole.ToolTipRole)
+        self.method_combo.setCurrentIndex(max(0, self.method_combo.findData("dcgan")))
         self.method_combo.currentIndexChanged.connect(self._method_changed)
         self.method_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset_combo = QComboBox()
@@ -137,6 +139,8 @@ class TrainingPanel(QWidget):
         form.addRow("", self.method_summary)
         form.addRow("Dataset", self.dataset_combo)
         form.addRow("", self.dataset_summary)
+        self.dataset_preview = DatasetPreview()
+        form.addRow("", self.dataset_preview)
         layout.addWidget(choose)
 
         self.method_box = QGroupBox("Method settings")
@@ -144,6 +148,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.method_box)
         data_box = QGroupBox("Data")
         self.data_form = ConfigForm(DataConfig, exclude=("name",))
+        self.data_form.changed.connect(self._request_preview)
         QVBoxLayout(data_box).addWidget(self.data_form)
         layout.addWidget(data_box)
         train_box = QGroupBox("Training")
@@ -245,6 +250,18 @@ class TrainingPanel(QWidget):
         spec = dataset_spec(self.dataset_combo.currentData())
         self.dataset_summary.setText(spec.summary)
         self.data_form.set_value("channels", spec.default_channels)
+        self._request_preview()
+
+    def _request_preview(self) -> None:
+        """Preview the data the form describes (only while setting up a new run)."""
+        if self.run is not None:
+            return
+        try:
+            config = self.data_form.build(name=self.dataset_combo.currentData())
+        except ConfigError as err:
+            self.dataset_preview.description.setText(str(err))
+            return
+        self.dataset_preview.request(config)
 
     def build_config(self) -> RunConfig:
         """The RunConfig the forms describe; ConfigError names the first invalid field."""
@@ -317,6 +334,7 @@ class TrainingPanel(QWidget):
             view.deleteLater()
         self.visual_views.clear()
         self.visual_tabs.clear()
+        self.visual_tabs.hide()
         self.alerts.clear()
         self.alert_banner.hide()
         self.error_label.clear()
@@ -427,6 +445,7 @@ class TrainingPanel(QWidget):
             view = SampleViewer(name.replace("_", " ").capitalize())
             self.visual_views[name] = view
             self.visual_tabs.addTab(view, name.replace("_", " "))
+            self.visual_tabs.show()
         return self.visual_views[name]
 
     def poll(self) -> None:
