@@ -1,0 +1,110 @@
+"""A user's image folder: unreadable files are reported one by one with a reason, good ones are kept."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from workbench.config import ConfigError, DataConfig
+from workbench.data import build_dataset
+from workbench.data.folder import scan_image_folder
+
+
+def png_bytes(color, size=(20, 12), mode="RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def noisy_png_bytes(seed: int, size=(64, 64)) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=0)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def messy_folder(tmp_path):
+    root = tmp_path / "images"
+    root.mkdir()
+    (root / "white.png").write_bytes(png_bytes((255, 255, 255)))
+    (root / "black.png").write_bytes(png_bytes((0, 0, 0), size=(9, 30)))
+    Image.new("L", (16, 16), 128).save(root / "gray.jpg")
+    whole = noisy_png_bytes(1)
+    (root / "truncated.png").write_bytes(whole[: len(whole) // 2])
+    (root / "notes.png").write_text("these are my notes, not an image\n")
+    (root / "empty.png").write_bytes(b"")
+    (root / "readme.txt").write_text("hello")
+    (root / ".hidden.png").write_bytes(b"ignored")  # dot files (e.g. ._foo.png from macOS) are skipped
+    return root
+
+
+def test_scan_reports_each_bad_file_and_keeps_the_good_ones(messy_folder):
+    scan = scan_image_folder(messy_folder)
+    assert sorted(p.name for p in scan.files) == ["black.png", "gray.jpg", "white.png"]
+    assert scan.labels == [0, 0, 0]
+    assert scan.class_names == ()
+    reasons = {p.path.name: p.reason for p in scan.problems}
+    assert set(reasons) == {"truncated.png", "notes.png", "empty.png", "readme.txt"}
+    assert "extension .txt" in reasons["readme.txt"]
+    assert reasons["notes.png"] == "not a recognised image format"
+    assert reasons["empty.png"] == "not a recognised image format"
+    assert reasons["truncated.png"].startswith("cannot decode")
+    report = scan.report()
+    assert "3 readable image(s)" in report and "4 unreadable" in report
+    for name in reasons:
+        assert name in report
+
+
+def test_class_subfolders_become_labels(tmp_path):
+    root = tmp_path / "pets"
+    for label, names in (("cat", ["a.png"]), ("dog", ["b.png", "c.png"]), ("zebra", ["broken.png", "d.png"])):
+        (root / label).mkdir(parents=True)
+        for name in names:
+            data = b"\x89PNG\r\n\x1a\n garbage" if name == "broken.png" else png_bytes((10, 200, 30))
+            (root / label / name).write_bytes(data)
+    (root / "stray.png").write_bytes(png_bytes((1, 2, 3)))  # files beside class folders belong to no class
+    scan = scan_image_folder(root)
+    assert scan.class_names == ("cat", "dog", "zebra")
+    assert [(p.parent.name, p.name) for p in scan.files] == [("cat", "a.png"), ("dog", "b.png"),
+                                                           ("dog", "c.png"), ("zebra", "d.png")]
+    assert scan.labels == [0, 1, 1, 2]
+    assert [p.path.name for p in scan.problems] == ["broken.png"]
+
+
+def test_empty_missing_or_unusable_folders_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        scan_image_folder(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="no readable images"):
+        scan_image_folder(tmp_path / "empty")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.png").write_text("nope")
+    with pytest.raises(ConfigError, match=r"(?s)no readable images.*x\.png: not a recognised image format"):
+        scan_image_folder(tmp_path / "bad")
+    (tmp_path / "file.png").write_bytes(png_bytes((0, 0, 0)))
+    with pytest.raises(ConfigError, match="is a file"):
+        scan_image_folder(tmp_path / "file.png")
+    with pytest.raises(ConfigError, match="data.root"):
+        build_dataset(DataConfig(name="folder", root=""))
+
+
+@pytest.mark.parametrize(("channels", "size"), [(3, 8), (1, 16)])
+def test_build_dataset_gives_model_range_tensors_of_the_configured_shape(messy_folder, channels, size):
+    import torch
+
+    dataset = build_dataset(DataConfig(name="folder", root=str(messy_folder), image_size=size, channels=channels))
+    assert len(dataset) == 3
+    assert dataset.images.shape == (3, channels, size, size)
+    assert dataset.images.dtype == torch.float32
+    assert dataset.labels.tolist() == [0, 0, 0]
+    assert dataset.info.channels == channels and dataset.info.image_size == size
+    # sorted: black.png, gray.jpg, white.png → -1, about 0, +1 everywhere
+    black, gray, white = dataset.images
+    assert torch.equal(black, torch.full_like(black, -1.0))
+    assert torch.equal(white, torch.full_like(white, 1.0))
+    assert gray.abs().max() < 0.01
+    assert dataset.images.min() >= -1 and dataset.images.max() <= 1

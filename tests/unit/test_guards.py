@@ -1,0 +1,114 @@
+"""Guards: a non-finite loss pauses training and protects the checkpoints; an exception fails the run loudly."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from workbench.config import DataConfig, RunConfig, TrainConfig
+from workbench.methods.dcgan import DCGAN
+from workbench.methods.settings import DCGANSettings
+from workbench.runs import Run, RunStatus
+from workbench.training.checkpoints import load_checkpoint
+from workbench.training.control import TrainingControl
+from workbench.training.events import AlertEvent, CheckpointEvent, RunEndEvent, StepEvent
+from workbench.training.runner import run_training
+
+CONFIG = RunConfig(
+    method=DCGANSettings(latent_dim=8, g_channels=8, d_channels=8),
+    data=DataConfig(image_size=8, batch_size=8),
+    train=TrainConfig(steps=8, checkpoint_every=2, sample_every=100, sample_count=4),
+)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks on a shared 2-core machine: a second intra-op thread only adds contention."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def patch_step(monkeypatch, at_call: int, before=None, exc: Exception | None = None):
+    """Wrap DCGAN.train_step: at the `at_call`-th call, run `before(method)` or raise `exc`."""
+    original = DCGAN.train_step
+    calls = {"n": 0}
+
+    def train_step(self, batch):
+        calls["n"] += 1
+        if calls["n"] == at_call:
+            if exc is not None:
+                raise exc
+            before(self)
+        return original(self, batch)
+
+    monkeypatch.setattr(DCGAN, "train_step", train_step)
+
+
+def poison_discriminator(method: DCGAN) -> None:
+    with torch.no_grad():
+        method.D.net[0].weight.fill_(float("nan"))  # a real divergence: every loss computed from D is NaN
+
+
+def test_non_finite_loss_pauses_within_one_step_and_writes_no_checkpoint(workspace, monkeypatch):
+    patch_step(monkeypatch, at_call=3, before=poison_discriminator)
+    run = workspace.create_run(CONFIG, name="nan")
+    control = TrainingControl()
+    events = run_training(run, control)
+    seen = []
+    for event in events:
+        seen.append(event)
+        if isinstance(event, AlertEvent) and event.kind == "non_finite":
+            break
+    alert = seen[-1]
+    assert isinstance(alert, AlertEvent) and alert.kind == "non_finite" and alert.step == 3
+    assert "loss_d" in alert.message and "step 3" in alert.message and "step 2" in alert.message
+    assert [e.step for e in seen if isinstance(e, StepEvent)] == [1, 2, 3]  # the alert follows the bad step
+    assert control.paused
+
+    control.step(1)  # one more single step while paused: still diverged, and step 4 would be a checkpoint step
+    event = next(events)
+    assert isinstance(event, StepEvent) and event.step == 4
+    control.stop()
+    rest = list(events)
+    assert not any(isinstance(e, CheckpointEvent) for e in rest)
+    assert isinstance(rest[-1], RunEndEvent) and rest[-1].status == "stopped" and rest[-1].step == 4
+
+    assert run.latest_checkpoint_step() == 2  # nothing written from the poisoned state
+    assert sorted(p.name for p in run.checkpoints_dir.iterdir()) == ["0000000002.json", "0000000002.safetensors"]
+    state = load_checkpoint_from(run)
+    assert state["step"] == 2 and torch.isfinite(state["method"]["D"]["net.0.weight"]).all()
+    assert run.status is RunStatus.STOPPED
+    reader = Run(run.path).metrics_reader()
+    assert any(kind == "alert:non_finite" and step == 3 for step, _, kind, _ in reader.read_new_events())
+    loss_d = reader.read_new_scalars()["loss_d"]  # the diverged values are on record (SQLite NULL → NaN)
+    assert loss_d[:, 0].tolist() == [1, 2, 3, 4]
+    assert torch.isfinite(torch.from_numpy(loss_d[:2, 2])).all() and torch.isnan(torch.from_numpy(loss_d[2:, 2])).all()
+
+
+def load_checkpoint_from(run: Run) -> dict:
+    from workbench.runs.checkpoint_files import latest_checkpoint
+
+    return load_checkpoint(latest_checkpoint(run.checkpoints_dir))
+
+
+def test_exception_in_a_step_fails_the_run_and_keeps_the_last_checkpoint(workspace, monkeypatch):
+    patch_step(monkeypatch, at_call=3, exc=RuntimeError("CUDA error: an illegal memory access (simulated)"))
+    run = workspace.create_run(CONFIG, name="boom")
+    steps = []
+    with pytest.raises(RuntimeError, match="illegal memory access"):
+        for event in run_training(run):
+            if isinstance(event, StepEvent):
+                steps.append(event.step)
+    assert steps == [1, 2]
+    info = Run(run.path).info()
+    assert info.status == RunStatus.FAILED.value
+    assert info.error == "RuntimeError: CUDA error: an illegal memory access (simulated)"
+    assert run.latest_checkpoint_step() == 2
+    assert load_checkpoint_from(run)["step"] == 2
+
+    monkeypatch.undo()  # the fault is gone: the failed run resumes from its checkpoint (the lock was released)
+    final = list(run_training(Run(run.path)))
+    assert [e.step for e in final if isinstance(e, StepEvent)] == list(range(3, 9))
+    assert Run(run.path).status is RunStatus.FINISHED and Run(run.path).info().error == ""

@@ -1,0 +1,342 @@
+"""The `workbench` subcommands. Each takes the parsed arguments and the --workspace value, returns an exit
+status, and raises ConfigError / CLIError / RunLockedError / CheckpointError for problems the user can fix
+(`workbench.cli.main` prints those as one line). torch is imported inside the commands that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig, field_types
+from workbench.data import available_datasets, dataset_spec
+from workbench.methods import available_methods, method_settings_class
+from workbench.runs import Run, RunStatus, Workspace
+
+
+class CLIError(Exception):
+    """A user error found by the CLI itself (unknown run, nothing to resume); printed without a traceback."""
+
+
+POSTFIX_INTERVAL_S = 0.2  # the progress bar's loss read-out changes at most 5 times a second
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+# ---- shared helpers ---------------------------------------------------------------------------------------
+def find_run(workspace: Workspace, ref: str) -> Run:
+    try:
+        return workspace.run(ref)
+    except KeyError as err:
+        raise CLIError(err.args[0]) from None
+
+
+def parse_value(raw: str, typ: type) -> Any:
+    """A command-line string as a value of the field's type; left as text when it does not parse, so that
+    the config's own validation reports it with the field's name and allowed range."""
+    if typ is bool:
+        low = raw.lower()
+        return True if low in _TRUE else False if low in _FALSE else raw
+    for number in (int, float):
+        if typ is number:
+            try:
+                return number(raw)
+            except ValueError:
+                return raw
+    return raw
+
+
+def apply_override(doc: dict[str, dict[str, Any]], text: str) -> None:
+    """Apply one `--set section.field=value` to a config mapping (validated later, by RunConfig)."""
+    key, sep, raw = text.partition("=")
+    section, _, name = key.strip().partition(".")
+    if not sep or not name:
+        raise ConfigError(f"--set {text!r}: expected SECTION.FIELD=VALUE, e.g. --set method.beta=4")
+    method_name = doc.get("method", {}).get("name")
+    if section == "method" and not method_name:
+        raise ConfigError("[method] needs a name: choose one with --method")
+    classes = {"method": method_settings_class(method_name) if method_name else None,
+               "data": DataConfig, "train": TrainConfig}
+    if section not in classes:
+        raise ConfigError(f"--set {key.strip()}: unknown section {section!r}; valid: method, data, train")
+    if section == "method" and name == "name":
+        raise ConfigError("--set method.name: choose the method with --method")
+    cls = classes[section]
+    known = sorted(f.name for f in dataclasses.fields(cls))
+    if name not in known:
+        raise ConfigError(f"unknown setting {section}.{name}; valid: {', '.join(known)}")
+    doc.setdefault(section, {})[name] = parse_value(raw.strip(), field_types(cls)[name])
+
+
+def _read_config_file(path: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        doc = tomllib.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"--config: cannot read {path}: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"--config: {path} is not valid TOML: {err}") from None
+    doc.pop("run", None)  # a run folder's run.toml also records its status and package versions
+    doc.pop("versions", None)
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in doc.items()}
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig for `train`: --config (or defaults for --method/--data), then the flags, then --set."""
+    if args.config:
+        doc = _read_config_file(args.config)
+        saved = doc.get("method", {}).get("name")
+        if args.method and saved and args.method != saved:
+            raise ConfigError(f"--method {args.method} contradicts name = {saved!r} in [method] of {args.config}")
+        if args.method:
+            doc.setdefault("method", {})["name"] = args.method
+    elif args.method:
+        method_settings_class(args.method)  # an unknown name fails here, listing the valid ones
+        data_name = args.data or DataConfig().name
+        doc = {"method": {"name": args.method},
+               "data": {"name": data_name, "channels": dataset_spec(data_name).default_channels}, "train": {}}
+    else:
+        raise CLIError("train needs --method NAME (see `workbench methods`), --config FILE or --resume RUN")
+    flags = (("data", "name", args.data), ("data", "image_size", args.image_size),
+             ("data", "batch_size", args.batch_size), ("train", "steps", args.steps), ("train", "seed", args.seed),
+             ("train", "device", args.device),
+             ("data", "root", str(Path(args.root).expanduser().resolve()) if args.root else None))
+    for section, name, value in flags:
+        if value is not None:
+            doc.setdefault(section, {})[name] = value
+    for text in args.overrides:
+        apply_override(doc, text)
+    return RunConfig.from_dict(doc)
+
+
+def _check_runnable(config: RunConfig) -> None:
+    """Problems found before a run folder is created, so a typo does not leave a failed run behind."""
+    from workbench.training.devices import resolve_device
+
+    resolve_device(config.train.device)
+    spec = dataset_spec(config.data.name)
+    if spec.needs_root:
+        if not config.data.root:
+            raise ConfigError(f"data.root: dataset {spec.name!r} needs a folder: pass --root PATH")
+        if not Path(config.data.root).is_dir():
+            raise ConfigError(f"data.root: folder {config.data.root!r} does not exist")
+
+
+# ---- train ------------------------------------------------------------------------------------------------
+def train(args: argparse.Namespace, workspace: str | None) -> int:
+    ws = Workspace(workspace)
+    run = _resumed_run(args, ws) if args.resume else _new_run(args, ws)
+    return _train_run(run, resume_hint=_resume_command(run, workspace))
+
+
+def _new_run(args: argparse.Namespace, ws: Workspace) -> Run:
+    config = config_from_args(args)
+    _check_runnable(config)
+    if args.name is not None:
+        if not args.name or "/" in args.name or args.name.startswith("."):
+            raise CLIError(f"--name {args.name!r}: a run id is a plain folder name")
+        if (ws.runs_dir / args.name).exists():
+            raise CLIError(f"--name {args.name!r}: a run with that id already exists in {ws.runs_dir}")
+    return ws.create_run(config, name=args.name)
+
+
+def _resumed_run(args: argparse.Namespace, ws: Workspace) -> Run:
+    changed = [flag for flag, value in (
+        ("--method", args.method), ("--data", args.data), ("--root", args.root), ("--config", args.config),
+        ("--name", args.name), ("--seed", args.seed), ("--device", args.device), ("--batch-size", args.batch_size),
+        ("--image-size", args.image_size), ("--set", args.overrides or None)) if value is not None]
+    if changed:
+        raise CLIError(f"--resume continues a run with its saved config; only --steps may change "
+                       f"(got {', '.join(changed)})")
+    run = find_run(ws, args.resume)
+    config, info = run.config, run.info()
+    done = run.latest_checkpoint_step() or 0
+    if args.steps is not None and args.steps != config.train.steps:
+        if args.steps <= done:
+            raise CLIError(f"--steps {args.steps}: run {run.id} already has a checkpoint at step {done}")
+        run.acquire()  # nobody may be training it while its config changes
+        try:
+            run.write(config.replace("train", steps=args.steps), run.info())
+        finally:
+            run.release()
+    elif info.status == RunStatus.FINISHED.value:
+        raise CLIError(f"run {run.id} has finished ({info.step}/{config.train.steps} steps); "
+                       f"pass --steps N to train it further")
+    return run
+
+
+def _resume_command(run: Run, workspace: str | None) -> str:
+    where = f" --workspace {workspace}" if workspace else ""
+    return f"workbench{where} train --resume {run.id}"
+
+
+@contextmanager
+def _ctrl_c_stops(control: Any, say: Any) -> Iterator[None]:
+    """First Ctrl-C: graceful stop (checkpoint, status 'stopped'); second: KeyboardInterrupt (abort)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be installed from the main thread
+        return
+    presses = 0
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            raise KeyboardInterrupt
+        control.stop()
+        say("stopping after this step and writing a checkpoint; press Ctrl-C again to abort without one",
+            file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _train_run(run: Run, resume_hint: str) -> int:
+    from tqdm import tqdm
+
+    from workbench.methods import method_class
+    from workbench.training.control import TrainingControl
+    from workbench.training.events import AlertEvent, RunEndEvent, StepEvent
+    from workbench.training.runner import run_training
+
+    config = run.config
+    loss_names = method_class(config.method_name).loss_names
+    control = TrainingControl()
+    end_status, diverged, last_postfix = None, False, 0.0
+    bar = None  # opened at the first step, so that building the dataset and networks does not skew the rate
+    try:
+        with _ctrl_c_stops(control, tqdm.write), closing(run_training(run, control)) as events:
+            for event in events:
+                if isinstance(event, StepEvent):
+                    if bar is None:
+                        bar = tqdm(total=event.total_steps, initial=event.step - 1, desc=config.method_name,
+                                   unit="it", file=sys.stderr, dynamic_ncols=True)
+                    now = time.monotonic()
+                    if now - last_postfix >= POSTFIX_INTERVAL_S or event.step == event.total_steps:
+                        shown = {k: f"{event.scalars[k]:.4g}" for k in loss_names if k in event.scalars}
+                        bar.set_postfix(shown or event.scalars, refresh=False)
+                        last_postfix = now
+                    bar.update(event.step - bar.n)
+                elif isinstance(event, AlertEvent):
+                    tqdm.write(f"alert at step {event.step}: {event.message}", file=sys.stderr)
+                    if event.kind == "non_finite":  # the loop has paused; a script cannot press resume
+                        diverged = True
+                        control.stop()
+                elif isinstance(event, RunEndEvent):
+                    end_status = event.status
+    except KeyboardInterrupt:  # second Ctrl-C: run_training has marked the run interrupted
+        end_status = "aborted"
+    finally:
+        if bar is not None:
+            bar.close()
+    info = run.info()
+    if end_status in ("stopped", "aborted"):
+        kept = run.latest_checkpoint_step()
+        print(f"{end_status} at step {bar.n if bar else info.step}/{config.train.steps}; "
+              + (f"latest good checkpoint: step {kept}" if kept is not None else "no checkpoint yet"),
+              file=sys.stderr)
+        print(f"resume with: {resume_hint}", file=sys.stderr)
+    print(f"run {run.id}: {info.status} at step {info.step}/{config.train.steps}")
+    print(f"folder: {run.path}")
+    return 130 if end_status == "aborted" else 1 if diverged else 0
+
+
+# ---- runs -------------------------------------------------------------------------------------------------
+def _run_row(run: Run) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": run.id, "method": "?", "data": "?", "status": "unreadable", "step": 0,
+                           "steps": 0, "created": "", "path": str(run.path), "error": ""}
+    try:
+        info = run.info()
+        row.update(status=info.status, step=info.step, error=info.error,
+                   created=datetime.fromtimestamp(info.created).astimezone().isoformat(timespec="seconds"))
+        config = run.config
+        row.update(method=config.method_name, data=config.data.name, steps=config.train.steps)
+    except ConfigError as err:  # e.g. a run made by a newer version with a method this one lacks
+        row["error"] = str(err)
+    return row
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+             for line in (headers, *rows)]
+    return "\n".join(lines)
+
+
+def list_runs(args: argparse.Namespace, workspace: str | None) -> int:
+    ws = Workspace(workspace)
+    rows = [_run_row(run) for run in ws.runs()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"no runs in {ws.runs_dir}")
+        return 0
+    table = [[r["id"], r["method"], r["data"], r["status"], f"{r['step']}/{r['steps']}",
+              r["created"][:16].replace("T", " ")] for r in rows]
+    print(format_table(["ID", "METHOD", "DATA", "STATUS", "STEP", "CREATED"], table))
+    return 0
+
+
+# ---- sample -----------------------------------------------------------------------------------------------
+def sample(args: argparse.Namespace, workspace: str | None) -> int:
+    if not 1 <= args.count <= 1024:
+        raise CLIError(f"-n {args.count}: the number of images must be in [1, 1024]")
+    if args.seed < 0:
+        raise CLIError(f"--seed {args.seed}: must be ≥ 0")
+    run = find_run(Workspace(workspace), args.run)
+
+    from PIL import Image
+
+    from workbench.runs.checkpoint_files import latest_checkpoint
+    from workbench.training.checkpoints import load_checkpoint
+    from workbench.training.grids import image_grid
+    from workbench.training.session import TrainingSession
+
+    files = latest_checkpoint(run.checkpoints_dir)
+    if files is None:
+        raise CLIError(f"run {run.id} has no checkpoint yet; train it first")
+    session = TrainingSession(run.config.replace("train", device="cpu", mixed_precision=False))
+    state = load_checkpoint(files)
+    # The training-noise generator is irrelevant for sampling, and a CUDA generator's state does not fit a CPU one.
+    if "noise_rng" in state.get("method", {}):
+        state["method"]["noise_rng"] = session.method.noise.get_state()
+    session.load_state_dict(state)
+    grid = image_grid(session.method.sample(args.count, seed=args.seed))
+    out = Path(args.output or f"{run.id}-step{files.step}.png").expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(grid).save(out)
+    print(f"{out}: {args.count} samples from {run.id} at step {files.step} (seed {args.seed})")
+    return 0
+
+
+# ---- methods, datasets ------------------------------------------------------------------------------------
+def list_methods(args: argparse.Namespace, workspace: str | None) -> int:
+    rows = [[s.name, s.family, s.summary, ", ".join(s.capabilities)] for s in available_methods()]
+    print(format_table(["METHOD", "FAMILY", "SUMMARY", "CAPABILITIES"], rows))
+    return 0
+
+
+def list_datasets(args: argparse.Namespace, workspace: str | None) -> int:
+    rows = []
+    for s in available_datasets():
+        options = ["needs --root PATH"] if s.needs_root else []
+        options += ["labelled"] if s.labelled else []
+        options.append(f"{s.default_channels} channel{'s' if s.default_channels > 1 else ''} by default")
+        rows.append([s.name, s.summary, ", ".join(options)])
+    print(format_table(["DATASET", "SUMMARY", "OPTIONS"], rows))
+    return 0
