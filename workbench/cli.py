@@ -1,6 +1,7 @@
 """The `workbench` command: no subcommand opens the window; subcommands drive the same core headless.
 
     workbench [--workspace PATH]                       open the window (same as `workbench gui`)
+    workbench gui --run-script scenario.py             open it and run an automation script in it
     workbench train --method dcgan --data digits --steps 2000 [--set method.lr_g=1e-4 ...]
     workbench train --config run.toml [--name my-run]  a run from a saved config (a run's run.toml works)
     workbench train --resume RUN [--steps N]           continue a stopped or interrupted run
@@ -51,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("gui", parents=[common], help="open the window (the default)")
+    gui = sub.add_parser("gui", parents=[common], help="open the window (the default)")
+    gui.add_argument("--run-script", metavar="PY", help="after the window opens, run this Python file with "
+                                                      "`window` and `app` in scope (automation, screenshots)")
 
     train = sub.add_parser("train", parents=[common], help="create a run and train it, or resume one",
                            description="Create a run in the workspace and train it, or continue one with --resume.")
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui"):
         from workbench.gui.app import run_app
 
-        return run_app(workspace=workspace)
+        return run_app(workspace=workspace, script=getattr(args, "run_script", None))
 
     from workbench import cli_commands
 

@@ -178,11 +178,11 @@ def test_lists_and_window_dispatch(capsys, monkeypatch, tmp_path):
 
     opened = []
     fake = types.ModuleType("workbench.gui.app")
-    fake.run_app = lambda workspace=None: opened.append(workspace) or 7
+    fake.run_app = lambda workspace=None, script=None: opened.append((workspace, script)) or 7
     monkeypatch.setitem(sys.modules, "workbench.gui.app", fake)
     assert main([]) == 7
-    assert main(["--workspace", str(tmp_path), "gui"]) == 7
-    assert opened == [None, str(tmp_path)]
+    assert main(["--workspace", str(tmp_path), "gui", "--run-script", "scenario.py"]) == 7
+    assert opened == [(None, None), (str(tmp_path), "scenario.py")]
     assert main(["--version"]) == 0
     assert main(["no-such-command"]) == 2
 
