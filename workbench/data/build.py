@@ -13,6 +13,8 @@ from workbench.data.dataset import DataInfo, TensorImageDataset, to_model_range
 
 log = logging.getLogger(__name__)
 
+TORCHVISION_DATASETS = ("mnist", "fashion-mnist", "cifar10", "celeba")
+
 
 def _load_folder(config: DataConfig) -> TensorImageDataset:
     from workbench.data.folder import load_image, scan_image_folder
@@ -31,17 +33,43 @@ def _load_folder(config: DataConfig) -> TensorImageDataset:
     return TensorImageDataset(to_model_range(torch.from_numpy(images)), torch.tensor(scan.labels), info)
 
 
-def build_dataset(config: DataConfig) -> TensorImageDataset:
-    """The dataset for `config`, in memory, images in [-1, 1]."""
+def build_dataset(config: DataConfig):  # noqa: ANN201 - any dataset with info, __len__ and get_batch
+    """The dataset for `config`: images in [-1, 1] N×C×H×W (or 2-D points for gaussians2d-*), integer labels.
+
+    Every dataset returned has `info` (DataInfo), `__len__` and `get_batch(indices)`; see workbench.data.dataset.
+    """
     spec = dataset_spec(config.name)
-    if spec.needs_root and not config.root:
+    name = config.name
+    # (torchvision datasets check their root themselves, naming the files they expect)
+    if spec.needs_root and not config.root and name not in TORCHVISION_DATASETS:
         raise ConfigError(f"data.root: dataset {config.name!r} needs a folder (data.root)")
-    if config.name == "digits":
+    if name == "digits":
         from workbench.data.digits import load_digits_dataset
 
         return load_digits_dataset(config)
-    if config.name == "folder":
+    if name == "folder":
         return _load_folder(config)
+    if name in ("shapes2d", "shapes2d-correlated"):
+        from workbench.data import shapes2d
+
+        table = shapes2d.correlated_factor_table() if name == "shapes2d-correlated" else None
+        return shapes2d.Shapes2DDataset(config.image_size, config.channels, factor_table=table, name=name)
+    if name in ("gaussians2d-ring", "gaussians2d-grid"):
+        from workbench.data.gaussians2d import load_gaussians2d
+
+        return load_gaussians2d(name.removeprefix("gaussians2d-"))
+    if name in ("mnist", "fashion-mnist"):
+        from workbench.data.torchvision_roots import load_mnist_like
+
+        return load_mnist_like(config, name)
+    if name == "cifar10":
+        from workbench.data.torchvision_roots import load_cifar10
+
+        return load_cifar10(config)
+    if name == "celeba":
+        from workbench.data.torchvision_roots import load_celeba
+
+        return load_celeba(config)
     raise ConfigError(f"data.name: no loader for {config.name!r}")
 
 

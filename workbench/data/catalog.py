@@ -14,7 +14,13 @@ class DatasetSpec:
     labelled: bool
     needs_root: bool
     default_channels: int
+    kind: str = "images"  # "images" (N×C×H×W in [-1, 1]) or "points" (N×2)
+    options: str = ""  # which DataConfig fields matter and how, one line for `workbench datasets` and the form
+    factors: bool = False  # known factors / attributes available through `dataset.factors(indices)`
 
+
+_IMAGE_OPTIONS = "image_size (resized), channels 1 or 3"
+_ROOT_OPTIONS = "root (the folder holding {folder}/, never downloaded), image_size, channels 1 or 3"
 
 _DATASETS = {
     spec.name: spec
@@ -25,6 +31,79 @@ _DATASETS = {
             labelled=True,
             needs_root=False,
             default_channels=1,
+            options=_IMAGE_OPTIONS,
+        ),
+        DatasetSpec(
+            "shapes2d",
+            "dSprites factor grid: 737,280 white shapes on black (3 shapes × 6 scales × 40 orientations × 32×32 "
+            "positions), rendered on the fly, labelled by shape, all five factors known",
+            labelled=True,
+            needs_root=False,
+            default_channels=1,
+            options="image_size (64 = dSprites' size; 32 renders the same scene at 32×32), channels 1 or 3",
+            factors=True,
+        ),
+        DatasetSpec(
+            "shapes2d-correlated",
+            "100,000 fixed shapes2d factor tuples in which scale follows shape (squares small, hearts large; "
+            "correlation ≈ 0.86): entangled attributes",
+            labelled=True,
+            needs_root=False,
+            default_channels=1,
+            options="image_size (64 = dSprites' size; 32 renders the same scene at 32×32), channels 1 or 3",
+            factors=True,
+        ),
+        DatasetSpec(
+            "gaussians2d-ring",
+            "50,000 2-D points from 8 Gaussians on a circle of radius 2 (std 0.02), labelled by mode",
+            labelled=True,
+            needs_root=False,
+            default_channels=1,
+            kind="points",
+            options="none (image_size and channels are ignored)",
+        ),
+        DatasetSpec(
+            "gaussians2d-grid",
+            "50,000 2-D points from 25 Gaussians on a 5×5 grid with spacing 2 (std 0.05), labelled by mode",
+            labelled=True,
+            needs_root=False,
+            default_channels=1,
+            kind="points",
+            options="none (image_size and channels are ignored)",
+        ),
+        DatasetSpec(
+            "mnist",
+            "MNIST from your local torchvision root: 60,000 handwritten digits 28×28, labelled",
+            labelled=True,
+            needs_root=True,
+            default_channels=1,
+            options=_ROOT_OPTIONS.format(folder="MNIST"),
+        ),
+        DatasetSpec(
+            "fashion-mnist",
+            "FashionMNIST from your local torchvision root: 60,000 clothing images 28×28, 10 classes",
+            labelled=True,
+            needs_root=True,
+            default_channels=1,
+            options=_ROOT_OPTIONS.format(folder="FashionMNIST"),
+        ),
+        DatasetSpec(
+            "cifar10",
+            "CIFAR-10 from your local torchvision root: 50,000 colour photos 32×32, 10 classes",
+            labelled=True,
+            needs_root=True,
+            default_channels=3,
+            options=_ROOT_OPTIONS.format(folder="cifar-10-batches-py"),
+        ),
+        DatasetSpec(
+            "celeba",
+            "CelebA from your local torchvision root: 202,599 aligned faces with 40 binary attributes, "
+            "decoded lazily",
+            labelled=False,
+            needs_root=True,
+            default_channels=3,
+            options=_ROOT_OPTIONS.format(folder="celeba"),
+            factors=True,
         ),
         DatasetSpec(
             "folder",
@@ -32,6 +111,7 @@ _DATASETS = {
             labelled=True,
             needs_root=True,
             default_channels=3,
+            options="root (your folder), image_size (centre-cropped and resized), channels 1 or 3",
         ),
     )
 }

@@ -1,4 +1,12 @@
-"""The dataset interface every method trains on: images in [-1, 1] NCHW with integer labels."""
+"""The dataset interface every method trains on.
+
+Every dataset has `info` (a `DataInfo`), `__len__` and `get_batch(indices) -> (inputs, labels)`:
+- image datasets return images in [-1, 1] N×C×H×W and integer labels N (0 when unlabelled);
+- point datasets (`info.kind == "points"`) return N×2 float points and integer mode labels.
+
+Datasets with known generative factors or attributes (shapes2d, CelebA) also offer
+`factors(indices) -> LongTensor N×F`, with `info.factor_names` and `info.factor_sizes` describing the columns.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +24,27 @@ class DataInfo:
     channels: int
     image_size: int
     class_names: tuple[str, ...] = ()
+    # Known factors of variation (shapes2d) or binary attributes (CelebA): one name and one size per column
+    # of the dataset's `factors(indices)`. Empty when the dataset has none.
+    factor_names: tuple[str, ...] = ()
+    factor_sizes: tuple[int, ...] = ()
+    # "images" (N×C×H×W in [-1, 1]) or "points" (N×2; channels and image_size are then 0).
+    kind: str = "images"
+    # For point mixtures: the mixture's centres and the standard deviation of each component.
+    mode_centers: tuple[tuple[float, ...], ...] = ()
+    mode_std: float = 0.0
 
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
+
+    @property
+    def num_factors(self) -> int:
+        return len(self.factor_names)
+
+    @property
+    def is_points(self) -> bool:
+        return self.kind == "points"
 
 
 class TensorImageDataset:
@@ -36,6 +61,44 @@ class TensorImageDataset:
 
     def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.images.index_select(0, indices), self.labels.index_select(0, indices)
+
+
+class Uint8ImageDataset:
+    """Like `TensorImageDataset` but kept as uint8 (a quarter of the memory), converted to [-1, 1] per batch.
+
+    Used for the larger sets read from torchvision roots (60,000 MNIST or 50,000 CIFAR-10 images).
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, info: DataInfo) -> None:
+        assert images.dtype == torch.uint8, "images must be uint8 in [0, 255]"
+        assert images.ndim == 4 and images.shape[0] == labels.shape[0], "images N×C×H×W and N labels"
+        self.images_uint8 = images.contiguous()
+        self.labels = labels.long()
+        self.info = info
+
+    def __len__(self) -> int:
+        return self.images_uint8.shape[0]
+
+    def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        images = self.images_uint8.index_select(0, indices).float().div_(127.5).sub_(1.0)
+        return images, self.labels.index_select(0, indices)
+
+
+class PointDataset:
+    """2-D points held in memory with the index of the mixture component each was drawn from."""
+
+    def __init__(self, points: torch.Tensor, labels: torch.Tensor, mode_centers: torch.Tensor, info: DataInfo) -> None:
+        assert points.ndim == 2 and points.shape[0] == labels.shape[0], "points N×D and N labels"
+        self.points = points.float().contiguous()
+        self.labels = labels.long()
+        self.mode_centers = mode_centers.float()
+        self.info = info
+
+    def __len__(self) -> int:
+        return self.points.shape[0]
+
+    def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.points.index_select(0, indices), self.labels.index_select(0, indices)
 
 
 def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
