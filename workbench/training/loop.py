@@ -35,7 +35,8 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     """The fixed-latent sample grid, the method's named visuals as uint8 grids, and its scatters if any.
 
     A method may offer `scatter(batch) -> {name: {series: N×2 array}}` (e.g. an adversarial autoencoder's
-    codes against its prior); those become ScatterEvents.
+    codes against its prior); those become ScatterEvents. Two reserved keys draw a background: "__surface__"
+    (an H×W array, e.g. a discriminator's output over the plane) and "__extent__" (x0, x1, y0, y1).
     """
     n = session.config.train.sample_count
     now = time.time()
@@ -49,7 +50,8 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     scatter = getattr(session.method, "scatter", None)
     if scatter is not None:
         for name, series in scatter(session.visual_batch).items():
-            arrays = {k: np.asarray(v, dtype=np.float32).reshape(-1, 2) for k, v in series.items()}
+            arrays = {k: np.asarray(v, dtype=np.float32) if k.startswith("__")
+                      else np.asarray(v, dtype=np.float32).reshape(-1, 2) for k, v in series.items()}
             yield ScatterEvent(session.step, now, name, arrays)
 
 

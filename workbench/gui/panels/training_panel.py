@@ -34,6 +34,7 @@ from workbench.gui.widgets.config_form import ConfigForm
 from workbench.gui.widgets.curve_plot import CurvePlot
 from workbench.gui.widgets.dataset_preview import DatasetPreview
 from workbench.gui.widgets.sample_viewer import SampleViewer
+from workbench.gui.widgets.scatter_view import ScatterView
 from workbench.methods import available_methods, method_spec
 from workbench.runs import Run, Workspace
 
@@ -204,7 +205,7 @@ class TrainingPanel(QWidget):
 
         self.samples_view = SampleViewer("Samples from a fixed latent batch")
         self.visual_tabs = QTabWidget()
-        self.visual_views: dict[str, SampleViewer] = {}
+        self.visual_views: dict[str, SampleViewer | ScatterView] = {}
         images = QSplitter(Qt.Orientation.Vertical)
         images.addWidget(self.samples_view)
         images.addWidget(self.visual_tabs)
@@ -448,6 +449,14 @@ class TrainingPanel(QWidget):
             self.visual_tabs.show()
         return self.visual_views[name]
 
+    def _scatter_view(self, name: str) -> ScatterView:
+        if name not in self.visual_views:
+            view = ScatterView(name.replace("_", " ").capitalize())
+            self.visual_views[name] = view
+            self.visual_tabs.addTab(view, name.replace("_", " "))
+            self.visual_tabs.show()
+        return self.visual_views[name]
+
     def poll(self) -> None:
         """Tail the run store: new scalars, samples and events since the last poll."""
         if self.reader is None or self.run is None:
@@ -460,10 +469,10 @@ class TrainingPanel(QWidget):
             self._latest_step = max(self._latest_step, int(rows[-1, 0]))
             self._rate.add(int(rows[-1, 0]), float(rows[-1, 1]))
         for record in self.reader.read_new_samples():
-            if not record.path.endswith(".png"):
-                continue
             path = str(self.run.path / record.path)
-            if record.name == "samples":
+            if record.path.endswith(".npz"):
+                self._scatter_view(record.name).add_file(record.step, path)
+            elif record.name == "samples":
                 self.samples_view.add_file(record.step, path)
             else:
                 self._visual_view(record.name).add_file(record.step, path)
