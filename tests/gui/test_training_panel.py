@@ -175,3 +175,13 @@ def test_run_trained_by_another_process_is_watched_live(window, qtbot, workspace
         proc.kill()
     qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_d") == 400, timeout=WAIT_MS)
     assert panel.samples_view.steps()[-1] == 400
+
+
+def test_unavailable_devices_are_greyed_out(window, qtbot):
+    panel = window.training_panel
+    qtbot.waitUntil(lambda: panel.available_devices is not None, timeout=60_000)
+    combo = panel.train_form.editor("device")
+    for row in range(combo.count()):
+        name = combo.itemData(row)
+        assert combo.model().item(row).isEnabled() == (name in panel.available_devices)
+    assert "cpu" in panel.available_devices

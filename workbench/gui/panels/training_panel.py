@@ -89,6 +89,7 @@ class TrainingPanel(QWidget):
         self._rate = RateEstimator()
         self._latest_step = 0
         self._method_form: ConfigForm | None = None
+        self.available_devices: list[str] | None = None  # known once torch has been asked
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self._build_setup())
@@ -105,6 +106,30 @@ class TrainingPanel(QWidget):
         self._tail_timer.timeout.connect(self.poll)
         self._tail_timer.start()
         self.new_run_mode()
+        self._check_devices()
+
+    def _check_devices(self) -> None:
+        """Grey out devices this machine lacks (asks torch, so in the background: start-up stays fast)."""
+        from workbench.gui.workers import BackgroundTask
+
+        def available() -> list[str]:
+            from workbench.training.devices import available_devices
+
+            return available_devices()
+
+        task = BackgroundTask(available, self)
+        task.done.connect(self._show_devices)
+        task.start()
+
+    def _show_devices(self, devices: list[str]) -> None:
+        combo = self.train_form.editor("device")
+        model = combo.model()
+        for row in range(combo.count()):
+            name = combo.itemData(row)
+            item = model.item(row)
+            item.setEnabled(name in devices)
+            item.setToolTip("" if name in devices else f"{name} is not available on this machine")
+        self.available_devices = devices
 
     # ---- layout ------------------------------------------------------------------------------------------
     def _build_setup(self) -> QWidget:
