@@ -1,0 +1,134 @@
+"""Plumbing shared by the autoencoder family: named networks/optimizers with one checkpoint layout, the
+optimizer step with loss scaling, eval-mode inference, logits → images, interleaved visuals, and the
+Gaussian fitted to training codes that lets a prior-less autoencoder still be sampled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.methods.base import MethodBase, gradient_norm
+
+
+def logits_to_image(logits: torch.Tensor, reconstruction: str) -> torch.Tensor:
+    """Decoder logits → image in [-1, 1], matching the likelihood the decoder was trained with."""
+    return (torch.sigmoid(logits) * 2 - 1) if reconstruction == "bce" else torch.tanh(logits)
+
+
+def interleave(*batches: torch.Tensor) -> torch.Tensor:
+    """(a0, b0, a1, b1, ...): pairs side by side in an 8-wide grid."""
+    return torch.stack(batches, dim=1).flatten(0, 1)
+
+
+def one_hot_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Integer labels (N,) → float one-hot (N×K); labels outside [0, K) are an error, not a silent wrap."""
+    labels = labels.long()
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise ValueError(f"labels must be in [0, {num_classes}), got {labels.min().item()}..{labels.max().item()}")
+    return nn.functional.one_hot(labels, num_classes).float()
+
+
+def grid_width(n: int) -> int:
+    """Images per row of an n-image sample grid (⌈√n⌉, as `image_grid` draws it)."""
+    return max(1, math.ceil(math.sqrt(n)))
+
+
+def grid_row_labels(n: int, num_classes: int) -> torch.Tensor:
+    """Class per image of an n-image sample grid so that each grid row is one class (cycling through the
+    classes when there are more rows than classes)."""
+    return (torch.arange(n) // grid_width(n)) % num_classes
+
+
+class NetworkMethod(MethodBase):
+    """A method whose state is named networks, optimizers, grad scalers and tensor buffers.
+
+    Subclasses fill `self.nets`, `self.optimizers`, `self.scalers` (same keys as the optimizers) and
+    optionally `self.buffers`; checkpointing, eval-mode inference and the optimizer step come from here.
+    """
+
+    def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
+        super().__init__(config, data_info, device)
+        self.nets: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.scalers: dict[str, torch.amp.GradScaler] = {}
+        self.buffers: dict[str, torch.Tensor] = {}
+
+    def add_optimizer(self, name: str, optimizer: torch.optim.Optimizer) -> None:
+        self.optimizers[name] = optimizer
+        self.scalers[name] = self.grad_scaler()
+
+    def optimize(self, name: str, loss: torch.Tensor, *modules: nn.Module) -> float:
+        """Backward `loss` and step optimizer `name`; returns the gradient norm over `modules`."""
+        opt, scaler = self.optimizers[name], self.scalers[name]
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        grad = math.sqrt(sum(gradient_norm(m) ** 2 for m in modules))
+        scaler.step(opt)
+        scaler.update()
+        return grad
+
+    @contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """Every network in eval mode (batch-norm running statistics, no updates), then back as it was."""
+        was = {name: net.training for name, net in self.nets.items()}
+        for net in self.nets.values():
+            net.eval()
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            for name, net in self.nets.items():
+                net.train(was[name])
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "nets": {k: m.state_dict() for k, m in self.nets.items()},
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "scalers": {k: s.state_dict() for k, s in self.scalers.items()},
+            "buffers": {k: b.clone() for k, b in self.buffers.items()},
+            **self.base_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for k, m in self.nets.items():
+            m.load_state_dict(state["nets"][k])
+        for k, o in self.optimizers.items():
+            o.load_state_dict(state["optimizers"][k])
+        for k, s in self.scalers.items():
+            if state["scalers"].get(k):
+                s.load_state_dict(state["scalers"][k])
+        for k, b in self.buffers.items():
+            b.copy_(state["buffers"][k])
+        self.load_base_state(state)
+
+
+class CodeStatistics:
+    """Running mean and standard deviation of the codes seen in training (exponential moving average).
+
+    A plain, denoising or sparse autoencoder has no prior; to sample one anyway we decode draws from the
+    diagonal Gaussian fitted to its training codes. The result shows why such models generate poorly: their
+    codes do not fill that Gaussian (the motivation for VAEs and AAEs).
+    """
+
+    def __init__(self, dim: int, device: torch.device, momentum: float = 0.01) -> None:
+        self.mean = torch.zeros(dim, device=device)
+        self.std = torch.ones(dim, device=device)
+        self.momentum = momentum
+
+    @torch.no_grad()
+    def update(self, codes: torch.Tensor) -> None:
+        codes = codes.detach().float()
+        self.mean.lerp_(codes.mean(dim=0), self.momentum)
+        if codes.shape[0] > 1:
+            self.std.lerp_(codes.std(dim=0), self.momentum)
+
+    def sample(self, noise: torch.Tensor) -> torch.Tensor:
+        """Standard normal draws (CPU, N×dim) → draws from the fitted Gaussian (CPU)."""
+        return noise * self.std.cpu() + self.mean.cpu()
