@@ -7,6 +7,7 @@
     workbench train --resume RUN [--steps N]           continue a stopped or interrupted run
     workbench runs [--json]                            every run in the workspace
     workbench sample RUN -n 64 -o grid.png [--seed N]  a grid from the run's latest checkpoint
+    workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
     workbench methods | datasets                       what can be trained, and on what
 
 The workspace is `--workspace`, else $WORKBENCH_WORKSPACE, else the per-user data folder.
@@ -85,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-o", "--output", metavar="PNG", help="output file (default <run>-step<N>.png here)")
     sample.add_argument("--seed", type=int, default=0, metavar="N", help="latent seed (default 0)")
 
+    ev = sub.add_parser("eval", parents=[common], help="score a run's latest checkpoint and store the metrics",
+                        description="Compute the metrics that fit the run's method (FID, KID, IS, precision/recall, "
+                                    "mode coverage; reconstruction MSE/PSNR; conditional accuracy; modes covered "
+                                    "for 2-D mixtures), print them and store them in the run.")
+    ev.add_argument("run", metavar="RUN", help="run id, unique id prefix or folder")
+    ev.add_argument("-n", "--samples", type=int, default=5000, metavar="N", help="generated samples (default 5000)")
+    ev.add_argument("--inception", metavar="PATH", help="local InceptionV3 weights (pytorch-fid's "
+                    "pt_inception-2015-12-05-6726825d.pth) for paper-comparable FIDs; default: the dataset's "
+                    "own classifier CNN")
+    ev.add_argument("--seed", type=int, default=0, metavar="N", help="sampling seed (default 0)")
+    ev.add_argument("--json", action="store_true", help="print the stored JSON instead of a table")
+
     sub.add_parser("methods", parents=[common], help="list the training methods")
     sub.add_parser("datasets", parents=[common], help="list the built-in datasets")
     return parser
@@ -109,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "train": cli_commands.train,
         "runs": cli_commands.list_runs,
         "sample": cli_commands.sample,
+        "eval": cli_commands.evaluate,
         "methods": cli_commands.list_methods,
         "datasets": cli_commands.list_datasets,
     }[args.command]

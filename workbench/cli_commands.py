@@ -324,6 +324,41 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
     return 0
 
 
+# ---- eval -------------------------------------------------------------------------------------------------
+def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
+    if not 2 <= args.samples <= 1_000_000:
+        raise CLIError(f"-n {args.samples}: the number of samples must be in [2, 1000000]")
+    if args.seed < 0:
+        raise CLIError(f"--seed {args.seed}: must be ≥ 0")
+    ws = Workspace(workspace)
+    run = find_run(ws, args.run)
+    if run.latest_checkpoint_step() is None:
+        raise CLIError(f"run {run.id} has no checkpoint yet; train it first (`workbench train --resume {run.id}`)")
+
+    from workbench.metrics.run_evaluation import EvaluationError, evaluate_run, format_value
+
+    def say(text: str) -> None:
+        if not args.json:
+            print(text, file=sys.stderr)
+
+    try:
+        result = evaluate_run(run, samples=args.samples, inception=args.inception, seed=args.seed,
+                              workspace_root=ws.root, progress=say)
+    except EvaluationError as err:
+        raise CLIError(str(err)) from None
+    if args.json:
+        print(json.dumps({**result.to_dict(), "path": str(result.path)}, indent=2, ensure_ascii=False))
+        return 0
+    print(f"run {run.id} at step {result.step} ({result.method} on {result.dataset}), {result.samples} samples, "
+          f"seed {result.seed}")
+    print(f"feature extractor: {result.extractor_text()}")
+    print(format_table(["METRIC", "VALUE"], [[label, format_value(v)] for label, v in result.rows()]))
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"stored in {result.path} and as eval/ scalars at step {result.step} ({result.seconds:.1f} s)")
+    return 0
+
+
 # ---- methods, datasets ------------------------------------------------------------------------------------
 def list_methods(args: argparse.Namespace, workspace: str | None) -> int:
     rows = [[s.name, s.family, s.summary, ", ".join(s.capabilities)] for s in available_methods()]

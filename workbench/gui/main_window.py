@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import __version__
+from workbench.gui.panels.evaluate_panel import EvaluatePanel
 from workbench.gui.panels.runs_panel import RunsPanel
 from workbench.gui.panels.training_panel import TrainingPanel
 from workbench.runs import Workspace
@@ -33,6 +34,8 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(workspace)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.training_panel, "Training")
+        self.evaluate_panel = EvaluatePanel(workspace)
+        self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.setCentralWidget(self.tabs)
 
         self.runs_panel = RunsPanel(workspace)
@@ -45,6 +48,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
 
         self.runs_panel.run_selected.connect(self.training_panel.show_run)
+        self.runs_panel.run_selected.connect(self.evaluate_panel.show_run)
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)

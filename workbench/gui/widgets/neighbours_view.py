@@ -1,0 +1,141 @@
+"""Nearest-neighbour memorization view: each generated sample beside its nearest training images in feature
+space, with the distances and their ratio to the typical distance between neighbouring training images.
+
+A model that copies its training data produces samples far closer to one training image than training images
+are to each other (ratio well below 1); those samples are flagged. Images are enlarged by whole-number factors
+with nearest-neighbour sampling, so they stay crisp.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+TARGET_PIXELS = 64  # images are enlarged to at least this size
+COPY_COLOUR = "#c62828"
+
+
+def _pixmap(image: np.ndarray, min_size: int = TARGET_PIXELS) -> QPixmap:
+    """uint8 H×W×C (C = 1 or 3) → a pixmap enlarged by an integer factor to at least `min_size`."""
+    image = np.asarray(image, dtype=np.uint8)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    image = np.ascontiguousarray(image[:, :, :3])
+    h, w, _ = image.shape
+    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    zoom = max(1, math.ceil(min_size / max(h, w)))
+    return QPixmap.fromImage(qimage).scaled(w * zoom, h * zoom, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.FastTransformation)
+
+
+class NeighboursView(QWidget):
+    """Shows a `workbench.metrics.run_evaluation.NeighbourView`, or a placeholder text."""
+
+    columns = 2  # sample groups side by side (8 samples → 4 rows)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = None
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setObjectName("neighbours-caption")
+        self.placeholder = QLabel()
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.placeholder.setObjectName("neighbours-placeholder")
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setHorizontalSpacing(6)
+        self.grid.setVerticalSpacing(4)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.grid_host)
+        layout.addStretch(1)
+        self.image_labels: list[QLabel] = []  # every image shown, samples and neighbours (for tests)
+        self.set_placeholder("No run selected.")
+
+    # ---- public ------------------------------------------------------------------------------------------
+    def set_placeholder(self, text: str) -> None:
+        self.view = None
+        self._clear()
+        self.caption.hide()
+        self.grid_host.hide()
+        self.placeholder.setText(text)
+        self.placeholder.show()
+
+    def set_view(self, view) -> None:  # noqa: ANN001 - a NeighbourView
+        self._clear()
+        self.view = view
+        self.placeholder.hide()
+        n, k = view.distances.shape
+        copies = int(view.likely_copies.sum())
+        verdict = (f"<span style='color:{COPY_COLOUR}'><b>{copies} of {n} samples look like copies</b></span>"
+                   if copies else f"No sample is closer than {view.copy_ratio:g}× the typical distance")
+        self.caption.setText(
+            f"Each of {n} samples (step {view.step}) beside its {k} nearest training images in "
+            f"<b>{view.extractor}</b> feature space. Under each image: the feature distance d and d ÷ the typical "
+            f"distance between neighbouring training images ({view.typical_distance:.3g}); a ratio below "
+            f"{view.copy_ratio:g} flags a likely copy. {verdict}.")
+        self.caption.show()
+        per_group = k + 2  # sample, k neighbours, and a spacer column between groups
+        headers = ["sample", *(f"nearest {j + 1}" for j in range(k))]
+        for group in range(min(self.columns, n)):
+            for j, text in enumerate(headers):
+                head = QLabel(f"<b>{text}</b>")
+                head.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.grid.addWidget(head, 0, group * per_group + j)
+            if group:
+                spacer = QFrame()
+                spacer.setFrameShape(QFrame.Shape.VLine)
+                spacer.setStyleSheet("color: palette(mid);")
+                self.grid.addWidget(spacer, 0, group * per_group - 1, n // self.columns + 2, 1)
+        rows_per_group = math.ceil(n / self.columns)
+        for i in range(n):
+            group, row = divmod(i, rows_per_group)
+            col0 = group * per_group
+            copy = bool(view.likely_copies[i])
+            self.grid.addWidget(self._cell(view.samples[i], f"#{i + 1}" + (" · likely copy" if copy else ""),
+                                           highlight=copy), row + 1, col0)
+            for j in range(k):
+                ratio = float(view.ratios[i, j])
+                text = f"d {view.distances[i, j]:.3g} · {ratio:.2f}×"
+                self.grid.addWidget(self._cell(view.neighbours[i, j], text,
+                                               highlight=ratio < view.copy_ratio), row + 1, col0 + 1 + j)
+        self.grid_host.show()
+
+    # ---- internals ---------------------------------------------------------------------------------------
+    def _cell(self, image: np.ndarray, text: str, highlight: bool) -> QWidget:
+        cell = QWidget()
+        box = QVBoxLayout(cell)
+        box.setContentsMargins(2, 2, 2, 2)
+        box.setSpacing(1)
+        picture = QLabel()
+        picture.setPixmap(_pixmap(image))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if highlight:
+            picture.setStyleSheet(f"border: 2px solid {COPY_COLOUR};")
+        caption = QLabel(text)
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        caption.setStyleSheet(f"font-size: 11px; color: {COPY_COLOUR};" if highlight else "font-size: 11px;")
+        box.addWidget(picture)
+        box.addWidget(caption)
+        self.image_labels.append(picture)
+        return cell
+
+    def _clear(self) -> None:
+        self.image_labels.clear()
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
