@@ -1,0 +1,214 @@
+"""GAN with a selectable adversarial loss on the DCGAN architecture.
+
+Losses (formulas in workbench/methods/gan_losses.py): minimax and non-saturating (Goodfellow et al. 2014),
+WGAN with weight clipping (Arjovsky et al. 2017), WGAN-GP (Gulrajani et al. 2017), least squares (Mao et al.
+2017), hinge. One training step is n_critic discriminator/critic updates followed by one generator update:
+
+  repeat n_critic times:   z ~ N(0, I);  minimise L_D(D(x), D(G(z)))   [+ λ·GP for wgan_gp]
+                           [wgan: clip every critic weight to [−c, c]]
+  then:                    minimise L_G(D(G(z))) with the last critic iteration's z
+
+Every critic iteration reuses the step's real batch with fresh noise (the papers draw a fresh real batch
+each time; the training loop hands a method one batch per step). With optimizer = paper, each loss trains with
+its paper's optimizer (RMSprop 5e-5 for wgan, Adam(1e-4, β = (0, 0.9)) for wgan_gp, Adam(2e-4, β = (0.5,
+0.999)) otherwise) and n_critic = 0 means the paper's 5 for the Wasserstein losses, 1 otherwise. WGAN-GP's
+critic has no batch norm (layer norm by default, or none): the penalty is per sample.
+
+Scalars per step: loss_d (including the penalty), loss_g, grad_norm_d, grad_norm_g, and D's outputs named for
+what they are (see `gan_losses.output_diagnostics`): d_real/d_fake probabilities (minimax, non-saturating),
+d_real/d_fake raw LSGAN outputs, critic_real/critic_fake raw scores (wgan, wgan_gp, hinge); the Wasserstein
+losses add `wasserstein_estimate` = E[f(x)] − E[f(G(z))] and wgan_gp adds `gradient_penalty`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.config import ConfigError
+from workbench.methods.base import Batch, MethodBase, gradient_norm
+from workbench.methods.gan_losses import (
+    clip_weights_,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    output_diagnostics,
+)
+from workbench.methods.registry import register_method
+from workbench.methods.settings_gans import ResolvedAdversarial
+from workbench.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from workbench.nets.dcgan_variants import with_critic_norm
+
+
+def require_images(data_info: Any, method: str, min_size: int = 8) -> None:
+    """A clear ConfigError when the dataset is not square power-of-two images of at least `min_size`."""
+    size = int(getattr(data_info, "image_size", 0) or 0)
+    if size < min_size or size & (size - 1) or int(getattr(data_info, "channels", 0) or 0) < 1:
+        raise ConfigError(
+            f"data: method {method!r} trains on square images whose size is a power of two ≥ {min_size}; "
+            f"dataset {getattr(data_info, 'name', '?')!r} gives size {size}"
+        )
+
+
+def make_optimizers(
+    plan: ResolvedAdversarial, g_params: Any, d_params: Any
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    if plan.optimizer == "rmsprop":
+        return torch.optim.RMSprop(g_params, lr=plan.lr_g), torch.optim.RMSprop(d_params, lr=plan.lr_d)
+    betas = (plan.beta1, plan.beta2)
+    return torch.optim.Adam(g_params, lr=plan.lr_g, betas=betas), torch.optim.Adam(d_params, lr=plan.lr_d, betas=betas)
+
+
+def optimizer_step(
+    loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, module: nn.Module
+) -> float:
+    """Backward, unscale, measure `module`'s gradient norm, step; the gradient norm (before the step)."""
+    scaler.scale(loss).backward()
+    scaler.unscale_(opt)
+    norm = gradient_norm(module)
+    scaler.step(opt)
+    scaler.update()
+    return norm
+
+
+def class_rows(n: int, num_classes: int) -> torch.Tensor:
+    """Labels that put one class per row of the square-ish grid `image_grid` lays n images out in."""
+    ncol = max(1, int(math.ceil(math.sqrt(n))))
+    return (torch.arange(n) // ncol) % num_classes
+
+
+@contextlib.contextmanager
+def in_eval(*modules: nn.Module) -> Iterator[None]:
+    """Modules in eval mode (batch-norm running statistics) inside the block, their modes restored after."""
+    was = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, w in zip(modules, was, strict=True):
+            m.train(w)
+
+
+@register_method("gan")
+class GAN(MethodBase):
+    loss_names = ("loss_d", "loss_g")
+
+    def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
+        super().__init__(config, data_info, device)
+        require_images(data_info, self.method_name)
+        s = self.settings
+        self.plan = s.resolved()
+        self.loss = s.loss
+        self.latent_dim = s.latent_dim
+        self.G, self.D = self.build_networks(data_info)
+        self.G.to(device)
+        self.D.to(device)
+        self.opt_g, self.opt_d = make_optimizers(self.plan, self.G.parameters(), self.D.parameters())
+        self.scaler_g = self.grad_scaler()
+        self.scaler_d = self.grad_scaler()
+
+    # --- hooks a conditional variant overrides -----------------------------------------------------------------
+    def build_networks(self, info: Any) -> tuple[nn.Module, nn.Module]:
+        s = self.settings
+        G = DCGANGenerator(s.latent_dim, info.channels, info.image_size, s.g_channels)
+        D = with_critic_norm(DCGANDiscriminator(info.channels, info.image_size, s.d_channels), self.plan.d_norm)
+        return G, D
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.G(z)
+
+    def critic(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.D(x)
+
+    def training_labels(self, labels: torch.Tensor) -> torch.Tensor | None:
+        return None
+
+    # --- training ------------------------------------------------------------------------------------------------
+    def train_step(self, batch: Batch) -> dict[str, float]:
+        real = batch[0].to(self.device, non_blocking=True)
+        labels = self.training_labels(batch[1])
+        n = real.shape[0]
+        penalty = None
+        for i in range(self.plan.n_critic):
+            last = i == self.plan.n_critic - 1
+            z = self.randn(n, self.latent_dim)
+            self.opt_d.zero_grad(set_to_none=True)
+            with self.autocast():
+                if last:  # keep this one's graph: the generator update below reuses it
+                    fake = self.generate(z, labels)
+                else:
+                    with torch.no_grad():
+                        fake = self.generate(z, labels)
+                out_real = self.critic(real, labels).float()
+                out_fake = self.critic(fake.detach(), labels).float()
+                loss_d = discriminator_loss(self.loss, out_real, out_fake)
+            if self.loss == "wgan_gp":
+                eps = torch.rand(n, 1, 1, 1, generator=self.noise, device=self.device)
+                with torch.autocast(device_type=self.device.type, enabled=False):  # double backward in float32
+                    penalty = gradient_penalty(
+                        lambda x: self.critic(x, labels).float(), real.float(), fake.detach().float(), eps
+                    )
+                loss_d = loss_d + self.settings.gp_weight * penalty
+            grad_d = optimizer_step(loss_d, self.opt_d, self.scaler_d, self.D)
+            if self.loss == "wgan":
+                clip_weights_(self.D, self.settings.clip)
+
+        self.opt_g.zero_grad(set_to_none=True)
+        with self.autocast():
+            loss_g = generator_loss(self.loss, self.critic(fake, labels).float())
+        grad_g = optimizer_step(loss_g, self.opt_g, self.scaler_g, self.G)
+
+        scalars = {
+            "loss_d": loss_d.item(),
+            "loss_g": loss_g.item(),
+            **output_diagnostics(self.loss, out_real, out_fake),
+            "grad_norm_d": grad_d,
+            "grad_norm_g": grad_g,
+        }
+        if penalty is not None:
+            scalars["gradient_penalty"] = penalty.item()
+        return scalars
+
+    # --- latent capabilities -------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        with in_eval(self.G):
+            return self.generate(z.to(self.device), None).float().cpu()
+
+    def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
+        return self.seeded_normal(n, self.latent_dim, seed)
+
+    def sample(self, n: int, *, seed: int) -> torch.Tensor:
+        return self.decode(self.prior_sample(n, seed=seed))
+
+    def visuals(self, batch: Batch) -> dict[str, torch.Tensor]:
+        return {"real": batch[0][:16].cpu()}
+
+    # --- checkpoints -----------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "scaler_g": self.scaler_g.state_dict(),
+            "scaler_d": self.scaler_d.state_dict(),
+            **self.base_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        if state.get("scaler_g"):
+            self.scaler_g.load_state_dict(state["scaler_g"])
+        if state.get("scaler_d"):
+            self.scaler_d.load_state_dict(state["scaler_d"])
+        self.load_base_state(state)
