@@ -115,3 +115,13 @@ def test_invalid_toml_is_a_config_error():
         RunConfig.from_toml("[method\nname = ")
     with pytest.raises(ConfigError, match="method.latent_dim"):
         RunConfig.from_toml('[method]\nname = "vae"\nlatent_dim = 0\n')
+
+
+def test_registry_lists_every_family_even_after_a_direct_settings_import():
+    """Importing one family's settings module first must not hide the other families."""
+    import subprocess
+    import sys
+
+    code = ("import workbench.methods.settings_gans; from workbench.methods import available_methods;"
+            "names = {s.name for s in available_methods()}; assert {'vae', 'aae', 'gan', 'dcgan'} <= names, names")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0

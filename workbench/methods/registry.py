@@ -36,6 +36,7 @@ SETTINGS_MODULES = (
 
 _SPECS: dict[str, MethodSpec] = {}
 _CLASSES: dict[str, type] = {}
+_ALL_LOADED = False
 
 
 def declare_method(spec: MethodSpec) -> None:
@@ -58,13 +59,13 @@ def register_method(name: str):
 
 
 def _specs() -> dict[str, MethodSpec]:
-    if not _SPECS:
+    """Every declared spec; the first call imports all settings modules (a module imported directly before
+    that, e.g. by a script, has already declared its own specs, so emptiness is no sign of completeness)."""
+    global _ALL_LOADED
+    if not _ALL_LOADED:
         for module in SETTINGS_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as err:
-                if err.name != module:  # a family module that exists but fails to import is a real error
-                    raise
+            importlib.import_module(module)
+        _ALL_LOADED = True
     return _SPECS
 
 
