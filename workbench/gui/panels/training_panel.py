@@ -325,6 +325,7 @@ class TrainingPanel(QWidget):
         self._detach_run()
         self.run_banner.setText("<b>New run</b>: choose a method and a dataset, then press Start.")
         self._set_forms_editable(True)
+        self.dataset_preview.show()
         if self._method_form is None:
             self._method_changed()
             self._dataset_changed()
@@ -341,6 +342,7 @@ class TrainingPanel(QWidget):
         except ConfigError as err:
             self.error_label.setText(f"Cannot read this run's configuration: {err}")
         self._set_forms_editable(False)
+        self.dataset_preview.hide()  # previews are for setting up a new run
         self.reader = run.metrics_reader()
         self.poll()
         self._update_buttons()

@@ -182,8 +182,9 @@ class CurvePlot(QWidget):
         # Set on the PlotItem, not the curves: PlotItem.addItem overwrites a curve's own settings with these.
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor=foreground,
-                                               brush=pg.mkBrush(_with_alpha(background, 200)))
+        # A thin, see-through strip along the top (three entries a row) hides as little of the curves as it can.
+        self.legend = self.plot_item.addLegend(offset=(10, 2), labelTextColor=foreground, colCount=3,
+                                               brush=pg.mkBrush(_with_alpha(background, 110)))
 
         self._hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(_with_alpha(foreground, 110)))
         self._hover_line.hide()
