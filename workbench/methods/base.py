@@ -61,6 +61,9 @@ class MethodBase:
 
     loss_names: tuple[str, ...] = ()
     method_name: str = ""
+    # Attributes saved whole in checkpoints: networks, optimizers, gradient scalers (anything with
+    # state_dict / load_state_dict). Methods with more state extend state_dict / load_state_dict.
+    stateful: tuple[str, ...] = ()
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
         self.config = config
@@ -85,6 +88,19 @@ class MethodBase:
     def seeded_normal(n: int, dim: int, seed: int) -> torch.Tensor:
         """The same latent batch for the same seed on every machine (drawn on CPU)."""
         return torch.randn(n, dim, generator=torch.Generator().manual_seed(seed))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**{name: getattr(self, name).state_dict() for name in self.stateful}, **self.base_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name in self.stateful:
+            if name not in state:
+                raise KeyError(f"the checkpoint has no state for {name!r}")
+            target = getattr(self, name)
+            if isinstance(target, torch.amp.GradScaler) and not state[name]:
+                continue  # saved by a disabled scaler (no mixed precision): nothing to restore
+            target.load_state_dict(state[name])
+        self.load_base_state(state)
 
     def base_state(self) -> dict[str, Any]:
         return {"noise_rng": self.noise.get_state()}

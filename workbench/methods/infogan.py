@@ -56,6 +56,7 @@ def code_entropy(categories: int, continuous: int) -> tuple[float, float]:
 @register_method("infogan")
 class InfoGAN(MethodBase):
     loss_names = ("loss_d", "loss_g", "info_loss")
+    stateful = ("G", "D", "opt_g", "opt_d", "scaler_g", "scaler_d")
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
         super().__init__(config, data_info, device)
@@ -180,26 +181,3 @@ class InfoGAN(MethodBase):
                 self.assemble(z, cat, cont)
             )
         return out
-
-    # --- checkpoints -----------------------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "scaler_g": self.scaler_g.state_dict(),
-            "scaler_d": self.scaler_d.state_dict(),
-            **self.base_state(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        if state.get("scaler_g"):
-            self.scaler_g.load_state_dict(state["scaler_g"])
-        if state.get("scaler_d"):
-            self.scaler_d.load_state_dict(state["scaler_d"])
-        self.load_base_state(state)

@@ -49,6 +49,7 @@ def progressive_phase(step: int, levels: int, fade_steps: int, stable_steps: int
 @register_method("progan")
 class ProGAN(MethodBase):
     loss_names = ("loss_d", "loss_g")
+    stateful = ("G", "D", "opt_g", "opt_d", "scaler_g", "scaler_d")
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
         super().__init__(config, data_info, device)
@@ -163,28 +164,14 @@ class ProGAN(MethodBase):
     def state_dict(self) -> dict[str, Any]:
         level, alpha = self.phase()
         return {
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "scaler_g": self.scaler_g.state_dict(),
-            "scaler_d": self.scaler_d.state_dict(),
+            **super().state_dict(),
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             # The schedule position; level and α of the next step are derived from it (kept for readers).
             "phase": {"progress": self.progress, "next_level": level, "next_alpha": alpha},
-            **self.base_state(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        if state.get("scaler_g"):
-            self.scaler_g.load_state_dict(state["scaler_g"])
-        if state.get("scaler_d"):
-            self.scaler_d.load_state_dict(state["scaler_d"])
+        super().load_state_dict(state)
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") else state["G"])
         self.progress = int(state["phase"]["progress"])
-        self.load_base_state(state)

@@ -38,6 +38,7 @@ def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor, kind: str) -
 @register_method("vae")
 class VAE(MethodBase):
     loss_names = ("loss", "reconstruction", "kl")
+    stateful = ("encoder", "to_stats", "decoder", "opt", "scaler")
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
         super().__init__(config, data_info, device)
@@ -116,22 +117,3 @@ class VAE(MethodBase):
         rec = self.decode(self.encode(x))
         pairs = torch.stack([x, rec], dim=1).flatten(0, 1)  # x0, r0, x1, r1, ...
         return {"reconstruction": pairs}
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "encoder": self.encoder.state_dict(),
-            "to_stats": self.to_stats.state_dict(),
-            "decoder": self.decoder.state_dict(),
-            "opt": self.opt.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            **self.base_state(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.encoder.load_state_dict(state["encoder"])
-        self.to_stats.load_state_dict(state["to_stats"])
-        self.decoder.load_state_dict(state["decoder"])
-        self.opt.load_state_dict(state["opt"])
-        if state.get("scaler"):
-            self.scaler.load_state_dict(state["scaler"])
-        self.load_base_state(state)
