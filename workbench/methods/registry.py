@@ -32,6 +32,7 @@ SETTINGS_MODULES = (
     "workbench.methods.settings",
     "workbench.methods.settings_autoencoders",
     "workbench.methods.settings_gans",
+    "workbench.methods.settings_toy",
 )
 
 _SPECS: dict[str, MethodSpec] = {}

@@ -41,7 +41,8 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     n = session.config.train.sample_count
     now = time.time()
     samples = session.method.sample(n, seed=session.sample_seed)
-    yield SampleEvent(session.step, now, "samples", image_grid(samples))
+    if samples.ndim == 4:  # images N×C×H×W; a method of 2-D points (toy_gan) shows them in its scatter instead
+        yield SampleEvent(session.step, now, "samples", image_grid(samples))
     if samples.ndim == 4 and samples.shape[1:] == session.visual_batch[0].shape[1:]:
         ratio = diversity_ratio(samples, session.visual_batch[0])
         yield MetricEvent(session.step, now, "sample_diversity", ratio)
