@@ -91,3 +91,36 @@ def test_loop_records_diversity_and_alerts_on_a_collapsing_generator(workspace):
     assert diversity[0] > 0.9 and diversity[-1] == 0.0
     kinds = [e.kind for e in events if isinstance(e, AlertEvent)]
     assert kinds == ["mode_collapse"]
+
+
+def test_classes_dropping_alert():
+    from workbench.training.guards import ClassCoverageGuard
+
+    rows = [{"classes_covered": c} for c in (2, 6, 9, 10, 10, 4, 3, 3)]
+    alerts = _feed(ClassCoverageGuard(), rows)
+    assert len(alerts) == 1 and alerts[0][0] == 7 and "cover 3 classes, down from 10" in alerts[0][1]
+    steady = [{"classes_covered": c} for c in (1, 3, 7, 9, 10, 9, 10, 8)]
+    assert _feed(ClassCoverageGuard(), steady) == []
+
+
+def test_class_probe_counts_classes_without_touching_the_run_rng(workspace):
+    """The probe has the digits classifier trained in another process, then counts classes without touching
+    the run's random number generator."""
+    from workbench.config import DataConfig
+    from workbench.data import build_dataset
+    from workbench.training.class_coverage import ClassCoverageProbe
+
+    dataset = build_dataset(DataConfig(image_size=8))
+    config = DataConfig(image_size=8)
+    probe = ClassCoverageProbe.for_dataset(dataset, config, workspace.root)
+    images, labels = dataset.get_batch(torch.arange(200))
+    assert probe.classes_covered(images) is None  # not cached yet: trained in another process meanwhile
+    assert probe.wait_until_ready(timeout=240)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    covered = probe.classes_covered(images)
+    assert torch.equal(before, torch.get_rng_state())
+    assert covered >= 9  # real digits of all ten classes
+    assert probe.classes_covered(images[labels == 3]) <= 2
+    points = DataConfig(name="gaussians2d-ring")
+    assert ClassCoverageProbe.for_dataset(build_dataset(points), points, workspace.root) is None

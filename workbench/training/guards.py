@@ -121,5 +121,38 @@ class ModeCollapseGuard:
         return None
 
 
+class ClassCoverageGuard:
+    """The classes the fixed-latent samples cover (per the dataset's classifier) fell to half their peak."""
+
+    kind = "classes_dropping"
+
+    def __init__(self, drop: float = 0.5, patience: int = 2, minimum_peak: int = 3) -> None:
+        self.drop, self.patience, self.minimum_peak = drop, patience, minimum_peak
+        self.peak = 0
+        self.strikes = 0
+        self.fired = False
+
+    def observe(self, step: int, scalars: dict[str, float]) -> str | None:
+        covered = scalars.get("classes_covered")
+        if covered is None:
+            return None
+        self.peak = max(self.peak, int(covered))
+        dropped = self.peak >= self.minimum_peak and covered <= self.drop * self.peak
+        self.strikes = self.strikes + 1 if dropped else 0
+        if self.strikes >= self.patience and not self.fired:
+            self.fired = True
+            return (
+                f"Possible mode collapse at step {step}: the fixed-latent samples now cover {int(covered)} classes, "
+                f"down from {self.peak}, for {self.patience} sample grids in a row (judged by the dataset's "
+                "classifier CNN). The generator is dropping modes of the data. What usually helps: a Wasserstein "
+                "loss with gradient penalty, a lower generator learning rate, minibatch standard deviation in D, "
+                "or a conditional model."
+            )
+        if not dropped and self.fired:
+            self.fired = False
+        return None
+
+
 def default_guards() -> list:
-    return [DiscriminatorSaturationGuard(), VanishingGeneratorGradientGuard(), ModeCollapseGuard()]
+    return [DiscriminatorSaturationGuard(), VanishingGeneratorGradientGuard(), ModeCollapseGuard(),
+            ClassCoverageGuard()]

@@ -46,6 +46,10 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     if samples.ndim == 4 and samples.shape[1:] == session.visual_batch[0].shape[1:]:
         ratio = diversity_ratio(samples, session.visual_batch[0])
         yield MetricEvent(session.step, now, "sample_diversity", ratio)
+        if session.class_probe is not None:
+            covered = session.class_probe.classes_covered(samples)
+            if covered is not None:
+                yield MetricEvent(session.step, now, "classes_covered", float(covered))
     for name, images in session.method.visuals(session.visual_batch).items():
         yield SampleEvent(session.step, now, name, image_grid(images, nrow=8))
     scatter = getattr(session.method, "scatter", None)

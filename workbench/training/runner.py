@@ -6,15 +6,19 @@ The one entry point the CLI and the GUI worker share, so both treat a run exactl
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 
 from workbench.runs.run import Run, RunStatus
+from workbench.training.class_coverage import ClassCoverageProbe
 from workbench.training.control import TrainingControl
 from workbench.training.events import Event, RunEndEvent
 from workbench.training.loop import train
 from workbench.training.recorder import record
 from workbench.training.session import TrainingSession
+
+CLASS_COVERAGE_ENV = "WORKBENCH_CLASS_COVERAGE"  # "0": do not judge samples with the dataset's classifier
 
 
 def _forget_after(run: Run, step: int) -> None:
@@ -32,6 +36,9 @@ def run_training(run: Run, control: TrainingControl | None = None) -> Iterator[E
     writer = None
     try:
         session = TrainingSession(run.config)
+        if os.environ.get(CLASS_COVERAGE_ENV, "1") != "0":
+            session.class_probe = ClassCoverageProbe.for_dataset(session.dataset, run.config.data,
+                                                                 run.path.parent.parent)
         session.restore_latest(run.checkpoints_dir)
         writer = run.metrics_writer()
         writer.truncate_after(session.step)

@@ -36,6 +36,7 @@ class TrainingSession:
         order = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(seed + 7))
         self.visual_batch = self.dataset.get_batch(order[:32])  # the same real images in every live view
         self.sample_seed = seed + SAMPLE_SEED_OFFSET
+        self.class_probe = None  # a ClassCoverageProbe when the run store provides a workspace (runner.py)
 
     def state_dict(self) -> dict[str, Any]:
         rng: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate()}
