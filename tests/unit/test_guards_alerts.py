@@ -99,6 +99,9 @@ def test_classes_dropping_alert():
     rows = [{"classes_covered": c} for c in (2, 6, 9, 10, 10, 4, 3, 3)]
     alerts = _feed(ClassCoverageGuard(), rows)
     assert len(alerts) == 1 and alerts[0][0] == 7 and "cover 3 classes, down from 10" in alerts[0][1]
+    modes = [{"modes_covered": c} for c in (3, 8, 8, 2, 1)]
+    alerts = _feed(ClassCoverageGuard("modes_covered"), modes)
+    assert len(alerts) == 1 and "cover 1 modes of the data, down from 8" in alerts[0][1]
     steady = [{"classes_covered": c} for c in (1, 3, 7, 9, 10, 9, 10, 8)]
     assert _feed(ClassCoverageGuard(), steady) == []
 

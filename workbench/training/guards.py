@@ -122,18 +122,21 @@ class ModeCollapseGuard:
 
 
 class ClassCoverageGuard:
-    """The classes the fixed-latent samples cover (per the dataset's classifier) fell to half their peak."""
+    """The classes (or, for 2-D toy data, the mixture modes) the samples cover fell to half their peak."""
 
     kind = "classes_dropping"
 
-    def __init__(self, drop: float = 0.5, patience: int = 2, minimum_peak: int = 3) -> None:
+    def __init__(self, tag: str = "classes_covered", drop: float = 0.5, patience: int = 2,
+                 minimum_peak: int = 3) -> None:
+        self.tag = tag
+        self.what = "modes of the data" if tag == "modes_covered" else "classes"
         self.drop, self.patience, self.minimum_peak = drop, patience, minimum_peak
         self.peak = 0
         self.strikes = 0
         self.fired = False
 
     def observe(self, step: int, scalars: dict[str, float]) -> str | None:
-        covered = scalars.get("classes_covered")
+        covered = scalars.get(self.tag)
         if covered is None:
             return None
         self.peak = max(self.peak, int(covered))
@@ -142,9 +145,9 @@ class ClassCoverageGuard:
         if self.strikes >= self.patience and not self.fired:
             self.fired = True
             return (
-                f"Possible mode collapse at step {step}: the fixed-latent samples now cover {int(covered)} classes, "
-                f"down from {self.peak}, for {self.patience} sample grids in a row (judged by the dataset's "
-                "classifier CNN). The generator is dropping modes of the data. What usually helps: a Wasserstein "
+                f"Possible mode collapse at step {step}: the samples now cover {int(covered)} {self.what}, down from "
+                f"{self.peak}, for {self.patience} measurements in a row. The generator is dropping modes of the "
+                "data. What usually helps: the non-saturating loss instead of minimax, a Wasserstein "
                 "loss with gradient penalty, a lower generator learning rate, minibatch standard deviation in D, "
                 "or a conditional model."
             )
@@ -155,4 +158,4 @@ class ClassCoverageGuard:
 
 def default_guards() -> list:
     return [DiscriminatorSaturationGuard(), VanishingGeneratorGradientGuard(), ModeCollapseGuard(),
-            ClassCoverageGuard()]
+            ClassCoverageGuard("classes_covered"), ClassCoverageGuard("modes_covered")]

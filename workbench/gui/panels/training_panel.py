@@ -503,6 +503,9 @@ class TrainingPanel(QWidget):
                 self.samples_view.add_file(record.step, path)
             else:
                 self._visual_view(record.name).add_file(record.step, path)
+        # Methods that sample points rather than images (toy GANs) show their scatter instead of a grid.
+        self.samples_view.setVisible(bool(self.samples_view.steps()) or not self.visual_views
+                                     or any(isinstance(v, SampleViewer) for v in self.visual_views.values()))
         self.diagnostics_plot.setVisible(bool(self.diagnostics_plot.series_names()) or not self._loss_tags)
         self.gradient_plot.setVisible(bool(self.gradient_plot.series_names()) or not self._loss_tags)
         self._emit_status()
