@@ -83,6 +83,7 @@ def gui_run(seconds: float, sample_every: int) -> tuple[float, np.ndarray]:
     from workbench.runs import Workspace
 
     app = QApplication.instance() or QApplication([])
+    app.setApplicationName("Generative Workbench (benchmark)")
     window = MainWindow(Workspace(tempfile.mkdtemp()))
     window.show()
     panel = window.training_panel

@@ -66,8 +66,8 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
         QTimer.singleShot(0, report)
     if script:
         QTimer.singleShot(0, lambda: _run_script(script, window, app))
-    if not os.environ.get(QUIT_AFTER_ENV):
-        threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start()
+    if not os.environ.get(QUIT_AFTER_ENV):  # once the window has painted, load torch in the background
+        QTimer.singleShot(300, lambda: threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start())
     status = app.exec()
     window.training_panel.shutdown()  # quitting without closing the window still stops training cleanly
     return status

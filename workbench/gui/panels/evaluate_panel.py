@@ -236,7 +236,7 @@ class EvaluatePanel(QWidget):
             return None
 
     def _reload_evaluations(self, select_step: int | None = None) -> None:
-        from workbench.metrics.run_evaluation import stored_evaluations
+        from workbench.metrics.evaluation_store import stored_evaluations
 
         self.evaluations = stored_evaluations(self.run) if self.run is not None else []
         self.evaluation_combo.blockSignals(True)
@@ -252,7 +252,7 @@ class EvaluatePanel(QWidget):
         self._show_selected_evaluation()
 
     def _show_selected_evaluation(self) -> None:
-        from workbench.metrics.run_evaluation import format_value
+        from workbench.metrics.evaluation_store import format_value
 
         index = self.evaluation_combo.currentIndex()
         result = self.evaluations[index] if 0 <= index < len(self.evaluations) else None

@@ -106,7 +106,7 @@ class TrainingPanel(QWidget):
         self._tail_timer.timeout.connect(self.poll)
         self._tail_timer.start()
         self.new_run_mode()
-        self._check_devices()
+        QTimer.singleShot(500, self._check_devices)  # after the window is up: asking torch takes seconds
 
     def _check_devices(self) -> None:
         """Grey out devices this machine lacks (asks torch, so in the background: start-up stays fast)."""
