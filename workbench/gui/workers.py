@@ -31,7 +31,7 @@ class WorkerOutcome:
 
 def _lower_thread_priority() -> None:
     """Let the GUI thread win the CPU on a small machine: nice the training thread (Linux: per thread)."""
-    increment = int(os.environ.get(TRAINER_NICE_ENV, "0") or 0)
+    increment = int(os.environ.get(TRAINER_NICE_ENV, "10") or 0)
     if increment and sys.platform.startswith("linux"):
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), increment)

@@ -38,7 +38,7 @@ from workbench.gui.widgets.scatter_view import ScatterView
 from workbench.methods import available_methods, method_spec
 from workbench.runs import Run, Workspace
 
-TAIL_INTERVAL_MS = 200
+TAIL_INTERVAL_MS = 500  # curves refresh twice a second: each repaint costs CPU the trainer would use
 
 
 def _format_duration(seconds: float | None) -> str:
