@@ -246,3 +246,19 @@ def test_a_million_points_append_and_repaint(qtbot, plot: CurvePlot) -> None:
     plot.x_axis_combo.setCurrentText(X_AXIS_TIME)
     plot.grab()
     assert plot.point_count("loss") == n
+
+
+def test_clear_resets_the_axes_for_the_next_run(qtbot):
+    from workbench.gui.widgets.curve_plot import CurvePlot
+
+    plot = CurvePlot("Losses")
+    qtbot.addWidget(plot)
+    plot.show()
+    steps = np.arange(1, 1501, dtype=float)
+    plot.append("loss", steps, steps, np.sin(steps) * 1000)
+    qtbot.waitUntil(lambda: plot.plot_item.getViewBox().viewRange()[0][1] > 1000, timeout=5000)
+    plot.clear()
+    few = np.arange(1, 11, dtype=float)
+    plot.append("loss", few, few, few / 10)
+    qtbot.waitUntil(lambda: plot.plot_item.getViewBox().viewRange()[0][1] < 50, timeout=5000)
+    assert plot.plot_item.getViewBox().viewRange()[1][1] < 10

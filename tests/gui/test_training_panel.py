@@ -185,3 +185,17 @@ def test_unavailable_devices_are_greyed_out(window, qtbot):
         name = combo.itemData(row)
         assert combo.model().item(row).isEnabled() == (name in panel.available_devices)
     assert "cpu" in panel.available_devices
+
+
+def test_evaluation_scalars_stay_out_of_the_training_curves(window, qtbot, workspace):
+    from workbench.config import RunConfig
+    from workbench.methods.settings import DCGANSettings
+
+    run = workspace.create_run(RunConfig(DCGANSettings()))
+    writer = run.metrics_writer()
+    writer.add_scalars(1, 0.0, {"loss_d": 1.0, "d_real": 0.5, "eval/FID [digits-cnn, 2k]": 80.0})
+    writer.close()
+    window.runs_panel.select_run(run.id)
+    panel = window.training_panel
+    assert panel.loss_plot.point_count("loss_d") == 1
+    assert panel.diagnostics_plot.series_names() == ["d_real"]

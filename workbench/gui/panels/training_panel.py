@@ -36,6 +36,7 @@ from workbench.gui.widgets.dataset_preview import DatasetPreview
 from workbench.gui.widgets.sample_viewer import SampleViewer
 from workbench.gui.widgets.scatter_view import ScatterView
 from workbench.methods import available_methods, method_spec
+from workbench.metrics.evaluation_store import TAG_PREFIX as EVALUATION_TAG_PREFIX
 from workbench.runs import Run, Workspace
 
 TAIL_INTERVAL_MS = 500  # curves refresh twice a second: each repaint costs CPU the trainer would use
@@ -492,6 +493,8 @@ class TrainingPanel(QWidget):
         for _, _, kind, message in self.reader.read_new_events():
             self._add_event(kind, message)
         for tag, rows in self.reader.read_new_scalars().items():
+            if tag.startswith(EVALUATION_TAG_PREFIX):
+                continue  # evaluation results belong to the Evaluate panel, on their own scales
             self._plot_for(tag).append(tag, rows[:, 0], rows[:, 1], rows[:, 2])
             self._latest_step = max(self._latest_step, int(rows[-1, 0]))
             self._rate.add(int(rows[-1, 0]), float(rows[-1, 1]))

@@ -80,7 +80,7 @@ class ConfigForm(QWidget):
             combo.currentIndexChanged.connect(self.changed)
             return combo
         edit = QLineEdit(_format(value))
-        edit.setPlaceholderText(allowed_text(f))
+        edit.setPlaceholderText(f.metadata["help"] if typ is str else allowed_text(f))
         edit.textChanged.connect(self.changed)
         edit.textChanged.connect(lambda _text, e=edit: e.setStyleSheet(""))
         return edit

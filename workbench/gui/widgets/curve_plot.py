@@ -233,6 +233,9 @@ class CurvePlot(QWidget):
         self._wall_origin = None
         self._redraw_timer.stop()
         self._hide_readout()
+        # The next run's axes start from its own data, not the last run's.
+        self.plot_item.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.plot_item.enableAutoRange()
 
     def series_names(self) -> list[str]:
         return list(self._series)
