@@ -76,8 +76,7 @@ class TrainingWorker(QObject):
         self.control.step()
 
     def stop(self) -> None:
-        self.control.stop()
-        self.control.resume()
+        self.control.stop()  # also ends a pause: the loop checks for a stop before anything else
 
     @property
     def is_alive(self) -> bool:

@@ -310,7 +310,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.blockSignals(False)
         self.dataset_summary.setText(dataset_spec(config.data.name).summary)
         for form, section in ((self.data_form, config.data), (self.train_form, config.train)):
-            for name in form._editors:
+            for name in form.field_names():
                 form.set_value(name, getattr(section, name))
 
     def _set_forms_editable(self, editable: bool) -> None:

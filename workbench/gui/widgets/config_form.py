@@ -100,6 +100,10 @@ class ConfigForm(QWidget):
         if folder:
             edit.setText(folder)
 
+    def field_names(self) -> list[str]:
+        """The fields this form edits (excluded and fixed fields are not among them)."""
+        return list(self._editors)
+
     def editor(self, name: str) -> QWidget:
         return self._editors[name]
 
