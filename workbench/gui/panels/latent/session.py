@@ -1,0 +1,334 @@
+"""The Latent panel's shared state: the loaded latent space and the pinned codes every tool takes its inputs from.
+
+A `LatentSession` lives in the GUI thread. Tools read `session.space` (a `workbench.latent.model.LatentSpace`, or
+None) and `session.pins` (a list of `workbench.latent.codes.PinnedCode`), listen to `space_changed`,
+`pins_changed` and `directions_changed`, and report with `status` / `error`. Long work goes through
+`session.run_task`, which runs it in a `BackgroundTask` on one torch thread and drops results that arrive after
+another run was loaded. Pins are saved to the run folder after every change while `autosave` is on, so the
+codes a user collected survive a restart.
+
+This module imports no torch: the core is imported inside methods, after a run is chosen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+_threads_lock = threading.Lock()
+_threads_depth = 0
+_threads_previous: int | None = None
+
+
+@contextlib.contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Interactive inference on one torch intra-op thread, safe when the GUI thread and workers overlap.
+
+    torch's thread count is process-wide: two overlapping save-and-restore blocks in different threads could
+    leave it at 1 for good. The count is set on the first entry and restored on the last exit.
+    """
+    global _threads_depth, _threads_previous
+    import torch
+
+    with _threads_lock:
+        if _threads_depth == 0:
+            _threads_previous = torch.get_num_threads()
+            if _threads_previous != 1:
+                torch.set_num_threads(1)
+        _threads_depth += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _threads_depth -= 1
+            if _threads_depth == 0 and _threads_previous not in (None, 1):
+                torch.set_num_threads(_threads_previous)
+
+
+def to_uint8(images) -> np.ndarray:  # noqa: ANN001 - a float tensor N×C×H×W in [-1, 1]
+    """Images in [-1, 1] (N×C×H×W tensor) → uint8 N×H×W×C numpy, the form that crosses threads and is shown."""
+    return images.detach().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`... so that every pin has its own name."""
+    if name not in taken:
+        return name
+    i = 2
+    while f"{name} ({i})" in taken:
+        i += 1
+    return f"{name} ({i})"
+
+
+class LatentSession(QObject):
+    """The loaded LatentSpace, its run, and the pinned codes; every slot and signal is in the GUI thread."""
+
+    space_changed = Signal()  # `space` (and `run`) changed; `space` may be None
+    pins_changed = Signal()  # `pins` changed (added, removed, renamed, loaded)
+    directions_changed = Signal()  # saved directions of the run changed (emit after save_directions)
+    status = Signal(str)  # one line for the panel's status bar
+    error = Signal(str, str)  # message, details (a traceback or "")
+    busy_changed = Signal(bool)  # a load or a task started / ended
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.space = None  # workbench.latent.model.LatentSpace | None
+        self.run = None  # workbench.runs.Run | None
+        self.pins: list = []  # PinnedCode, in the order they were pinned
+        self.autosave = True
+        self.loading = False
+        self._generation = 0  # bumped on every load: results of older tasks are dropped
+        self._tasks = 0
+        self._thumbnails: dict[int, tuple[object, np.ndarray]] = {}  # id(pin) → (pin, uint8 H×W×C)
+
+    # ---- loading -----------------------------------------------------------------------------------------
+    def load_run(self, run) -> None:  # noqa: ANN001 - a workbench.runs.Run
+        """Load `run`'s latest checkpoint and its saved pins in the background; `space_changed` follows."""
+        from workbench.gui.workers import BackgroundTask
+
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self.busy_changed.emit(True)
+        self.status.emit(f"Loading the latest checkpoint of {run.id}…")
+
+        def work():  # noqa: ANN202 - background thread: no Qt
+            from workbench.latent.codes import load_codes
+            from workbench.latent.model import LatentSpace
+
+            with one_torch_thread():
+                space = LatentSpace.from_run(run)
+            try:
+                pins, problem = load_codes(run), ""
+            except ValueError as err:  # a corrupt codes file must not keep the model from loading
+                pins, problem = [], f"The saved pins could not be read: {err}"
+            return space, pins, problem
+
+        def done(value) -> None:  # noqa: ANN001
+            if generation != self._generation:
+                return
+            space, pins, problem = value
+            self.loading = False
+            self.busy_changed.emit(False)
+            self.set_space(space, run, pins)
+            if problem:
+                self.error.emit(problem, "")
+
+        def failed(message: str, details: str) -> None:
+            if generation != self._generation:
+                return
+            self.loading = False
+            self.busy_changed.emit(False)
+            self.set_space(None, run)
+            self.error.emit(_clean(message), details)
+
+        task = BackgroundTask(work, self)
+        task.done.connect(done)
+        task.failed.connect(failed)
+        task.start()
+
+    def set_space(self, space, run=None, pins: Sequence = ()) -> None:  # noqa: ANN001
+        """Show `space` (None: nothing loaded) with `pins`; used by `load_run` and by tests with a live method."""
+        self._generation += 1
+        self.space = space
+        self.run = run if run is not None else getattr(space, "run", None)
+        self.pins = list(pins)
+        self._thumbnails.clear()
+        self.space_changed.emit()
+        self.pins_changed.emit()
+        if space is not None:
+            self.status.emit(f"Loaded {self.describe()}.")
+
+    def describe(self) -> str:
+        """One line about the loaded space: run, method, latent size, what it can do."""
+        space = self.space
+        if space is None:
+            return "nothing loaded"
+        parts = [f"{space.method_name}", f"{space.latent_dim}-D latent",
+                 "×".join(str(s) for s in space.image_shape[1:]) + f" px, {space.image_shape[0]} ch"]
+        if space.has_encoder:
+            parts.append("encoder")
+        if space.is_vae:
+            parts.append("VAE posterior")
+        if space.classes:
+            parts.append(f"{len(space.classes)} classes")
+        where = f"{self.run.id} · " if self.run is not None else ""
+        return where + " · ".join(parts)
+
+    # ---- pins --------------------------------------------------------------------------------------------
+    def add_pins(self, codes: Sequence) -> list:
+        """Pin `codes` (PinnedCode), renaming duplicates; returns the pins as stored."""
+        taken = {p.name for p in self.pins}
+        added = []
+        for code in codes:
+            name = unique_name(code.name, taken)
+            taken.add(name)
+            added.append(dataclasses.replace(code, name=name) if name != code.name else code)
+        if added:
+            self.pins.extend(added)
+            self._pins_edited(f"Pinned {', '.join(p.name for p in added)}.")
+        return added
+
+    def remove_pins(self, indices: Sequence[int]) -> None:
+        drop = set(indices)
+        if not drop:
+            return
+        self.pins = [p for i, p in enumerate(self.pins) if i not in drop]
+        self._pins_edited(f"Removed {len(drop)} pinned code{'s' if len(drop) != 1 else ''}.")
+
+    def rename_pin(self, index: int, name: str) -> None:
+        name = name.strip()
+        if not name or name == self.pins[index].name:
+            return
+        taken = {p.name for i, p in enumerate(self.pins) if i != index}
+        self.pins[index] = dataclasses.replace(self.pins[index], name=unique_name(name, taken))
+        self._pins_edited(f"Renamed to {self.pins[index].name}.")
+
+    def move_pin(self, index: int, to: int) -> None:
+        pin = self.pins.pop(index)
+        self.pins.insert(max(0, min(to, len(self.pins))), pin)
+        self._pins_edited("")
+
+    def clear_pins(self) -> None:
+        if self.pins:
+            self.pins = []
+            self._pins_edited("Cleared the pinned codes.")
+
+    def save_pins(self):  # noqa: ANN201 - the Path written, or None without a run
+        """Write the pins to `<run>/latent/codes.*` (also called after every change while `autosave` is on)."""
+        if self.run is None:
+            return None
+        from workbench.latent.codes import save_codes
+
+        return save_codes(self.run, self.pins)
+
+    def reload_pins(self) -> None:
+        """Replace the pins with those saved in the run."""
+        if self.run is None:
+            return
+        from workbench.latent.codes import load_codes
+
+        try:
+            pins = load_codes(self.run)
+        except ValueError as err:
+            self.error.emit(f"The saved pins could not be read: {_clean(str(err))}", "")
+            return
+        self.pins = list(pins)
+        self.pins_changed.emit()
+        self.status.emit(f"Loaded {len(pins)} pinned code{'s' if len(pins) != 1 else ''} from the run.")
+
+    def _pins_edited(self, message: str) -> None:
+        live = {id(p) for p in self.pins}
+        self._thumbnails = {k: v for k, v in self._thumbnails.items() if k in live}
+        self.pins_changed.emit()
+        if self.autosave and self.run is not None:
+            try:
+                self.save_pins()
+            except Exception as err:  # noqa: BLE001 - a read-only run folder must not lose the pins in memory
+                self.error.emit(f"Pins kept in memory but not saved to the run: {err}", "")
+        if message:
+            self.status.emit(message)
+
+    # ---- decoding ----------------------------------------------------------------------------------------
+    def labels_tensor(self, labels: Sequence[int | None]):  # noqa: ANN201 - LongTensor N, or None
+        """Class labels for `decode` (None where the model is not conditional)."""
+        if self.space is None or not self.space.classes:
+            return None
+        import torch
+
+        return torch.tensor([0 if label is None else int(label) for label in labels], dtype=torch.long)
+
+    def decode(self, z, labels: Sequence[int | None] | None = None) -> np.ndarray:  # noqa: ANN001 - tensor N×D
+        """Decode codes on the calling thread, one torch thread: uint8 N×H×W×C."""
+        return to_uint8(self.decode_tensor(z, labels))
+
+    def decode_tensor(self, z, labels: Sequence[int | None] | None = None):  # noqa: ANN001, ANN201
+        """Decode codes to float images in [-1, 1] (N×C×H×W), one torch thread."""
+        if self.space is None:
+            raise RuntimeError("no latent space loaded")
+        label_tensor = self.labels_tensor(labels if labels is not None else [None] * z.shape[0])
+        with one_torch_thread():
+            return self.space.decode(z, label_tensor)
+
+    def thumbnail(self, pin) -> np.ndarray:  # noqa: ANN001 - a PinnedCode
+        """The pin decoded (uint8 H×W×C), cached while it stays pinned."""
+        cached = self._thumbnails.get(id(pin))
+        if cached is not None and cached[0] is pin:
+            return cached[1]
+        image = self.decode(pin.z.reshape(1, -1), [pin.label])[0]
+        self._thumbnails[id(pin)] = (pin, image)
+        return image
+
+    def pin_labels(self, pins: Sequence) -> list[int | None]:
+        return [p.label for p in pins]
+
+    def class_name(self, label: int | None) -> str:
+        if label is None or self.space is None or not self.space.classes:
+            return ""
+        return self.space.classes[label] if 0 <= label < len(self.space.classes) else str(label)
+
+    # ---- background work ---------------------------------------------------------------------------------
+    def run_task(self, work: Callable[[], object], on_done: Callable[[object], None], what: str = "",
+                 on_failed: Callable[[str, str], None] | None = None):  # noqa: ANN201 - the BackgroundTask
+        """Run `work()` in a background thread on one torch thread; `on_done(result)` in the GUI thread.
+
+        Results that arrive after another space was loaded are dropped. Failures are reported through
+        `error` (and `on_failed`, if given). Returns the started task.
+        """
+        from workbench.gui.workers import BackgroundTask
+
+        generation = self._generation
+        started = time.perf_counter()
+
+        def wrapped():  # noqa: ANN202
+            with one_torch_thread():
+                return work()
+
+        def done(value) -> None:  # noqa: ANN001
+            self._task_ended()
+            if generation != self._generation:
+                return
+            on_done(value)
+            if what:
+                self.status.emit(f"{what} done in {time.perf_counter() - started:.2f} s.")
+
+        def failed(message: str, details: str) -> None:
+            self._task_ended()
+            if generation != self._generation:
+                return
+            if on_failed is not None:
+                on_failed(_clean(message), details)
+            self.error.emit(_clean(message), details)
+
+        self._tasks += 1
+        if self._tasks == 1:
+            self.busy_changed.emit(True)
+        if what:
+            self.status.emit(f"{what}…")
+        task = BackgroundTask(wrapped, self)
+        task.done.connect(done)
+        task.failed.connect(failed)
+        return task.start()
+
+    @property
+    def busy(self) -> bool:
+        return self.loading or self._tasks > 0
+
+    def _task_ended(self) -> None:
+        self._tasks -= 1
+        if self._tasks == 0 and not self.loading:
+            self.busy_changed.emit(False)
+
+
+def _clean(message: str) -> str:
+    """Drop the exception type from messages of errors a user caused (their text is written for users)."""
+    for prefix in ("LatentError: ", "ConfigError: ", "FileNotFoundError: "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
