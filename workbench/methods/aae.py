@@ -177,6 +177,14 @@ class AdversarialAutoencoder(NetworkMethod):
         with self.evaluating():
             return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
 
+    def decoder_network(self) -> nn.Module:
+        """The network that maps a code to image logits (explorer hook)."""
+        return self.decoder
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
+        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+
     def prior_sample(self, n: int, *, seed: int, labels: torch.Tensor | None = None) -> torch.Tensor:
         """n draws from the prior (CPU); with the mixture, `labels` picks each draw's petal."""
         return self.draw_prior(n, torch.Generator().manual_seed(seed), labels, device=torch.device("cpu"))

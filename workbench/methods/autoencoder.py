@@ -103,6 +103,14 @@ class Autoencoder(NetworkMethod):
         with self.evaluating():
             return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
 
+    def decoder_network(self) -> nn.Module:
+        """The network that maps a code to image logits (explorer hook)."""
+        return self.decoder
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
+        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         """Draws from the Gaussian fitted to the training codes (an autoencoder has no prior of its own)."""
         return self.codes.sample(self.seeded_normal(n, self.latent_dim, seed))

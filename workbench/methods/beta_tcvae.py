@@ -126,6 +126,27 @@ class BetaTCVAE(NetworkMethod):
         with self.evaluating():
             return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
 
+    # Explorer hooks (workbench.latent); network modes are the caller's to set.
+    def decoder_network(self) -> torch.nn.Module:
+        """The network that maps a code to image logits."""
+        return self.decoder
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] for codes z with the autograd graph kept (for optimising z)."""
+        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ²) of q(z|x) for images in [-1, 1], on CPU."""
+        with self.evaluating():
+            mu, logvar = self.encoder(x.to(self.device))
+            return mu.float().cpu(), logvar.float().cpu()
+
+    def reconstruction_nll(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """−log p(x|z) per image (N,) as the training loss measures it (bce or mse), on CPU."""
+        with self.evaluating():
+            logits = self.decoder(z.to(self.device)).float()
+            return reconstruction_loss(logits, x.to(self.device), self.settings.reconstruction).cpu()
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         return self.seeded_normal(n, self.latent_dim, seed)
 

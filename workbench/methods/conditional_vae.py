@@ -107,6 +107,32 @@ class ConditionalVAE(NetworkMethod):
             logits = self._logits(z.to(self.device), labels.to(self.device))
             return logits_to_image(logits.float(), self.settings.reconstruction).cpu()
 
+    # Explorer hooks (workbench.latent); network modes are the caller's to set.
+    def decoder_network(self) -> torch.nn.Module:
+        """The network that maps [code, onehot(label)] to image logits."""
+        return self.decoder
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] for codes z and classes `labels` (default: class 0) with the autograd graph kept."""
+        if labels is None:
+            labels = torch.zeros(z.shape[0], dtype=torch.long)
+        logits = self._logits(z.to(self.device), labels.to(self.device))
+        return logits_to_image(logits.float(), self.settings.reconstruction)
+
+    def posterior(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ²) of q(z|x, y) on CPU; without labels, each image's best class (as `encode`)."""
+        if labels is None:
+            labels = self.infer_labels(x)
+        with self.evaluating():
+            mu, logvar = self._stats(x.to(self.device), labels.to(self.device))
+            return mu.float().cpu(), logvar.float().cpu()
+
+    def reconstruction_nll(self, x: torch.Tensor, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """−log p(x|z, y) per image (N,) as the training loss measures it (bce or mse), on CPU."""
+        with self.evaluating():
+            logits = self._logits(z.to(self.device), labels.to(self.device)).float()
+            return reconstruction_loss(logits, x.to(self.device), self.settings.reconstruction).cpu()
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         return self.seeded_normal(n, self.latent_dim, seed)
 

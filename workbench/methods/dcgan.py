@@ -92,6 +92,14 @@ class DCGAN(MethodBase):
         finally:
             self.G.train(was_training)
 
+    def decoder_network(self) -> torch.nn.Module:
+        """The generator (explorer hook)."""
+        return self.G
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z) with the autograd graph kept (explorer hook for GAN inversion; modes are the caller's)."""
+        return self.G(z.to(self.device)).float()
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         return self.seeded_normal(n, self.latent_dim, seed)
 

@@ -182,6 +182,16 @@ class GAN(MethodBase):
         with in_eval(self.G):
             return self.generate(z.to(self.device), None).float().cpu()
 
+    def decoder_network(self) -> nn.Module:
+        """The generator (explorer hook)."""
+        return self.G
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z[, y]) with the autograd graph kept (explorer hook for GAN inversion; modes are the caller's)."""
+        if labels is not None:
+            labels = labels.to(self.device)
+        return self.generate(z.to(self.device), labels).float()
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         return self.seeded_normal(n, self.latent_dim, seed)
 

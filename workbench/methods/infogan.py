@@ -146,6 +146,14 @@ class InfoGAN(MethodBase):
         with in_eval(self.G):
             return self.G(z.to(self.device)).float().cpu()
 
+    def decoder_network(self) -> torch.nn.Module:
+        """The generator, whose input is the whole code [z, onehot(c_cat), c_cont] (explorer hook)."""
+        return self.G
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """G(code) with the autograd graph kept (explorer hook for GAN inversion; modes are the caller's)."""
+        return self.G(z.to(self.device)).float()
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         z, cat, cont = self.draw_codes(n, torch.Generator().manual_seed(seed), torch.device("cpu"))
         return self.assemble(z, cat, cont)

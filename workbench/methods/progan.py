@@ -162,6 +162,16 @@ class ProGAN(MethodBase):
         images = G(z.to(self.device), level, alpha).float()
         return self._full_size(images).clamp(-1, 1).cpu()
 
+    def decoder_network(self) -> torch.nn.Module:
+        """The generator `decode` uses: the weight average when `ema_decay` > 0 (explorer hook)."""
+        return self.G_ema if self.G_ema is not None else self.G
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """`decode` with the autograd graph kept (explorer hook for GAN inversion; modes are the caller's)."""
+        level, alpha = self.phase(max(self.progress - 1, 0))
+        images = self.decoder_network()(z.to(self.device), level, alpha).float()
+        return self._full_size(images).clamp(-1, 1)
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         return self.seeded_normal(n, self.latent_dim, seed)
 

@@ -105,6 +105,36 @@ class VAE(MethodBase):
         finally:
             self._restore(was)
 
+    # Explorer hooks (workbench.latent): the decoder network, a differentiable decode, the posterior and the
+    # likelihood the model was trained with. They leave network modes alone: the caller sets eval mode.
+    def decoder_network(self) -> nn.Module:
+        """The network that maps a code to image logits."""
+        return self.decoder
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] for codes z with the autograd graph kept (GAN inversion optimises z through it)."""
+        return self._image(self.decoder(z.to(self.device))).float()
+
+    @torch.no_grad()
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ²) of q(z|x) for images in [-1, 1], on CPU."""
+        was = self._eval()
+        try:
+            mu, logvar = self._stats(x.to(self.device))
+            return mu.float().cpu(), logvar.float().cpu()
+        finally:
+            self._restore(was)
+
+    @torch.no_grad()
+    def reconstruction_nll(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """−log p(x|z) per image (N,) as the training loss measures it (bce or mse), on CPU."""
+        was = self._eval()
+        try:
+            logits = self.decoder(z.to(self.device)).float()
+            return reconstruction_loss(logits, x.to(self.device), self.settings.reconstruction).cpu()
+        finally:
+            self._restore(was)
+
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         return self.seeded_normal(n, self.latent_dim, seed)
 
