@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 
 import numpy as np
 import pytest
@@ -262,3 +263,17 @@ def test_clear_resets_the_axes_for_the_next_run(qtbot):
     plot.append("loss", few, few, few / 10)
     qtbot.waitUntil(lambda: plot.plot_item.getViewBox().viewRange()[0][1] < 50, timeout=5000)
     assert plot.plot_item.getViewBox().viewRange()[1][1] < 10
+
+
+def test_redraw_schedule_batches_appends_but_not_user_changes(qtbot, plot: CurvePlot) -> None:
+    plot.set_redraw_schedule(400, phase_ms=0)
+    plot.append("loss", np.arange(3), np.arange(3.0), np.ones(3))
+    wait_drawn(qtbot, plot, "loss", 3)
+    plot.set_redraw_schedule(400, phase_ms=int(time.monotonic() * 1000) + 250)  # next slot ~250 ms away
+    plot.append("loss", np.array([3]), np.array([3.0]), np.array([2.0]))
+    qtbot.wait(30)
+    assert len(drawn(plot, "loss")[0]) == 3, "appended points wait for the plot's next slot"
+    wait_drawn(qtbot, plot, "loss", 4)  # ... which comes within one interval
+    plot.append("loss", np.array([4]), np.array([4.0]), np.array([1.0]))
+    plot.smoothing_slider.setValue(0.0)  # a user's change is drawn at once, with the pending points
+    qtbot.waitUntil(lambda: len(drawn(plot, "loss")[0]) == 5, timeout=250)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -120,6 +121,8 @@ class CurvePlot(QWidget):
         self._dirty: set[str] = set()
         self._wall_origin: float | None = None
         self._smoothing = DEFAULT_SMOOTHING
+        self._append_interval_ms = REDRAW_INTERVAL_MS
+        self._append_phase_ms = 0
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -221,7 +224,17 @@ class CurvePlot(QWidget):
         series = self._series[tag] if tag in self._series else self._add_series(tag)
         series.append(steps, walls, values)
         self._update_wall_origin(walls)
-        self._mark_dirty(tag)
+        self._mark_dirty(tag, appended=True)
+
+    def set_redraw_schedule(self, interval_ms: int, phase_ms: int = 0) -> None:
+        """Draw appended points at most once per `interval_ms`, `phase_ms` into each period.
+
+        Plots that share a window get different phases, so their repaints fall into different turns of the
+        event loop instead of one long one. Changes the user makes (smoothing, log y, x axis) still redraw at
+        once.
+        """
+        self._append_interval_ms = max(1, int(interval_ms))
+        self._append_phase_ms = int(phase_ms) % self._append_interval_ms
 
     def clear(self) -> None:
         """Remove every series (a new run is shown)."""
@@ -287,10 +300,16 @@ class CurvePlot(QWidget):
 
     # -------------------------------------------------------------------------------------------- drawing
 
-    def _mark_dirty(self, *tags: str) -> None:
+    def _mark_dirty(self, *tags: str, appended: bool = False) -> None:
         self._dirty.update(tags)
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
+        if appended and self._append_interval_ms > REDRAW_INTERVAL_MS:
+            if not self._redraw_timer.isActive():
+                now_ms = time.monotonic() * 1000.0
+                wait = self._append_interval_ms - (now_ms - self._append_phase_ms) % self._append_interval_ms
+                self._redraw_timer.start(int(wait))
+            return
+        if not self._redraw_timer.isActive() or self._redraw_timer.remainingTime() > REDRAW_INTERVAL_MS:
+            self._redraw_timer.start(REDRAW_INTERVAL_MS)
 
     def _redraw(self) -> None:
         """Hand the buffers of every changed series to its curve items (pyqtgraph downsamples at paint)."""
