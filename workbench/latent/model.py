@@ -108,7 +108,7 @@ class LatentSpace:
                               f"got {tuple(z.shape)}")
         return z.float().cpu()
 
-    def _labels(self, labels: torch.Tensor | int | None, n: int) -> torch.Tensor | None:
+    def checked_labels(self, labels: torch.Tensor | int | None, n: int) -> torch.Tensor | None:
         """Class per code for a conditional model (None → class 0 for all); None for other models."""
         if not self.conditional:
             return None
@@ -151,14 +151,14 @@ class LatentSpace:
     def decode(self, z: torch.Tensor, labels: torch.Tensor | int | None = None) -> torch.Tensor:
         """Images (N×C×H×W in [-1, 1]) for codes z, without gradients."""
         z = self._codes(z)
-        labels = self._labels(labels, z.shape[0])
+        labels = self.checked_labels(labels, z.shape[0])
         with single_thread(), torch.no_grad():
             return self.method.decode_differentiable(z, labels).float().cpu()
 
     def decode_with_grad(self, z: torch.Tensor, labels: torch.Tensor | int | None = None) -> torch.Tensor:
         """Like `decode` but differentiable with respect to z (inversion optimises z through it)."""
         z = self._codes(z)
-        labels = self._labels(labels, z.shape[0])
+        labels = self.checked_labels(labels, z.shape[0])
         with single_thread():
             return self.method.decode_differentiable(z, labels).float().cpu()
 
@@ -170,16 +170,24 @@ class LatentSpace:
         x = self._images(x)
         with single_thread(), torch.no_grad():
             if self.conditional:
-                given = None if labels is None else self._labels(labels, x.shape[0])
+                given = None if labels is None else self.checked_labels(labels, x.shape[0])
                 return self.method.encode(x, given).float().cpu()
             return self.method.encode(x).float().cpu()
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Each image's best-fitting class (N,) for a conditional VAE: the label its ELBO prefers."""
+        if not (self.conditional and self.has_encoder):
+            raise LatentError(f"{self.method_name} cannot tell the class of an image (only a conditional VAE can)")
+        x = self._images(x)
+        with single_thread(), torch.no_grad():
+            return self.method.infer_labels(x).long().cpu()
 
     def _vae_labels(self, x: torch.Tensor, labels: torch.Tensor | int | None) -> torch.Tensor | None:
         if not self.conditional:
             return None
         if labels is None:
             return self.method.infer_labels(x).long().cpu()
-        return self._labels(labels, x.shape[0])
+        return self.checked_labels(labels, x.shape[0])
 
     def posterior(self, x: torch.Tensor, labels: torch.Tensor | int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(μ, log σ²) of q(z|x), each N×latent_dim; VAEs only (a conditional VAE uses `labels` or its best class)."""
@@ -270,7 +278,7 @@ class LatentSpace:
         from workbench.nets.progressive import ProgressiveGenerator, pixel_norm
 
         z = self._codes(z)
-        labels = self._labels(labels, z.shape[0])
+        labels = self.checked_labels(labels, z.shape[0])
         net = self._core_network()
         device = next(net.parameters()).device
         with single_thread(), torch.no_grad():
