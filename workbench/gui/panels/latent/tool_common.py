@@ -1,0 +1,165 @@
+"""Pieces the analysis tools (directions, embedding, disentanglement, outliers) share: crisp image pixmaps, a
+clickable image tile, and a task row that runs one background job at a time with progress text and errors.
+
+No torch here: images arrive as uint8 H×W×C numpy arrays (`LatentSession.decode` / `to_uint8`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+ERROR_STYLE = "color: #c62828;"
+HINT_STYLE = "color: palette(mid);"
+
+
+def image_pixmap(image: np.ndarray, min_size: int = 64) -> QPixmap:
+    """uint8 H×W×C (C = 1 or 3) → a pixmap enlarged by a whole-number factor to at least `min_size` pixels,
+    nearest-neighbour, so that small generated images stay crisp."""
+    image = np.asarray(image, dtype=np.uint8)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    image = np.ascontiguousarray(image[:, :, :3])
+    h, w, _ = image.shape
+    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    zoom = max(1, math.ceil(min_size / max(h, w)))
+    return QPixmap.fromImage(qimage).scaled(w * zoom, h * zoom, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.FastTransformation)
+
+
+class ImageTile(QWidget):
+    """An image with a caption under it; emits `clicked(key)` (the key it was built with)."""
+
+    clicked = Signal(object)
+
+    def __init__(self, image: np.ndarray, caption: str, key: object = None, size: int = 64,
+                 tooltip: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.picture = QLabel()
+        self.picture.setPixmap(image_pixmap(image, size))
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setStyleSheet("font-size: 11px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(1)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.caption)
+        if tooltip:
+            self.setToolTip(tooltip)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.key)
+        super().mouseReleaseEvent(event)
+
+
+def placeholder_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"{HINT_STYLE} padding: 16px;")
+    return label
+
+
+class TaskRow(QWidget):
+    """A run button, an indeterminate progress bar with progress text, and an error line.
+
+    `start(work, on_done, what)` runs `work(progress)` through `session.run_task` (background thread, one torch
+    thread, stale results dropped); `progress(text)` may be called from that thread and is shown by a
+    GUI-thread timer. One job at a time: the button is disabled while it runs.
+    """
+
+    def __init__(self, session, button_text: str, parent: QWidget | None = None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.session = session
+        self.busy = False
+        self._progress_text = ""
+        self.button = QPushButton(button_text)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.hide()
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        self._timer = QTimer(self)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self._show_progress)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.button)
+        row.addWidget(self.busy_bar)
+        row.addWidget(self.status_label, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.error_label)
+
+    def start(self, work: Callable[[Callable[[str], None]], object], on_done: Callable[[object], None],
+              what: str) -> None:
+        if self.busy:
+            return
+        self.error_label.hide()
+        self._progress_text = what + "…"
+        self._set_busy(True)
+
+        def done(value) -> None:  # noqa: ANN001
+            self._set_busy(False)
+            on_done(value)
+
+        def failed(message: str, details: str) -> None:
+            self._set_busy(False)
+            self.show_error(message, details)
+
+        task = self.session.run_task(lambda: work(self._set_progress_text), done, what, on_failed=failed)
+        # a newer load drops the result (and `done` never runs): stop looking busy then
+        task.destroyed.connect(lambda *_: self._set_busy(False) if self.busy else None)
+
+    def show_error(self, message: str, details: str = "") -> None:
+        self.error_label.setText(message)
+        self.error_label.setToolTip(details)
+        self.error_label.show()
+
+    def set_status(self, text: str) -> None:
+        self._progress_text = text
+        self._show_progress()
+
+    def clear(self) -> None:
+        self.error_label.hide()
+        self.set_status("")
+
+    def _set_progress_text(self, text: str) -> None:  # called from the background thread
+        self._progress_text = text
+
+    def _show_progress(self) -> None:
+        self.status_label.setText(self._progress_text)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.busy_bar.setVisible(busy)
+        self.button.setEnabled(not busy)
+        if busy:
+            self._show_progress()
+            self._timer.start()
+        else:
+            self._timer.stop()
+            if self._progress_text.endswith("…"):
+                self._progress_text = ""
+            self._show_progress()
