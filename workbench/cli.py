@@ -8,6 +8,7 @@
     workbench runs [--json]                            every run in the workspace
     workbench sample RUN -n 64 -o grid.png [--seed N]  a grid from the run's latest checkpoint
     workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
+    workbench eval RUN --disentanglement [-n 5000]     MIG, DCI, SAP, β-VAE and FactorVAE scores (shapes2d runs)
     workbench methods | datasets                       what can be trained, and on what
 
 The workspace is `--workspace`, else $WORKBENCH_WORKSPACE, else the per-user data folder.
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "own classifier CNN")
     ev.add_argument("--seed", type=int, default=0, metavar="N", help="sampling seed (default 0)")
     ev.add_argument("--json", action="store_true", help="print the stored JSON instead of a table")
+    ev.add_argument("--disentanglement", action="store_true", help="instead: the disentanglement report (MIG, "
+                    "DCI, SAP, β-VAE and FactorVAE scores) of a model with an encoder trained on shapes2d or "
+                    "shapes2d-correlated; -n is then the number of encoded images")
 
     sub.add_parser("methods", parents=[common], help="list the training methods")
     sub.add_parser("datasets", parents=[common], help="list the built-in datasets")

@@ -341,6 +341,8 @@ def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
         if not args.json:
             print(text, file=sys.stderr)
 
+    if getattr(args, "disentanglement", False):
+        return _evaluate_disentanglement(args, run, say)
     try:
         result = evaluate_run(run, samples=args.samples, inception=args.inception, seed=args.seed,
                               workspace_root=ws.root, progress=say)
@@ -356,6 +358,32 @@ def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
     for note in result.notes:
         print(f"note: {note}")
     print(f"stored in {result.path} and as eval/ scalars at step {result.step} ({result.seconds:.1f} s)")
+    return 0
+
+
+def _evaluate_disentanglement(args: argparse.Namespace, run: Run, say: Any) -> int:
+    from workbench.latent.errors import LatentError
+    from workbench.metrics.disentanglement import evaluate_disentanglement
+    from workbench.metrics.evaluation_store import evaluations_dir, format_value
+
+    if args.inception:
+        raise CLIError("--inception does not apply to --disentanglement (it needs no feature extractor)")
+    try:
+        report = evaluate_disentanglement(run, args.samples, seed=args.seed, progress=say)
+    except LatentError as err:
+        raise CLIError(str(err)) from None
+    path = evaluations_dir(run) / f"{report.step}.json"
+    if args.json:
+        print(json.dumps({"run": run.id, "step": report.step, "label": report.label,
+                          "metrics": report.labelled_scores(), "factors": list(report.factor_names),
+                          "matrices": {k: v.tolist() for k, v in report.matrices.items()}, "path": str(path)},
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(f"run {run.id} at step {report.step} ({run.config.method_name} on {report.dataset}), seed {report.seed}")
+    print(format_table(["METRIC", "VALUE"], [[label, format_value(v)]
+                                             for label, v in report.labelled_scores().items()]))
+    print(f"stored in {path} (matrices beside it) and as eval/ scalars at step {report.step} "
+          f"({report.seconds:.1f} s)")
     return 0
 
 

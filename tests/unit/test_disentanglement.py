@@ -167,3 +167,21 @@ def test_report_refuses_runs_without_factors_or_encoder(tiny_run):
         evaluate_disentanglement(tiny_run("vae", data="digits", steps=2, name="digits-vae"), n=50)
     with pytest.raises(LatentError, match="encoder"):
         evaluate_disentanglement(tiny_run("dcgan", data="shapes2d", image_size=16, steps=2), n=50)
+
+
+def test_cli_eval_disentanglement(tiny_run, workspace, capsys, monkeypatch):
+    from workbench.cli import main
+    from workbench.metrics.disentanglement import report as report_module
+
+    monkeypatch.setattr(report_module, "INTERVENTIONS", 30)
+    monkeypatch.setattr(report_module, "INTERVENTION_BATCH", 8)
+    run = tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)
+    ws = ["--workspace", str(workspace.root)]
+    assert main(["eval", run.id, "--disentanglement", "-n", "120", *ws]) == 0
+    out = capsys.readouterr().out
+    assert "MIG [shapes2d, 120 codes]" in out and "FactorVAE score [shapes2d, 30 votes × 8 images]" in out
+    assert report_module.stored_disentanglement(run).codes == 120
+
+    digits = tiny_run("autoencoder", data="digits", steps=2, name="digits-ae")
+    assert main(["eval", digits.id, "--disentanglement", *ws]) == 2
+    assert "known generative factors" in capsys.readouterr().err

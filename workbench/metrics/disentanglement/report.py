@@ -35,6 +35,8 @@ SCORE_NAMES = ("MIG", "DCI disentanglement", "DCI completeness", "DCI informativ
                "FactorVAE score")
 MATRIX_NAMES = ("mutual information", "DCI importance", "SAP")
 ENCODE_CHUNK = 500
+INTERVENTIONS = 450  # β-VAE points / FactorVAE votes, train + test (disentanglement_lib: 15,000 of 64 images)
+INTERVENTION_BATCH = 32
 NPZ_PREFIX = "disentanglement_"
 
 
@@ -129,8 +131,8 @@ def scores_from_codes(codes: np.ndarray, factors: np.ndarray, *, seed: int = 0,
     return scores, {"mutual information": mi, "DCI importance": result.importance, "SAP": sap_scores}
 
 
-def disentanglement_report(space: Any, n: int = 5000, *, seed: int = 0, interventions: int = 450,
-                           batch_size: int = 32, model: str = "forest", step: int | None = None,
+def disentanglement_report(space: Any, n: int = 5000, *, seed: int = 0, interventions: int | None = None,
+                           batch_size: int | None = None, model: str = "forest", step: int | None = None,
                            progress: Any = None) -> DisentanglementReport:
     """All five scores and the matrices for a LatentSpace with an encoder, trained on shapes2d(-correlated).
 
@@ -145,6 +147,8 @@ def disentanglement_report(space: Any, n: int = 5000, *, seed: int = 0, interven
                           f"{space.method_name} has none")
     if n < 10:
         raise LatentError(f"the disentanglement report needs at least 10 codes (got {n})")
+    interventions = INTERVENTIONS if interventions is None else interventions
+    batch_size = INTERVENTION_BATCH if batch_size is None else batch_size
     if interventions < 3 or batch_size < 2:
         raise LatentError("interventions must be ≥ 3 and batch_size ≥ 2")
     dataset = space.dataset()
