@@ -9,6 +9,7 @@
     workbench sample RUN -n 64 -o grid.png [--seed N]  a grid from the run's latest checkpoint
     workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
     workbench eval RUN --disentanglement [-n 5000]     MIG, DCI, SAP, β-VAE and FactorVAE scores (shapes2d runs)
+    workbench latent RUN interpolate|traverse|arithmetic ...   latent-space tools writing PNG/GIF/MP4
     workbench methods | datasets                       what can be trained, and on what
 
 The workspace is `--workspace`, else $WORKBENCH_WORKSPACE, else the per-user data folder.
@@ -25,6 +26,7 @@ import argparse
 import sys
 
 from workbench import __version__
+from workbench.cli_latent import add_latent_parser
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
@@ -102,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "DCI, SAP, β-VAE and FactorVAE scores) of a model with an encoder trained on shapes2d or "
                     "shapes2d-correlated; -n is then the number of encoded images")
 
+    add_latent_parser(sub, common)
     sub.add_parser("methods", parents=[common], help="list the training methods")
     sub.add_parser("datasets", parents=[common], help="list the built-in datasets")
     return parser
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(workspace=workspace, script=getattr(args, "run_script", None))
 
-    from workbench import cli_commands
+    from workbench import cli_commands, cli_latent
 
     command = {
         "train": cli_commands.train,
@@ -129,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "eval": cli_commands.evaluate,
         "methods": cli_commands.list_methods,
         "datasets": cli_commands.list_datasets,
+        "latent": cli_latent.latent,
     }[args.command]
     try:
         return command(args, workspace)

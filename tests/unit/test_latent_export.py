@@ -39,6 +39,10 @@ def test_png_strip_has_make_grid_size(tmp_path):
         assert png.size == (2 * (3 * 16 + 4), 2 * (2 * 16 + 3))
         assert png.mode == "RGB"
     assert not list(tmp_path.glob(".tmp-*"))  # the temporary file became the result
+    assert path.stat().st_mode & 0o777 == 0o644  # not the temporary file's 0600
+    path.chmod(0o600)
+    save_png_strip(ramp(3), path)
+    assert path.stat().st_mode & 0o777 == 0o600  # a replaced file keeps its mode
 
 
 def test_gif_frame_count_size_timing_and_bounce(tmp_path):
@@ -74,6 +78,7 @@ def test_mp4_is_readable_with_the_right_frame_count_and_even_size(tmp_path):
     expected = to_uint8_frames(ramp(7, size=15), scale=9)[3]
     assert np.abs(frames[3][:135, :135].astype(int) - expected.astype(int)).mean() < 8  # lossy, but the picture
     assert not list(tmp_path.glob(".tmp-*"))
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 def test_upscale_factor():

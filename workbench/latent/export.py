@@ -24,6 +24,7 @@ from workbench.latent.errors import LatentError
 from workbench.runs.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
 
 MIN_ANIMATION_SIZE = 128  # px, the shorter side of exported animations after upscaling
+NEW_FILE_MODE = 0o644  # exports are meant to be shared; the temporary file's 0600 would hide them from others
 
 
 def to_uint8_frames(images: Tensor, scale: int = 1) -> np.ndarray:
@@ -69,9 +70,19 @@ def _target(path: str | Path) -> Path:
     return path
 
 
+def _file_mode(path: Path) -> int:
+    """Keep the mode of a file being replaced; a new one gets NEW_FILE_MODE."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return NEW_FILE_MODE
+
+
 def _write_bytes(path: Path, data: bytes) -> Path:
+    mode = _file_mode(path)
     try:
         atomic_write_bytes(path, data)
+        os.chmod(path, mode)
     except OSError as err:
         raise LatentError(f"cannot write {path}: {err.strerror or err}") from None
     return path
@@ -134,6 +145,7 @@ def save_mp4(frames: Tensor, path: str | Path, fps: float = 10, bounce: bool = F
     if not fps > 0:
         raise LatentError(f"frames per second must be > 0; got {fps}")
     target = _target(path)
+    mode = _file_mode(target)
     array = _rgb(_bounced(_animation_frames(frames, min_size), bounce))
     pad_h, pad_w = array.shape[1] % 2, array.shape[2] % 2
     if pad_h or pad_w:  # yuv420p halves the chroma resolution: width and height must be even
@@ -151,6 +163,7 @@ def save_mp4(frames: Tensor, path: str | Path, fps: float = 10, bounce: bool = F
                 writer.append_data(frame)
         finally:
             writer.close()
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except (OSError, RuntimeError) as err:
         raise LatentError(f"cannot write the MP4 {target}: {err}") from None
