@@ -124,7 +124,7 @@ class LatentSpace:
             raise LatentError(f"labels must be class indices in [0, {k - 1}] ({', '.join(self.classes)})")
         return labels
 
-    def _images(self, x: torch.Tensor) -> torch.Tensor:
+    def checked_images(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or tuple(x.shape[1:]) != self.image_shape:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise LatentError(f"images must have shape N×{'×'.join(map(str, self.image_shape))} for this model, "
@@ -167,7 +167,7 @@ class LatentSpace:
 
         A conditional VAE encodes with the given labels, or each image's best-fitting class without them."""
         self._require_encoder()
-        x = self._images(x)
+        x = self.checked_images(x)
         with single_thread(), torch.no_grad():
             if self.conditional:
                 given = None if labels is None else self.checked_labels(labels, x.shape[0])
@@ -178,7 +178,7 @@ class LatentSpace:
         """Each image's best-fitting class (N,) for a conditional VAE: the label its ELBO prefers."""
         if not (self.conditional and self.has_encoder):
             raise LatentError(f"{self.method_name} cannot tell the class of an image (only a conditional VAE can)")
-        x = self._images(x)
+        x = self.checked_images(x)
         with single_thread(), torch.no_grad():
             return self.method.infer_labels(x).long().cpu()
 
@@ -192,7 +192,7 @@ class LatentSpace:
     def posterior(self, x: torch.Tensor, labels: torch.Tensor | int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(μ, log σ²) of q(z|x), each N×latent_dim; VAEs only (a conditional VAE uses `labels` or its best class)."""
         self._require_vae()
-        x = self._images(x)
+        x = self.checked_images(x)
         with single_thread(), torch.no_grad():
             labels = self._vae_labels(x, labels)
             mu, logvar = self.method.posterior(x, labels) if self.conditional else self.method.posterior(x)
@@ -209,7 +209,7 @@ class LatentSpace:
         self._require_vae()
         if samples < 1:
             raise LatentError(f"samples must be ≥ 1, got {samples}")
-        x = self._images(x)
+        x = self.checked_images(x)
         n = x.shape[0]
         with single_thread(), torch.no_grad():
             labels = self._vae_labels(x, labels)
@@ -230,7 +230,7 @@ class LatentSpace:
     def reconstruction_error(self, x: torch.Tensor, labels: torch.Tensor | int | None = None) -> torch.Tensor:
         """Per-image mean squared error (N,) of decode(encode(x)) against x, pixels in [-1, 1]; encoders only."""
         self._require_encoder()
-        x = self._images(x)
+        x = self.checked_images(x)
         with single_thread(), torch.no_grad():
             labels = self._vae_labels(x, labels) if self.conditional else None
             codes = self.method.encode(x, labels) if self.conditional else self.method.encode(x)
