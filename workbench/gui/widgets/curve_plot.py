@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -182,6 +183,9 @@ class CurvePlot(QWidget):
             axis.setTextPen(foreground)
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
+        # The axes draw the grid, so their pictures span the whole view and were replayed (ticks, labels, grid
+        # lines) under every curve update; cached as pixmaps, they are redrawn only when the range changes.
+        self._set_axis_cache(True)
         # Set on the PlotItem, not the curves: PlotItem.addItem overwrites a curve's own settings with these.
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
@@ -415,10 +419,17 @@ class CurvePlot(QWidget):
         generator.setViewBox(target)
         generator.setTitle(self.title)
         painter = QPainter(generator)
+        self._set_axis_cache(False)  # ticks, labels and grid as vectors, not as the cached pixmaps
         try:
             self.plot_widget.scene().render(painter, target, source)
         finally:
             painter.end()
+            self._set_axis_cache(True)
+
+    def _set_axis_cache(self, cached: bool) -> None:
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cached else QGraphicsItem.CacheMode.NoCache
+        for axis_name in ("left", "bottom"):
+            self.plot_item.getAxis(axis_name).setCacheMode(mode)
 
     def export_csv(self, path: str) -> None:
         """All series, long format (tag, step, wall_time, value), full float precision."""
