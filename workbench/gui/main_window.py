@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from workbench import __version__
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
+from workbench.gui.panels.latent_panel import LatentPanel
 from workbench.gui.panels.runs_panel import RunsPanel
 from workbench.gui.panels.training_panel import TrainingPanel
 from workbench.runs import Workspace
@@ -36,6 +37,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.training_panel, "Training")
         self.evaluate_panel = EvaluatePanel(workspace)
         self.tabs.addTab(self.evaluate_panel, "Evaluate")
+        self.latent_panel = LatentPanel(workspace)
+        self.tabs.addTab(self.latent_panel, "Latent")
         self.setCentralWidget(self.tabs)
 
         self.runs_panel = RunsPanel(workspace)
@@ -49,6 +52,7 @@ class MainWindow(QMainWindow):
 
         self.runs_panel.run_selected.connect(self.training_panel.show_run)
         self.runs_panel.run_selected.connect(self.evaluate_panel.show_run)
+        self.runs_panel.run_selected.connect(self.latent_panel.show_run)  # loads when its tab is shown
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)
@@ -111,6 +115,7 @@ class MainWindow(QMainWindow):
         self.training_panel.workspace = workspace
         self.training_panel.new_run_mode()
         self.runs_panel.set_workspace(workspace)
+        self.latent_panel.set_workspace(workspace)
 
     def _about(self) -> None:
         QMessageBox.about(self, "Generative Workbench",

@@ -166,3 +166,91 @@ def _is_config_error(err: Exception) -> bool:
     from workbench.config import ConfigError
 
     return isinstance(err, ConfigError)
+
+
+class GeneratorTask(QObject):
+    """Runs a generator function in a background thread and hands its items to the GUI thread; can be stopped.
+
+    Items are collected in the thread and delivered in batches by a GUI-thread timer (`items(list)`, at most
+    one batch per interval), so a fast generator costs one repaint per interval, not one per item. `stop()`
+    is checked between items: the generator is closed (its `finally` blocks run) and `finished("stopped")`
+    follows; a normal end gives `finished("finished")`; an exception gives `failed(message, traceback)`. The
+    last items are always delivered before `finished`. Items should be plain CPU data (numbers, numpy arrays).
+    """
+
+    items = Signal(list)
+    finished = Signal(str)  # "finished" or "stopped"
+    failed = Signal(str, str)
+
+    def __init__(self, function, parent: QObject | None = None, interval_ms: int = 50) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._function = function
+        self._lock = threading.Lock()
+        self._pending: list = []
+        self._outcome: tuple[str, str, str] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="generator-task", daemon=True)
+        self._poll = QTimer(self)
+        self._poll.setInterval(interval_ms)
+        self._poll.timeout.connect(self._deliver)
+
+    def start(self) -> GeneratorTask:
+        self._thread.start()
+        self._poll.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the thread ends, then deliver what is left; True if it ended."""
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
+        self._deliver()
+        return not self.is_alive
+
+    def _work(self) -> None:
+        outcome = ("finished", "", "")
+        try:
+            generator = self._function()
+            try:
+                for item in generator:
+                    with self._lock:
+                        self._pending.append(item)
+                    if self._stop.is_set():
+                        outcome = ("stopped", "", "")
+                        break
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+        except Exception as err:  # delivered to the GUI thread and shown there
+            message = f"{type(err).__name__}: {err}" if not _is_config_error(err) else str(err)
+            outcome = ("failed", message, traceback.format_exc())
+        with self._lock:
+            self._outcome = outcome
+
+    def _deliver(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+            outcome = self._outcome
+            if outcome is not None:
+                self._outcome = None
+        if batch:
+            self.items.emit(batch)
+        if outcome is None:
+            return
+        self._poll.stop()
+        kind, message, details = outcome
+        if kind == "failed":
+            self.failed.emit(message, details)
+        else:
+            self.finished.emit(kind)

@@ -136,6 +136,9 @@ class LatentSession(QObject):
     def set_space(self, space, run=None, pins: Sequence = ()) -> None:  # noqa: ANN001
         """Show `space` (None: nothing loaded) with `pins`; used by `load_run` and by tests with a live method."""
         self._generation += 1
+        if self.loading:  # a load still under way is superseded: its result will be dropped
+            self.loading = False
+            self.busy_changed.emit(self.busy)
         self.space = space
         self.run = run if run is not None else getattr(space, "run", None)
         self.pins = list(pins)

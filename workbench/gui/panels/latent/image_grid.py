@@ -1,0 +1,141 @@
+"""Image helpers for the latent tools: uint8 arrays → crisp pixmaps, and a labelled grid of decoded images.
+
+Images are only enlarged by whole-number factors with nearest-neighbour sampling (as in the sample viewer):
+smoothing would hide the artefacts one looks for when moving through a latent space.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+PLACEHOLDER_STYLE = "color: palette(mid); padding: 16px;"
+
+
+def rgb(image: np.ndarray) -> np.ndarray:
+    """uint8 H×W×C (C = 1 or 3, or H×W) → C-contiguous H×W×3."""
+    image = np.asarray(image, dtype=np.uint8)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    return np.ascontiguousarray(image[:, :, :3])
+
+
+def pixmap(image: np.ndarray, size: int = 64) -> QPixmap:
+    """A pixmap of `image` enlarged by the whole-number factor that brings its longer side closest to `size`."""
+    image = rgb(image)
+    h, w, _ = image.shape
+    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    zoom = max(1, round(size / max(h, w)))
+    result = QPixmap.fromImage(qimage)
+    if zoom > 1:
+        result = result.scaled(w * zoom, h * zoom, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.FastTransformation)
+    return result
+
+
+def cell_size_for(image_side: int, wanted: int) -> int:
+    """The displayed side of an image of `image_side` px near `wanted` px (a whole-number zoom)."""
+    return image_side * max(1, round(wanted / max(1, image_side)))
+
+
+def placeholder_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet(PLACEHOLDER_STYLE)
+    return label
+
+
+class ImageGrid(QWidget):
+    """Rows × columns of images with optional row and column headers and a caption under each image.
+
+    `image_labels` holds the QLabel of every image shown (tests and screenshots read them).
+    """
+
+    def __init__(self, placeholder: str = "", cell: int = 72, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+        self.image_labels: list[QLabel] = []
+        self.images: np.ndarray | None = None
+        self.placeholder = placeholder_label(placeholder)
+        self.host = QWidget()
+        self.grid = QGridLayout(self.host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(4)
+        self.grid.setVerticalSpacing(2)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.host)
+        layout.addStretch(1)
+        self.host.hide()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_placeholder(self, text: str) -> None:
+        self._clear()
+        self.images = None
+        self.host.hide()
+        self.placeholder.setText(text)
+        self.placeholder.show()
+
+    def set_images(self, images: np.ndarray, columns: int | None = None, *,
+                   row_headers: Sequence[str] = (), column_headers: Sequence[str] = (),
+                   captions: Sequence[str] = (), cell: int | None = None) -> None:
+        """Show uint8 N×H×W×C `images` row by row, `columns` per row (all in one row by default)."""
+        self._clear()
+        images = np.asarray(images)
+        self.images = images
+        n = len(images)
+        columns = columns or max(1, n)
+        size = cell or self.cell
+        first_col = 1 if row_headers else 0
+        first_row = 1 if column_headers else 0
+        for j, text in enumerate(column_headers):
+            head = QLabel(f"<b>{text}</b>")
+            head.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.grid.addWidget(head, 0, first_col + j)
+        for i, text in enumerate(row_headers):
+            head = QLabel(text)
+            head.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            head.setTextFormat(Qt.TextFormat.RichText)
+            self.grid.addWidget(head, first_row + i, 0)
+        for k in range(n):
+            row, col = divmod(k, columns)
+            cell_widget = QWidget()
+            box = QVBoxLayout(cell_widget)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(0)
+            picture = QLabel()
+            picture.setPixmap(pixmap(images[k], size))
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.addWidget(picture)
+            if k < len(captions) and captions[k]:
+                caption = QLabel(captions[k])
+                caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                caption.setStyleSheet("font-size: 11px;")
+                box.addWidget(caption)
+            self.grid.addWidget(cell_widget, first_row + row, first_col + col)
+            self.image_labels.append(picture)
+        self.placeholder.hide()
+        self.host.show()
+
+    def _clear(self) -> None:
+        self.image_labels.clear()
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+
+
+def grid_shape(n: int, max_columns: int) -> tuple[int, int]:
+    columns = max(1, min(n, max_columns))
+    return math.ceil(n / columns), columns

@@ -1,0 +1,248 @@
+"""The strip of pinned codes (thumbnails with names) and the small pickers the tools choose pins with.
+
+Every tool takes its inputs from the pins, so the strip is always visible above the tools. A pin's tooltip
+says where it came from (seed, dataset index, inverted file and its loss...).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.panels.latent.image_grid import pixmap
+
+THUMB = 56
+
+
+def pin_tooltip(session, pin) -> str:  # noqa: ANN001 - LatentSession, PinnedCode
+    lines = [f"<b>{pin.name}</b>", f"source: {pin.source}"]
+    if pin.label is not None:
+        lines.append(f"class: {session.class_name(pin.label)} ({pin.label})")
+    if pin.detail:
+        lines.append(pin.detail)
+    norm = float(pin.z.norm())
+    lines.append(f"‖z‖ = {norm:.2f} ({pin.z.numel()} dims)")
+    return "<br>".join(lines)
+
+
+class PinnedStrip(QGroupBox):
+    """Thumbnails of `session.pins`; rename (double-click), remove, clear, save to / load from the run."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:  # noqa: ANN001 - a LatentSession
+        super().__init__("Pinned codes", parent)
+        self.session = session
+        self.list = QListWidget()
+        self.list.setObjectName("pinned-list")
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setFlow(QListView.Flow.LeftToRight)
+        self.list.setWrapping(False)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setIconSize(QSize(THUMB, THUMB))
+        self.list.setGridSize(QSize(THUMB + 40, THUMB + 34))
+        self.list.setFixedHeight(THUMB + 56)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                  | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setWordWrap(True)
+        self.list.itemChanged.connect(self._renamed)
+        self.list.itemSelectionChanged.connect(self._update_buttons)
+        self.empty = QLabel("No pinned codes yet: pin a prior sample by seed, encode or invert an image, or pin a "
+                            "result from a tool. Every tool below takes its inputs from here.")
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: palette(mid); padding: 8px;")
+        self.empty.setFixedHeight(THUMB + 56)
+
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Unpin the selected codes (Delete)")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button = QPushButton("Clear all")
+        self.clear_button.clicked.connect(self.session.clear_pins)
+        self.save_button = QPushButton("Save to run")
+        self.save_button.setToolTip("Write the pins to <run>/latent/codes.safetensors (+ codes.json)")
+        self.save_button.clicked.connect(self._save)
+        self.load_button = QPushButton("Load from run")
+        self.load_button.setToolTip("Replace the pins with those saved in the run folder")
+        self.load_button.clicked.connect(self.session.reload_pins)
+        self.autosave_box = QCheckBox("Save automatically")
+        self.autosave_box.setToolTip("Write the pins to the run folder after every change")
+        self.autosave_box.setChecked(self.session.autosave)
+        self.autosave_box.toggled.connect(self._set_autosave)
+        self.count_label = QLabel()
+        self.count_label.setStyleSheet("color: palette(mid);")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label)
+        buttons.addStretch(1)
+        for widget in (self.remove_button, self.clear_button, self.save_button, self.load_button,
+                       self.autosave_box):
+            buttons.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(2)
+        layout.addWidget(self.list)
+        layout.addWidget(self.empty)
+        layout.addLayout(buttons)
+        session.pins_changed.connect(self.refresh)
+        session.space_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        session = self.session
+        self.list.blockSignals(True)
+        self.list.clear()
+        if session.space is not None:
+            for pin in session.pins:
+                item = QListWidgetItem(QIcon(pixmap(session.thumbnail(pin), THUMB)), pin.name)
+                item.setToolTip(pin_tooltip(session, pin))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+                self.list.addItem(item)
+        self.list.blockSignals(False)
+        has = bool(session.pins) and session.space is not None
+        self.list.setVisible(has)
+        self.empty.setVisible(not has)
+        n = len(session.pins)
+        self.count_label.setText(f"{n} pinned · double-click a name to rename" if n else "")
+        self.setTitle(f"Pinned codes ({n})" if n else "Pinned codes")
+        if self.list.count():
+            self.list.scrollToItem(self.list.item(self.list.count() - 1))
+        self._update_buttons()
+
+    def selected_indices(self) -> list[int]:
+        return sorted(self.list.row(item) for item in self.list.selectedItems())
+
+    def remove_selected(self) -> None:
+        self.session.remove_pins(self.selected_indices())
+
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.list.selectedItems():
+            self.remove_selected()
+            return
+        super().keyPressEvent(event)
+
+    def _renamed(self, item: QListWidgetItem) -> None:
+        row = self.list.row(item)
+        if 0 <= row < len(self.session.pins):
+            self.session.rename_pin(row, item.text())
+            if item.text() != self.session.pins[row].name:  # empty or made unique
+                self.refresh()
+
+    def _save(self) -> None:
+        try:
+            path = self.session.save_pins()
+        except Exception as err:  # noqa: BLE001 - shown, not raised
+            self.session.error.emit(f"Could not save the pins: {err}", "")
+            return
+        if path is not None:
+            self.session.status.emit(f"Saved {len(self.session.pins)} pins to {path}.")
+
+    def _set_autosave(self, on: bool) -> None:
+        self.session.autosave = on
+        if on:
+            self._save()
+
+    def _update_buttons(self) -> None:
+        has_run = self.session.run is not None and self.session.space is not None
+        self.remove_button.setEnabled(bool(self.list.selectedItems()))
+        self.clear_button.setEnabled(bool(self.session.pins))
+        self.save_button.setEnabled(has_run)
+        self.load_button.setEnabled(has_run)
+
+
+class PinChecklist(QListWidget):
+    """Checkable pins (for tools that take several codes); keeps the checks of pins that stay pinned."""
+
+    changed = Signal()
+
+    def __init__(self, session, parent: QWidget | None = None, max_height: int = 150) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.session = session
+        self.setIconSize(QSize(24, 24))
+        self.setMaximumHeight(max_height)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self._checked: set[int] = set()  # id(pin)
+        self.itemChanged.connect(self._item_changed)
+        session.pins_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        live = {id(p) for p in self.session.pins}
+        self._checked &= live
+        self.blockSignals(True)
+        self.clear()
+        if self.session.space is not None:
+            for pin in self.session.pins:
+                item = QListWidgetItem(QIcon(pixmap(self.session.thumbnail(pin), 24)), pin.name)
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                item.setCheckState(Qt.CheckState.Checked if id(pin) in self._checked else Qt.CheckState.Unchecked)
+                self.addItem(item)
+        self.blockSignals(False)
+        self.changed.emit()
+
+    def checked_pins(self) -> list:
+        return [p for p in self.session.pins if id(p) in self._checked]
+
+    def set_checked(self, indices) -> None:  # noqa: ANN001 - iterable of pin indices
+        self._checked = {id(self.session.pins[i]) for i in indices if 0 <= i < len(self.session.pins)}
+        self.refresh()
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        pin = self.session.pins[self.row(item)]
+        if item.checkState() == Qt.CheckState.Checked:
+            self._checked.add(id(pin))
+        else:
+            self._checked.discard(id(pin))
+        self.changed.emit()
+
+
+class PinCombo(QComboBox):
+    """One pin (for tools that edit a single code); keeps the choice while that pin stays pinned."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.session = session
+        self.setIconSize(QSize(24, 24))
+        self.setMinimumWidth(160)
+        self._current = None  # the chosen PinnedCode, kept across changes of the pin list
+        self.currentIndexChanged.connect(self._remember)
+        session.pins_changed.connect(self.refresh)
+        self.refresh()
+
+    def _remember(self, index: int) -> None:
+        pins = self.session.pins
+        self._current = pins[index] if 0 <= index < len(pins) and self.count() == len(pins) else None
+
+    def refresh(self) -> None:
+        current = self._current
+        self.blockSignals(True)
+        self.clear()
+        if self.session.space is not None:
+            for pin in self.session.pins:
+                self.addItem(QIcon(pixmap(self.session.thumbnail(pin), 24)), pin.name)
+        index = next((i for i, p in enumerate(self.session.pins) if p is current), len(self.session.pins) - 1)
+        self.setCurrentIndex(index if self.count() else -1)
+        self.blockSignals(False)
+        if not self.count():
+            self.setPlaceholderText("pin a code first")
+        self.currentIndexChanged.emit(self.currentIndex())
+
+    def current_pin(self):  # noqa: ANN201 - PinnedCode | None
+        index = self.currentIndex()
+        if not 0 <= index < len(self.session.pins) or self.count() != len(self.session.pins):
+            return None
+        return self.session.pins[index]
