@@ -201,3 +201,11 @@ def test_conditional_vae_elbo_uses_the_given_labels():
     assert space.elbo(x, torch.tensor([3, 4])).shape == (2,)
     assert space.elbo(x).shape == (2,)  # best class per image
     assert space.encode(x, torch.tensor([3, 4])).shape == (2, 4)
+
+
+def test_damaged_checkpoint_is_a_latent_error(tiny_run):
+    run = tiny_run("dcgan", steps=2)
+    (tensors,) = run.checkpoints_dir.glob("*.safetensors")
+    tensors.write_bytes(tensors.read_bytes()[:100])
+    with pytest.raises(LatentError, match=run.id):
+        LatentSpace.from_run(run)
