@@ -209,3 +209,19 @@ def test_damaged_checkpoint_is_a_latent_error(tiny_run):
     tensors.write_bytes(tensors.read_bytes()[:100])
     with pytest.raises(LatentError, match=run.id):
         LatentSpace.from_run(run)
+
+
+def test_single_thread_restores_the_thread_count_even_on_errors():
+    from workbench.latent.threads import single_thread
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with single_thread():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(KeyError), single_thread():
+            raise KeyError("x")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
