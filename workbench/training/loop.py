@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,6 +61,21 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
             yield ScatterEvent(session.step, now, name, arrays)
 
 
+def disentanglement_events(session: TrainingSession, probe: Any) -> Iterator[MetricEvent]:
+    """MIG, DCI and SAP of the probe's fixed data sample (train.disentanglement_every)."""
+    now = time.time()
+    for name, value in probe.scores().items():
+        yield MetricEvent(session.step, now, name, value)
+
+
+def _disentanglement_probe(session: TrainingSession) -> Any:
+    if not session.config.train.disentanglement_every:
+        return None
+    from workbench.metrics.disentanglement.probe import DisentanglementProbe  # sklearn: only when asked for
+
+    return DisentanglementProbe.for_session(session)
+
+
 def _non_finite(scalars: dict[str, float]) -> list[str]:
     return [k for k, v in scalars.items() if not math.isfinite(v)]
 
@@ -93,8 +109,15 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         last_saved = session.step
         yield CheckpointEvent(session.step, time.time(), str(path))
 
+    probe = _disentanglement_probe(session)
+
+    def disentanglement_due() -> bool:
+        return probe is not None and session.step % cfg.disentanglement_every == 0
+
     if session.step == 0:
         yield from samples_and_metrics()  # what the untrained model makes: the baseline to compare with
+        if disentanglement_due():
+            yield from disentanglement_events(session, probe)
     while session.step < cfg.steps:
         if not control.wait_for_permission():
             yield from checkpoint()
@@ -123,6 +146,8 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             yield from watch(scalars)
         if session.step % cfg.sample_every == 0 or session.step == cfg.steps:
             yield from samples_and_metrics()
+        if disentanglement_due() and session.healthy:
+            yield from disentanglement_events(session, probe)
         if session.step % cfg.checkpoint_every == 0:
             yield from checkpoint()
     yield from checkpoint()

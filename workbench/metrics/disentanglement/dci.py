@@ -7,10 +7,11 @@ by the dimension's share of the total importance; completeness weighs each facto
 dimensions, base D) by the factor's share; informativeness is the mean test accuracy of the classifiers.
 
 The classifiers: disentanglement_lib uses gradient-boosted trees (`model="boosting"`, sklearn's
-GradientBoostingClassifier, slow: one tree per class per round). The default here, `model="forest"`, is a
-random forest of fully grown trees that consider every dimension at every split (max_features=None), with
-sklearn's impurity-based importances: orders of magnitude faster on factors with many values (dSprites'
-orientation has 40) and the same ranking of codes on the reference library's test cases.
+GradientBoostingClassifier, slow: one tree per class per round, minutes for dSprites' 40 orientations). The
+default here, `model="forest"`, is sklearn's ExtraTreesClassifier (16 trees of depth ≤ 8 that weigh every
+dimension at every split, max_features=None) with its impurity-based importances: about 0.3 s for 2000 codes
+of 10 dimensions, and the same verdicts on the reference library's test cases (a code equal to the factors
+≥ 0.9, unrelated codes ≤ 0.2). Informativeness is the mean held-out accuracy over factors (30% of the codes).
 """
 
 from __future__ import annotations
@@ -41,10 +42,9 @@ class DCIResult:
 
 def _classifier(model: str, seed: int):  # noqa: ANN202 - an sklearn estimator
     if model == "forest":
-        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.ensemble import ExtraTreesClassifier
 
-        return RandomForestClassifier(n_estimators=20, max_features=None, min_samples_leaf=2, random_state=seed,
-                                      n_jobs=1)
+        return ExtraTreesClassifier(n_estimators=16, max_features=None, max_depth=8, random_state=seed, n_jobs=1)
     from sklearn.ensemble import GradientBoostingClassifier
 
     return GradientBoostingClassifier(random_state=seed)

@@ -171,7 +171,7 @@ def disentanglement_report(space: Any, n: int = 5000, *, seed: int = 0, interven
         scores["FactorVAE score"] = factor_vae_score(encode, sampler, n_train=n_train, n_test=n_test,
                                                      batch_size=batch_size, n_variance=min(n, 5000), seed=seed)
     name = dataset.info.name
-    notes = ("DCI classifiers: random forests (sklearn); SAP: chance-adjusted accuracy of one-dimension trees",
+    notes = ("DCI classifiers: extra-trees ensembles (sklearn); SAP: chance-adjusted accuracy of one-dimension trees",
              "β-VAE and FactorVAE scores intervene on the full factor grid (factors independent)")
     return DisentanglementReport(
         scores={k: float(scores[k]) for k in SCORE_NAMES}, matrices=matrices,
