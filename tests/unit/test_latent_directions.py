@@ -127,3 +127,28 @@ def test_corrupt_files_raise_latent_error(tmp_path):
     records.write_text(json.dumps(meta))
     with pytest.raises(LatentError, match="corrupt"):
         load_directions(tmp_path)
+
+
+def test_directions_from_encoded_factor_labels_of_a_tiny_vae_saved_in_its_run(tiny_run):
+    from workbench.latent.labelled_codes import labelled_codes
+    from workbench.latent.model import LatentSpace
+
+    run = tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)
+    space = LatentSpace.from_run(run)
+    lc = labelled_codes(space, "scale", n=120, seed=0)
+    assert lc.codes.shape == (120, 6) and lc.labels.shape == (120,) and lc.value_names[-1] == "scale 1.0"
+    dataset = space.dataset()
+    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))[:120].sort().values
+    np.testing.assert_array_equal(lc.labels, dataset.factors(order)[:, 1].numpy())
+    big = boundary_direction(*binary_subset(lc.codes, lc.labels, (4, 5), (0, 1)), kind="logistic", name="big",
+                             source=lc.source)
+    mean = class_mean_direction(lc.codes, lc.labels, (4, 5), (0, 1), "big-mean", source=lc.source)
+    assert "encoded by vae" in big.provenance and "encoded by vae" in mean.provenance
+    save_directions(run, [big, mean])
+    assert (run.path / "latent" / "directions.safetensors").is_file()
+    assert [d.name for d in load_directions(run, latent_dim=space.latent_dim)] == ["big", "big-mean"]
+    with pytest.raises(LatentError, match="no attribute 'smile'"):
+        labelled_codes(space, "smile")
+    gan = LatentSpace.from_run(tiny_run("dcgan", data="shapes2d", image_size=16, steps=2, latent_dim=6))
+    with pytest.raises(LatentError, match="no encoder"):
+        labelled_codes(gan, "scale")

@@ -18,10 +18,10 @@ import numpy as np
 import torch
 
 from workbench.latent.errors import LatentError
+from workbench.latent.labelled_codes import encode_sample
 from workbench.latent.threads import single_thread
 
 EMBEDDING_METHODS = ("pca", "tsne", "umap")
-ENCODE_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -95,15 +95,8 @@ def dataset_embedding(space: Any, n: int = 1000, method: str = "pca", seed: int 
     n = min(n, len(dataset))
     if n < 3:
         raise LatentError(f"the dataset has only {len(dataset)} images; an embedding needs at least 3")
-    indices = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n].sort().values
-    chunks, label_chunks = [], []
-    for chunk in indices.split(ENCODE_BATCH):
-        images, labels = dataset.get_batch(chunk)
-        given = labels if space.classes and info.num_classes == len(space.classes) else None
-        chunks.append(space.encode(images, given))
-        label_chunks.append(labels)
-    codes = torch.cat(chunks)
-    labels = torch.cat(label_chunks).numpy() if info.num_classes >= 2 else None
+    indices, codes, classes = encode_sample(space, n, seed)
+    labels = classes.numpy() if info.num_classes >= 2 else None
     has_factors = bool(info.factor_names) and hasattr(dataset, "factors")
     factors = dataset.factors(indices).numpy() if has_factors else None
     return Embedding(points=embed_codes(codes, method, seed), codes=codes, indices=indices.numpy(), labels=labels,
