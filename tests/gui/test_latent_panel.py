@@ -257,3 +257,45 @@ def test_main_window_latent_tab_loads_the_selected_run(window, qtbot, tiny_run):
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.session.space is not None, timeout=LOAD_TIMEOUT)
     assert run.id in panel.title.text()
+
+
+def test_generator_task_delivers_stops_and_fails(qtbot):
+    import itertools
+    import time
+
+    from workbench.gui.workers import GeneratorTask
+
+    received: list = []
+    task = GeneratorTask(lambda: iter(range(5)))
+    task.items.connect(received.extend)
+    with qtbot.waitSignal(task.finished, timeout=5000) as finished:
+        task.start()
+    assert finished.args == ["finished"] and received == [0, 1, 2, 3, 4]
+
+    closed = []
+
+    def endless():
+        try:
+            for i in itertools.count():
+                time.sleep(0.001)
+                yield i
+        finally:
+            closed.append(True)  # the generator is closed when stopped
+
+    task = GeneratorTask(endless)
+    received.clear()
+    task.items.connect(received.extend)
+    task.start()
+    qtbot.waitUntil(lambda: len(received) > 3, timeout=5000)
+    with qtbot.waitSignal(task.finished, timeout=5000) as finished:
+        task.stop()
+    assert finished.args == ["stopped"] and closed == [True]
+
+    def broken():
+        yield 1
+        raise RuntimeError("boom")
+
+    task = GeneratorTask(broken)
+    with qtbot.waitSignal(task.failed, timeout=5000) as failed:
+        task.start()
+    assert "boom" in failed.args[0] and "RuntimeError" in failed.args[1]

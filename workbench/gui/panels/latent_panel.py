@@ -211,7 +211,8 @@ class LatentPanel(QWidget):
 
     def _space_changed(self) -> None:
         if self.session.space is not None:
-            self.title.setText(f"{self._run_title() if self.run is not None else ''}<br>{self.session.describe()}")
+            self.title.setText(f"{self._run_title() if self.run is not None else ''}<br>"
+                               f"<span style='color: palette(mid)'>{self.session.describe(with_run=False)}</span>")
             self.stack.setCurrentWidget(self._ensure_content())
         elif not self.session.loading and self.run is not None and not self._pending \
                 and self._checkpoint_step() is not None:

@@ -82,6 +82,7 @@ class ArithmeticTool(QWidget):
         self.source_combo.currentIndexChanged.connect(lambda _i: self.move_to_classes())
         self.pin_class_combo = QComboBox()
         self.pin_class_combo.setToolTip("Pin one of the moved codes")
+        self.pin_class_combo.setMinimumWidth(120)
         self.pin_class_combo.activated.connect(lambda i: self.pin_class_result(i - 1) if i > 0 else None)
         self.class_info = QLabel()
         self.class_info.setWordWrap(True)

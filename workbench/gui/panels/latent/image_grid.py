@@ -133,6 +133,7 @@ class ImageGrid(QWidget):
             item = self.grid.takeAt(0)
             widget = item.widget()
             if widget is not None:
+                widget.hide()  # off screen at once, not only when the event loop next deletes it
                 widget.deleteLater()
 
 

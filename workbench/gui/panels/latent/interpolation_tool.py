@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.panels.latent.image_grid import ImageGrid, pixmap
 from workbench.gui.panels.latent.pinned_strip import PinChecklist
 
-FRAME_VIEW = 192  # px, the animation view
+FRAME_VIEW = 224  # px, the animation view
 
 
 class InterpolationTool(QWidget):
@@ -100,22 +100,27 @@ class InterpolationTool(QWidget):
         self.timer.timeout.connect(self._tick)
         self._set_interval()
         animation = QGroupBox("Animation")
-        anim = QVBoxLayout(animation)
+        anim = QHBoxLayout(animation)
         anim.addWidget(self.frame_view, 1)
-        anim.addWidget(self.frame_slider)
-        anim.addWidget(self.frame_label)
+        side = QVBoxLayout()
+        side.addStretch(1)
+        side.addWidget(self.frame_label)
+        side.addWidget(self.frame_slider)
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
         controls.addWidget(self.fps_spin)
         controls.addWidget(self.bounce_box)
-        anim.addLayout(controls)
-        anim.addWidget(self.pin_frame_button)
+        side.addLayout(controls)
+        side.addWidget(self.pin_frame_button)
+        side.addStretch(1)
+        anim.addLayout(side)
 
         # strip and export
         self.strip = ImageGrid("Check two or more pinned codes and press Interpolate.", cell=64)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.strip)
+        self.strip_scroll = scroll
         self.gif_button = QPushButton("Export GIF…")
         self.gif_button.clicked.connect(lambda: self._ask_export("gif"))
         self.mp4_button = QPushButton("Export MP4…")
@@ -133,10 +138,13 @@ class InterpolationTool(QWidget):
         export.addWidget(self.png_button)
         strip_layout.addLayout(export)
 
+        scroll.setMinimumHeight(110)
+        right = QVBoxLayout()
+        right.addWidget(strip_box, 1)
+        right.addWidget(animation, 1)
         layout = QHBoxLayout(self)
         layout.addWidget(choose)
-        layout.addWidget(strip_box, 1)
-        layout.addWidget(animation)
+        layout.addLayout(right, 1)
         session.space_changed.connect(self._clear)
         session.pins_changed.connect(self._default_checks)
         self._clear()
@@ -177,7 +185,9 @@ class InterpolationTool(QWidget):
         ends = {0, n - 1}
         steps = self.steps_spin.value()
         captions = [("●" if (i in ends or i % (steps - 1) == 0) else f"{i}") for i in range(n)]
-        self.strip.set_images(self.frames_uint8, columns=min(n, 16), captions=captions)
+        columns = min(n, 16)
+        room = self.strip_scroll.viewport().width() // columns - 8  # fill the width, up to 128 px per image
+        self.strip.set_images(self.frames_uint8, columns=columns, captions=captions, cell=max(40, min(128, room)))
         self.strip_info.setText(f"{n} images · {self.mode_combo.currentData()} · ● = a pinned code")
         self.frame_slider.blockSignals(True)
         self.frame_slider.setRange(0, n - 1)

@@ -44,6 +44,7 @@ class InversionDialog(QDialog):
         self.label = label
         self.task = None
         self.losses: list[float] = []  # best loss at each progress item
+        self.current_losses: list[float] = []  # the running restart's loss at each progress item
         self.steps: list[int] = []  # the global step of each item (restarts run one after another)
         self.result = None  # (z tensor (D,), best loss, restarts run)
         self.pinned_code = None
@@ -60,11 +61,13 @@ class InversionDialog(QDialog):
         self.plot = pg.PlotWidget()
         self.plot.setBackground("w")
         self.plot.setLabel("bottom", "step")
-        self.plot.setLabel("left", "best loss (MSE)")
+        self.plot.setLabel("left", "loss (MSE)")
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setMinimumWidth(300)
-        self.curve = self.plot.plot(pen=pg.mkPen("#1565c0", width=2))
+        self.plot.addLegend(offset=(-10, 10))
+        self.current_curve = self.plot.plot(pen=pg.mkPen("#9e9e9e", width=1), name="current restart")
+        self.curve = self.plot.plot(pen=pg.mkPen("#1565c0", width=2), name="best so far")
         self.progress_label = QLabel("Set the options and press Start.")
         self.progress_label.setObjectName("inversion-progress")
         self.progress_label.setWordWrap(True)
@@ -168,6 +171,7 @@ class InversionDialog(QDialog):
                            float(item.best_loss), to_uint8(item.reconstruction)[0], item.z.detach().clone())
 
         self.losses.clear()
+        self.current_losses.clear()
         self.steps.clear()
         self.result = None
         self.pinned_code = None
@@ -189,13 +193,16 @@ class InversionDialog(QDialog):
             self.progress_label.setText(self.progress_label.text() + " · stopping…")
 
     def _progress(self, items: list) -> None:
-        for total_step, _restart, _step, _loss, best, _image, _z in items:
+        for total_step, _restart, _step, current, best, _image, _z in items:
             self.steps.append(total_step)
             self.losses.append(max(best, 1e-12))
+            self.current_losses.append(max(current, 1e-12))
         total_step, restart, step, loss, best, image, z = items[-1]
         self.result = (z, best, restart + 1)
         self.reconstruction_view.setPixmap(pixmap(image, VIEW))
-        self.curve.setData(np.asarray(self.steps, dtype=float), np.asarray(self.losses))
+        x = np.asarray(self.steps, dtype=float)
+        self.curve.setData(x, np.asarray(self.losses))
+        self.current_curve.setData(x, np.asarray(self.current_losses))
         self.progress_label.setText(f"restart {restart + 1} of {self.settings.restarts} · step {step} of "
                                     f"{self.settings.steps} · loss {loss:.4g} · best {best:.4g}")
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -53,7 +54,7 @@ class PinnedStrip(QGroupBox):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setIconSize(QSize(THUMB, THUMB))
         self.list.setGridSize(QSize(THUMB + 40, THUMB + 34))
-        self.list.setFixedHeight(THUMB + 56)
+        self.list.setFixedHeight(THUMB + 44)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -65,7 +66,7 @@ class PinnedStrip(QGroupBox):
                             "result from a tool. Every tool below takes its inputs from here.")
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: palette(mid); padding: 8px;")
-        self.empty.setFixedHeight(THUMB + 56)
+        self.empty.setFixedHeight(THUMB + 44)
 
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Unpin the selected codes (Delete)")
@@ -97,6 +98,7 @@ class PinnedStrip(QGroupBox):
         layout.addWidget(self.list)
         layout.addWidget(self.empty)
         layout.addLayout(buttons)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         session.pins_changed.connect(self.refresh)
         session.space_changed.connect(self.refresh)
         self.refresh()

@@ -148,20 +148,22 @@ class LatentSession(QObject):
         if space is not None:
             self.status.emit(f"Loaded {self.describe()}.")
 
-    def describe(self) -> str:
+    def describe(self, with_run: bool = True) -> str:
         """One line about the loaded space: run, method, latent size, what it can do."""
         space = self.space
         if space is None:
             return "nothing loaded"
-        parts = [f"{space.method_name}", f"{space.latent_dim}-D latent",
+        parts = [f"{space.latent_dim}-D latent",
                  "×".join(str(s) for s in space.image_shape[1:]) + f" px, {space.image_shape[0]} ch"]
         if space.has_encoder:
             parts.append("encoder")
         if space.is_vae:
-            parts.append("VAE posterior")
+            parts.append("VAE posterior (KL ordering)")
         if space.classes:
-            parts.append(f"{len(space.classes)} classes")
-        where = f"{self.run.id} · " if self.run is not None else ""
+            parts.append(f"conditional on {len(space.classes)} classes")
+        if not space.has_encoder:
+            parts.append("no encoder: images are inverted")
+        where = f"{self.run.id} · " if self.run is not None and with_run else ""
         return where + " · ".join(parts)
 
     # ---- pins --------------------------------------------------------------------------------------------

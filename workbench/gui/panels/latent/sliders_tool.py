@@ -413,4 +413,5 @@ def _clear_grid(grid: QGridLayout) -> None:
         item = grid.takeAt(0)
         widget = item.widget()
         if widget is not None:
+            widget.hide()  # off screen at once, not only when the event loop next deletes it
             widget.deleteLater()
