@@ -299,3 +299,45 @@ def test_generator_task_delivers_stops_and_fails(qtbot):
     with qtbot.waitSignal(task.failed, timeout=5000) as failed:
         task.start()
     assert "boom" in failed.args[0] and "RuntimeError" in failed.args[1]
+
+
+def test_conditional_gan_class_chooser_and_slow_decode_in_worker(panel, qtbot, tiny_run, monkeypatch):
+    from workbench.gui.panels.latent import sliders_tool
+
+    run = tiny_run("conditional_gan", steps=4, latent_dim=8)
+    load(panel, qtbot, run)
+    sources = panel.sources
+    assert sources.class_combo.isVisibleTo(panel) and sources.class_combo.count() == 10
+    sources.class_combo.setCurrentIndex(3)
+    sources.pin_prior(5)
+    sources.class_combo.setCurrentIndex(7)
+    sources.pin_prior(5)
+    pins = panel.session.pins
+    assert [p.label for p in pins] == [3, 7] and "3" in pins[0].name
+    assert not np.array_equal(panel.session.thumbnail(pins[0]), panel.session.thumbnail(pins[1]))  # class matters
+
+    # pretend decoding is slow: after a few GUI-thread decodes the sliders hand values to the worker
+    monkeypatch.setattr(sliders_tool, "FAST_MS", -1.0)
+    sliders = panel.tool("Sliders")
+    sliders.start_pin.setCurrentIndex(0)
+    assert sliders.class_combo.currentIndex() == 3
+    for value in (0.5, 1.0, 1.5):
+        sliders.dim_sliders[1].setValue(value)
+    assert sliders.worker_mode
+    before = sliders.image.copy()
+    for value in np.linspace(-3, 3, 20):  # a fast drag: intermediate values may be skipped
+        sliders.dim_sliders[0].setValue(float(value))
+    sliders.wait_until_idle()
+    assert sliders._shown_seq == sliders._seq and not np.array_equal(before, sliders.image)
+    assert "worker thread" in sliders.timing_label.text()
+    expected = panel.session.decode(sliders.edited_code().reshape(1, -1), [3])[0]
+    assert np.array_equal(sliders.image, expected)  # the last value wins
+
+
+def test_a_run_without_latent_images_is_explained(panel, qtbot, tiny_run):
+    run = tiny_run("toy_gan", data="gaussians2d-ring", steps=2)
+    panel.show_run(run)
+    qtbot.waitUntil(lambda: not panel.session.loading, timeout=LOAD_TIMEOUT)
+    assert panel.session.space is None and panel.error_label.isVisible()
+    assert "Could not load" in panel.placeholder.text() and panel.stack.currentWidget() is panel.placeholder
+    assert panel.load_button.isEnabled()  # try again after fixing / training more
