@@ -93,6 +93,7 @@ def test_vae_pin_interpolate_export_sliders_traversal_arithmetic(panel, qtbot, t
     tool.bounce_box.setChecked(False)
     assert len(imageio.mimread(tool.export("gif", tmp_path / "once.gif"))) == 5
     assert tool.export("png", tmp_path / "strip.png").exists()
+    assert len(imageio.mimread(tool.export("mp4", tmp_path / "path.mp4"))) == 5
 
     # sliders: moving one dimension changes the decoded image; the edited code can be pinned
     sliders = panel.tool("Sliders")
