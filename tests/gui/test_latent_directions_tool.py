@@ -8,14 +8,21 @@ import pytest
 
 
 @pytest.fixture
-def tool(qtbot, tiny_run):
-    from workbench.gui.panels.latent.directions_tool import DirectionsTool
+def session():
+    """Held by the test until its teardown: a session freed while its finished tasks are being deleted would
+    be destroyed from inside its own child's destructor."""
     from workbench.gui.panels.latent.session import LatentSession
+
+    yield LatentSession()
+
+
+@pytest.fixture
+def tool(qtbot, session, tiny_run):
+    from workbench.gui.panels.latent.directions_tool import DirectionsTool
     from workbench.latent.codes import prior_code
     from workbench.latent.model import LatentSpace
 
     run = tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)
-    session = LatentSession()
     widget = DirectionsTool(session)
     qtbot.addWidget(widget)
     widget.resize(1100, 760)

@@ -84,6 +84,7 @@ class TaskRow(QWidget):
         super().__init__(parent)
         self.session = session
         self.busy = False
+        self._job = 0  # the latest job started; an older task that ends late does not touch the busy state
         self._progress_text = ""
         self.button = QPushButton(button_text)
         self.busy_bar = QProgressBar()
@@ -120,6 +121,9 @@ class TaskRow(QWidget):
         self._progress_text = what + "…"
         self._set_busy(True)
 
+        self._job += 1
+        job = self._job
+
         def done(value) -> None:  # noqa: ANN001
             self._set_busy(False)
             on_done(value)
@@ -128,9 +132,12 @@ class TaskRow(QWidget):
             self._set_busy(False)
             self.show_error(message, details)
 
+        def ended(*_) -> None:  # noqa: ANN002 - the task object is gone: delivered, or dropped after a new load
+            if job == self._job and self.busy:
+                self._set_busy(False)
+
         task = self.session.run_task(lambda: work(self._set_progress_text), done, what, on_failed=failed)
-        # a newer load drops the result (and `done` never runs): stop looking busy then
-        task.destroyed.connect(lambda *_: self._set_busy(False) if self.busy else None)
+        task.destroyed.connect(ended)
 
     def show_error(self, message: str, details: str = "") -> None:
         self.error_label.setText(message)
