@@ -53,7 +53,8 @@ def test_compute_list_save_and_cosine(tool, qtbot):
     tool.name_edit.setText("bigger")
     compute(tool, qtbot, "class-means", samples=200)
     assert [d.name for d in tool.directions] == ["bigger"]
-    assert tool.directions[0].method == "class-means" and "200 shapes2d images" in tool.directions[0].provenance
+    provenance = tool.directions[0].provenance
+    assert tool.directions[0].method == "class-means" and "200 shapes2d images" in provenance, provenance
     assert tool.table.rowCount() == 1 and tool.table.item(0, 0).text() == "bigger"
     assert tool.cosine.matrix is None  # one direction: nothing to compare
 
@@ -103,3 +104,37 @@ def test_conditional_edit_changes_the_image_and_pins(tool, qtbot):
     pinned = tool.session.pins[-1]
     assert pinned.source == "edited" and "pc1" in pinned.detail and "holding mix" in pinned.detail
     assert np.allclose(pinned.z.numpy(), tool.edited_code.numpy())
+
+
+def test_gan_unsupervised_and_predictor_directions(qtbot, session, tiny_run):
+    from workbench.gui.panels.latent.directions_tool import DirectionsTool
+    from workbench.latent.model import LatentSpace
+
+    run = tiny_run("dcgan", data="digits", image_size=8, steps=4, latent_dim=6)
+    tool = DirectionsTool(session)
+    qtbot.addWidget(tool)
+    tool.show()
+    session.set_space(LatentSpace.from_run(run), run)
+    qtbot.waitUntil(lambda: tool.data_info is not None, timeout=30_000)
+    tool.method_combo.setCurrentIndex(tool.method_combo.findData("class-means"))
+    assert not tool.task.button.isEnabled() and "no encoder" in tool.method_hint.text()
+
+    compute(tool, qtbot, "sefa", components=2)
+    compute(tool, qtbot, "ganspace", samples=100, components=2)
+    assert [d.name for d in tool.directions] == ["sefa1", "sefa2", "ganspace1", "ganspace2"]
+
+    tool.attribute_combo.setCurrentIndex(tool.attribute_combo.findData("class"))
+    tool.positive_combo.setCurrentIndex(1)
+    tool.negative_combo.setCurrentIndex(0)  # all other values
+    tool.name_edit.setText("one")
+    # A 4-step GAN draws the same blob for every code, so the predictor (trained here on the real digits) gives
+    # every sample one class and no boundary exists: the tool says so plainly and saves nothing.
+    tool.method_combo.setCurrentIndex(tool.method_combo.findData("predictor-logistic"))
+    tool.samples_spin.setValue(200)
+    tool.steps_spin.setValue(30)
+    tool.task.button.click()
+    qtbot.waitUntil(lambda: not tool.task.busy, timeout=60_000)
+    message = tool.task.error_label.text()
+    assert tool.task.error_label.isVisible() and "of 200 generated samples the predictor labels" in message
+    assert "a boundary needs at least 2 of each" in message and tool.task.button.isEnabled()
+    assert len(tool.directions) == 4 and tool.cosine.matrix.shape == (4, 4)

@@ -62,29 +62,6 @@ ALL_OTHERS = -1  # the "negative" choice that means every other value of the att
 AMOUNT_STEPS = 100  # slider ticks per unit of amount
 
 
-def _labelled_codes(space, n: int, attribute: str, seed: int, progress):  # noqa: ANN001, ANN202
-    """Encode `n` random dataset images (seeded) → (codes N×D, values N of `attribute` ("class", a factor
-    name, or None for the class labels whatever they are), a description for the provenance)."""
-    import torch
-
-    dataset = space.dataset()
-    info = dataset.info
-    total = len(dataset)
-    n = min(n, total)
-    generator = torch.Generator().manual_seed(seed)
-    indices = torch.randperm(total, generator=generator)[:n] if total <= 2_000_000 else \
-        torch.randint(0, total, (n,), generator=generator)
-    codes, values = [], []
-    factor_column = None if attribute in (None, "class") else info.factor_names.index(attribute)
-    for start in range(0, n, 256):
-        batch = indices[start:start + 256]
-        images, labels = dataset.get_batch(batch)
-        codes.append(space.encode(images, labels if space.classes else None))
-        values.append(labels if factor_column is None else dataset.factors(batch)[:, factor_column])
-        progress(f"Encoding dataset images: {min(start + 256, n)} / {n}")
-    return torch.cat(codes), torch.cat(values).long(), f"the codes of {n} {info.name} images (seed {seed})"
-
-
 class DirectionsTool(QWidget):
     """Consumes the session's space, run and pins; writes directions to the run and pins edited codes."""
 
@@ -492,13 +469,16 @@ class DirectionsTool(QWidget):
                     boundary_direction,
                     class_mean_direction,
                 )
+                from workbench.latent.labelled_codes import labelled_codes
 
-                codes, values, described = _labelled_codes(space, n, attribute, seed, progress)
+                progress(f"Encoding {n} dataset images…")
+                data = labelled_codes(space, attribute, n, seed)
                 progress("Fitting the direction…")
                 if key == "class-means":
-                    return [class_mean_direction(codes, values, positive, negative, name, source=described)]
-                x, y = binary_subset(codes, values, positive, negative)
-                return [boundary_direction(x, y, kind=key, name=name, seed=seed, source=described)]
+                    return [class_mean_direction(data.codes, data.labels, positive, negative, name,
+                                                 source=data.source)]
+                x, y = binary_subset(data.codes, data.labels, positive, negative)
+                return [boundary_direction(x, y, kind=key, name=name, seed=seed, source=data.source)]
             if kind == "predictor":
                 from workbench.latent.attribute_predictor import train_attribute_predictor
                 from workbench.latent.direction_predictor import predictor_direction
@@ -513,7 +493,11 @@ class DirectionsTool(QWidget):
                 from workbench.latent.direction_pca import pca_directions
 
                 if space.has_encoder:
-                    codes, _, described = _labelled_codes(space, n, None, seed, progress)
+                    from workbench.latent.labelled_codes import encode_sample
+
+                    progress(f"Encoding {n} dataset images…")
+                    indices, codes, _ = encode_sample(space, n, seed)
+                    described = f"codes of {len(indices)} {space.data_config.name} images (seed {seed})"
                 else:
                     codes, described = space.prior(n, seed=seed), f"prior samples of {space.method_name}"
                 progress("Principal components…")
