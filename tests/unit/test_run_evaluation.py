@@ -148,3 +148,18 @@ def test_cli_eval_errors(ws, capsys):
     assert "no run 'no-such-run'" in capsys.readouterr().err
     assert main(["--workspace", str(ws.root), "eval", "dcgan-run", "--inception", "/nonexistent.pth"]) == 2
     assert "never downloaded" in capsys.readouterr().err
+
+
+def test_a_new_evaluation_of_the_same_step_keeps_other_kinds_of_metrics(workspace):
+    from workbench.metrics.evaluation_store import EvaluationResult, store_evaluation, stored_evaluations
+
+    run = workspace.create_run(RunConfig(DCGANSettings(), DataConfig(name="digits"), TrainConfig(steps=10)))
+    first = EvaluationResult(run.id, 10, "dcgan", "digits", {"MIG [shapes2d, 5k codes]": 0.3,
+                                                              "FID [digits-cnn, 5k]": 50.0}, 5000, 0, 1.0,
+                             notes=["disentanglement: β-VAE score on 450 votes"])
+    store_evaluation(run, first)
+    again = EvaluationResult(run.id, 10, "dcgan", "digits", {"FID [digits-cnn, 10k]": 40.0}, 10000, 0, 1.0)
+    store_evaluation(run, again)
+    (stored,) = stored_evaluations(run)
+    assert stored.metrics == {"FID [digits-cnn, 10k]": 40.0, "MIG [shapes2d, 5k codes]": 0.3}
+    assert stored.notes == ["disentanglement: β-VAE score on 450 votes"]

@@ -111,10 +111,27 @@ def evaluations_dir(run: Run) -> Path:
     return run.path / EVALUATIONS_FOLDER
 
 
+def metric_name(label: str) -> str:
+    """The metric a label names, without its bracketed extractor and counts: "FID [digits-cnn, 5k]" → "FID"."""
+    return label.split(" [", 1)[0].strip()
+
+
 def store_evaluation(run: Run, result: EvaluationResult) -> Path:
-    """Write `evaluations/<step>.json` (crash-safe; replaces an earlier evaluation of the same step) and the
-    scalars "eval/<label>" at the checkpoint's step in metrics.sqlite."""
+    """Write `evaluations/<step>.json` (crash-safe) and the scalars "eval/<label>" at the checkpoint's step in
+    metrics.sqlite.
+
+    An earlier evaluation of the same step is merged, not lost: metrics this result recomputes (same name before
+    the bracketed counts, e.g. "FID") are replaced, the others (e.g. a disentanglement report's "MIG") and their
+    notes are kept.
+    """
     path = evaluations_dir(run) / f"{result.step}.json"
+    previous = next((r for r in stored_evaluations(run) if r.step == result.step), None)
+    if previous is not None:
+        recomputed = {metric_name(label) for label in result.metrics}
+        kept = {k: v for k, v in previous.metrics.items() if metric_name(k) not in recomputed}
+        if kept:
+            result.metrics = {**result.metrics, **kept}
+            result.notes = [*result.notes, *(n for n in previous.notes if n not in result.notes)]
     atomic_write_text(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     result.path = path
     writer = run.metrics_writer()
