@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSpinBox,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -106,9 +105,11 @@ class DisentanglementTool(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 22 * len(READINGS) + 4)
         scores_layout = QVBoxLayout(scores_box)
         scores_layout.addWidget(self.report_info)
-        scores_layout.addWidget(self.table, 1)
+        scores_layout.addWidget(self.table)
 
         maps_box = QGroupBox("Per-factor matrices (rows: latent dimensions, columns: factors)")
         maps_layout = QHBoxLayout(maps_box)
@@ -119,18 +120,13 @@ class DisentanglementTool(QWidget):
             self.heatmaps[name] = view
             maps_layout.addWidget(view, 1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(scores_box)
-        splitter.addWidget(maps_box)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([250, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.applicability)
         layout.addLayout(controls)
         layout.addWidget(self.task)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(scores_box)
+        layout.addWidget(maps_box, 1)
 
         session.space_changed.connect(self._space_changed)
         self._space_changed()

@@ -211,7 +211,9 @@ class EmbeddingTool(QWidget):
         self.hovered = None
         self._fill_colour_choices()
         self.placeholder.hide()
-        self.title.setText(self.embedding.provenance)
+        method = self.embedding.method
+        label = dict(METHOD_LABELS).get(method, method)
+        self.title.setText(self.embedding.provenance.replace(method.upper(), label, 1))
         self.task.set_status(f"{len(self.embedding)} points. Hover for the image, click to pin the code.")
         self._draw()
         self.plot_item.autoRange()
@@ -351,13 +353,14 @@ class EmbeddingTool(QWidget):
         if e.labels is not None:
             names = self.value_names.get("class", [])
             label = int(e.labels[index])
-            parts.append(f"class {names[label] if label < len(names) else label}")
+            parts.append(names[label] if label < len(names) else f"class {label}")
         if e.factors is not None:
             for j, name in enumerate(e.factor_names):
                 value = int(e.factors[index, j])
                 names = self.value_names.get(name, [])
-                parts.append(names[value] if value < len(names) and not names[value].startswith(name)
-                             else f"{name} {value}")
+                text = names[value] if value < len(names) else f"{name} {value}"
+                if text not in parts:  # shapes2d's class is its shape factor
+                    parts.append(text)
         return " · ".join(parts)
 
     def _show_hovered(self) -> None:

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from workbench.gui.panels.latent.tool_common import HINT_STYLE, ImageTile, TaskRow, placeholder_label
 
 CRITERIA = (("elbo", "ELBO (VAE likelihood bound)"), ("reconstruction", "Reconstruction error (MSE)"))
-COLUMNS = 8
-TILE_PIXELS = 72
+TILE_PIXELS = 64
+TILE_WIDTH = TILE_PIXELS + 16  # a tile with its margins and spacing
 
 
 class OutliersTool(QWidget):
@@ -74,7 +74,8 @@ class OutliersTool(QWidget):
         self.task.button.clicked.connect(self.rank)
 
         self.histogram = pg.PlotWidget(background="w")
-        self.histogram.setMinimumHeight(150)
+        self.histogram.setMinimumHeight(110)
+        self.histogram.setMaximumHeight(190)
         plot = self.histogram.getPlotItem()
         plot.setLabel("left", "images")
         plot.setLabel("bottom", "score")
@@ -101,7 +102,7 @@ class OutliersTool(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(4)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.grid_host)
@@ -115,7 +116,7 @@ class OutliersTool(QWidget):
         splitter.addWidget(histogram_box)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([480, 200])
+        splitter.setSizes([520, 160])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.applicability)
@@ -180,6 +181,7 @@ class OutliersTool(QWidget):
         ranking, images, inputs, labels = value
         self.images, self.inputs, self.labels = images, inputs, labels
         self._show(ranking)
+        self.task.set_status(f"Ranked {len(ranking.scores)} images.")
 
     # ---- showing -----------------------------------------------------------------------------------------
     def _clear_grid(self) -> None:
@@ -219,13 +221,29 @@ class OutliersTool(QWidget):
             tile = ImageTile(self.images[i], f"#{index}\n{score}", key=i, size=TILE_PIXELS,
                              tooltip=f"{ranking.describe(i)}{kind}; rank {i + 1} of {len(scores)}. Click to pin.")
             tile.clicked.connect(self.pin_image)
-            self.grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
             self.tiles.append(tile)
+        self._place_tiles()
         counts, edges = np.histogram(scores, bins=min(60, max(10, len(scores) // 20)))
         self.bars.setData(edges, counts)
         self.histogram.getPlotItem().setLabel("bottom", unit)
         self.cut_line.setPos(float(scores[k - 1]))
         self.cut_line.show()
+
+    def _columns(self) -> int:
+        return max(4, (self.scroll.viewport().width() - 8) // TILE_WIDTH)
+
+    def _place_tiles(self) -> None:
+        """Fill the grid row by row with as many tiles per row as the view is wide."""
+        columns = self._columns()
+        for tile in self.tiles:
+            self.grid.removeWidget(tile)
+        for i, tile in enumerate(self.tiles):
+            self.grid.addWidget(tile, i // columns, i % columns)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        if self.tiles and self.grid.columnCount() != self._columns():
+            self._place_tiles()
 
     def _class_names(self) -> tuple[str, ...]:
         space = self.session.space
