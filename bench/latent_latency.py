@@ -8,8 +8,10 @@ values. Latency is measured from `setValue` until the decoded image's label has 
 filter on the label sees the paint). Then the Interpolation tool shows a strip of 10 and the Traversal tool a
 10×10 grid ("Interpolate" / "Show traversal" clicked → the grid painted).
 
-"Busy" repeats everything while `workbench train` (DCGAN 32×32, torch's default threads) runs in another
-process. Prints median and p95 per model and condition; target: slider median ≤ 16 ms in both.
+Then everything again while a DCGAN 32×32 (batch 64, torch's default threads) trains: "app" trains it in this
+process through the Training panel's worker (its thread at nice +10, as in the window), "cli" in another
+process started with `workbench train` (nice 0). Prints median and p95 per model and condition; target: slider
+median ≤ 16 ms idle and while training.
 
     .venv/bin/python bench/latent_latency.py [--moves 150]
 """
@@ -138,7 +140,28 @@ def measure_model(app, workspace, run, moves: int, seed: int) -> dict[str, np.nd
             "worker": np.asarray([worker_mode])}
 
 
-def start_trainer(workspace_root: Path) -> subprocess.Popen:
+def start_app_trainer(workspace):  # noqa: ANN001, ANN201
+    """Train in this process the way the window does (TrainingWorker; its thread is niced)."""
+    from workbench.config import DataConfig, RunConfig, TrainConfig
+    from workbench.gui.workers import TrainingWorker
+    from workbench.methods.settings import DCGANSettings
+
+    config = RunConfig(DCGANSettings(), DataConfig(name="digits", image_size=32, batch_size=64),
+                       TrainConfig(steps=10**6, sample_every=20, checkpoint_every=500))
+    worker = TrainingWorker(workspace.create_run(config, name="app-training"))
+    worker.start()
+    deadline = time.perf_counter() + 60
+    while worker.latest_step is None or worker.latest_step.step < 3:
+        if time.perf_counter() > deadline or not worker.is_alive:
+            raise RuntimeError("the in-app training did not start")
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        time.sleep(0.05)
+    return worker
+
+
+def start_cli_trainer(workspace_root: Path) -> subprocess.Popen:
     env = {**os.environ, "WORKBENCH_WORKSPACE": str(workspace_root)}
     env.pop("OMP_NUM_THREADS", None)
     command = [sys.executable, "-m", "workbench", "train", "--method", "dcgan", "--data", "digits",
@@ -172,10 +195,17 @@ def main() -> None:
     runs = {label: make_run(workspace, method, size) for label, method, size in MODELS}
     for label, run in runs.items():
         report(label, "idle", measure_model(app, workspace, run, args.moves, seed=0))
-    trainer = start_trainer(root)
+    worker = start_app_trainer(workspace)
     try:
         for label, run in runs.items():
-            report(label, "busy", measure_model(app, workspace, run, args.moves, seed=1))
+            report(label, "app", measure_model(app, workspace, run, args.moves, seed=1))
+    finally:
+        worker.stop()
+        worker.wait(60)
+    trainer = start_cli_trainer(root)
+    try:
+        for label, run in runs.items():
+            report(label, "cli", measure_model(app, workspace, run, args.moves, seed=2))
     finally:
         trainer.terminate()
         trainer.wait(60)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 PLACEHOLDER_STYLE = "color: palette(mid); padding: 16px;"
@@ -51,6 +51,49 @@ def placeholder_label(text: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet(PLACEHOLDER_STYLE)
     return label
+
+
+class PixmapView(QWidget):
+    """One image drawn centred, or a hint text when there is none.
+
+    Unlike QLabel.setPixmap, `set_pixmap` never asks the layout to recompute (QLabel calls updateGeometry on
+    every new pixmap, and relaying out a tool with a hundred sliders cost ~5 ms per frame): it only repaints
+    this widget, which keeps a slider-driven image at interactive rates.
+    """
+
+    def __init__(self, text: str = "", minimum: int = 256, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixmap: QPixmap | None = None
+        self._text = text
+        self.setMinimumSize(minimum, minimum)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_pixmap(self, pixmap: QPixmap) -> None:
+        self._pixmap = pixmap
+        self.update()
+
+    def pixmap(self) -> QPixmap | None:
+        return self._pixmap
+
+    def set_text(self, text: str) -> None:
+        """Show `text` instead of an image."""
+        self._pixmap = None
+        self._text = text
+        self.update()
+
+    def text(self) -> str:
+        return "" if self._pixmap is not None else self._text
+
+    def paintEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        painter = QPainter(self)
+        if self._pixmap is not None:
+            x = (self.width() - self._pixmap.width()) // 2
+            y = (self.height() - self._pixmap.height()) // 2
+            painter.drawPixmap(x, y, self._pixmap)
+        elif self._text:
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._text)
+        painter.end()
 
 
 class ImageGrid(QWidget):

@@ -24,13 +24,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QLabeledDoubleSlider
 
-from workbench.gui.panels.latent.image_grid import pixmap
+from workbench.gui.panels.latent.image_grid import PixmapView, pixmap
 from workbench.gui.panels.latent.pinned_strip import PinCombo
 from workbench.gui.panels.latent.traversal_tool import load_saved_directions
 
@@ -38,6 +37,7 @@ VIEW = 256  # px, the decoded image
 FAST_MS = 20.0  # median GUI-thread decode time above which decoding moves to the worker
 DIM_RANGE = 4.0  # dimension sliders span at least ±4 (prior units)
 DIRECTION_RANGE = 5.0  # direction sliders: ±5 along the unit vector
+CAPTION_MS = 150  # the edit and timing captions refresh at most this often while a slider moves
 
 
 class LatestValueDecoder:
@@ -130,10 +130,7 @@ class SlidersTool(QWidget):
         self.pin_button.setObjectName("pin-edited")
         self.pin_button.clicked.connect(self.pin_edited)
 
-        self.image_view = QLabel("Pin a code to start from.")
-        self.image_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_view.setMinimumSize(VIEW, VIEW)
-        self.image_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.image_view = PixmapView("Pin a code to start from.", minimum=VIEW)
         self.timing_label = QLabel()
         self.timing_label.setObjectName("slider-timing")
         self.timing_label.setWordWrap(True)
@@ -178,6 +175,11 @@ class SlidersTool(QWidget):
         layout.addLayout(top)
         layout.addLayout(body, 1)
 
+        self._captions: dict[QLabel, str] = {}
+        self._caption_timer = QTimer(self)
+        self._caption_timer.setSingleShot(True)
+        self._caption_timer.setInterval(CAPTION_MS)
+        self._caption_timer.timeout.connect(self._flush_captions)
         self.poll = QTimer(self)
         self.poll.setInterval(10)
         self.poll.timeout.connect(self._take_result)
@@ -253,8 +255,7 @@ class SlidersTool(QWidget):
         if space is None or pin is None:
             self.base = None
             self.image = None
-            self.image_view.clear()
-            self.image_view.setText("Load a run first." if space is None else
+            self.image_view.set_text("Load a run first." if space is None else
                                     "Pin a code (seed, dataset or file) to start from.")
             self._update_buttons()
             return
@@ -350,11 +351,11 @@ class SlidersTool(QWidget):
     def _show(self, seq: int, image: np.ndarray, ms: float) -> None:
         self._shown_seq = seq
         self.image = image
-        self.image_view.setPixmap(pixmap(image, VIEW))
+        self.image_view.set_pixmap(pixmap(image, VIEW))
         where = ("in a worker thread (latest value wins"
                  + (f", {self.decoder.skipped} intermediate values skipped)" if self.decoder else ")")
                  if self.worker_mode else "on the GUI thread")
-        self.timing_label.setText(f"decoded in {ms:.1f} ms {where}, one torch thread")
+        self._set_caption(self.timing_label, f"decoded in {ms:.1f} ms {where}, one torch thread")
 
     def _describe_edit(self, z) -> None:  # noqa: ANN001
         pin = self.start_pin.current_pin()
@@ -365,7 +366,20 @@ class SlidersTool(QWidget):
         if moved:
             text += " · " + ", ".join(moved)
         text += f" · ‖Δz‖ = {delta:.2f}"
-        self.edit_label.setText(text)
+        self._set_caption(self.edit_label, text)
+
+    def _set_caption(self, label: QLabel, text: str) -> None:
+        """Set a caption under the image at most every CAPTION_MS while a slider moves: QLabel.setText relays out
+        the whole tool (a hundred sliders for a 100-d code), which cost more than the decode itself."""
+        self._captions[label] = text
+        if not self._caption_timer.isActive():
+            self._caption_timer.start()
+
+    def _flush_captions(self) -> None:
+        for label, text in self._captions.items():
+            if label.text() != text:
+                label.setText(text)
+        self._captions.clear()
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Block until the worker has shown the latest value (tests, scripts)."""
