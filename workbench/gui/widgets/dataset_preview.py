@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.config import DataConfig
-
-
-def pixmap_from_array(image: np.ndarray, scale: int = 1) -> QPixmap:
-    """uint8 H×W×3 → QPixmap, enlarged by an integer factor without smoothing."""
-    image = np.ascontiguousarray(image)
-    h, w, _ = image.shape
-    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    pixmap = QPixmap.fromImage(qimage)
-    if scale > 1:
-        pixmap = pixmap.scaled(w * scale, h * scale, Qt.AspectRatioMode.KeepAspectRatio,
-                               Qt.TransformationMode.FastTransformation)
-    return pixmap
+from workbench.gui.widgets.pixmaps import array_pixmap
 
 
 class DatasetPreview(QWidget):
@@ -72,7 +59,7 @@ class DatasetPreview(QWidget):
     def _show(self, preview) -> None:  # noqa: ANN001 - workbench.data.preview.DatasetPreview
         h, w, _ = preview.image.shape
         scale = max(1, min(4, self.MAX_WIDTH // max(w, 1)))
-        self.image.setPixmap(pixmap_from_array(preview.image, scale))
+        self.image.setPixmap(array_pixmap(preview.image, scale))
         self.description.setText(preview.description)
         self.description.setStyleSheet("color: #555;")
         self._finish()

@@ -12,26 +12,12 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 TARGET_PIXELS = 64  # images are enlarged to at least this size
 COPY_COLOUR = "#c62828"
-
-
-def _pixmap(image: np.ndarray, min_size: int = TARGET_PIXELS) -> QPixmap:
-    """uint8 H×W×C (C = 1 or 3) → a pixmap enlarged by an integer factor to at least `min_size`."""
-    image = np.asarray(image, dtype=np.uint8)
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.shape[2] == 1:
-        image = np.repeat(image, 3, axis=2)
-    image = np.ascontiguousarray(image[:, :, :3])
-    h, w, _ = image.shape
-    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    zoom = max(1, math.ceil(min_size / max(h, w)))
-    return QPixmap.fromImage(qimage).scaled(w * zoom, h * zoom, Qt.AspectRatioMode.KeepAspectRatio,
-                                            Qt.TransformationMode.FastTransformation)
 
 
 class NeighboursView(QWidget):
@@ -120,7 +106,7 @@ class NeighboursView(QWidget):
         box.setContentsMargins(2, 2, 2, 2)
         box.setSpacing(1)
         picture = QLabel()
-        picture.setPixmap(_pixmap(image))
+        picture.setPixmap(pixmap_at_least(image, TARGET_PIXELS))
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         if highlight:
             picture.setStyleSheet(f"border: 2px solid {COPY_COLOUR};")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.image_grid import pixmap
+from workbench.gui.widgets.pixmaps import pixmap_near
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 PAGE = 48  # dataset images per page in the browser
@@ -270,7 +270,7 @@ class DatasetBrowser(QDialog):
         for k, index in enumerate(self.indices):
             label = int(self.labels[k])
             text = f"#{index}" + (f" · {names[label]}" if names and 0 <= label < len(names) else "")
-            item = QListWidgetItem(QIcon(pixmap(shown[k], 64)), text)
+            item = QListWidgetItem(QIcon(pixmap_near(shown[k], 64)), text)
             self.list.addItem(item)
         self.page_label.setText(f"images {start + 1}–{start + len(self.indices)} of {len(self.dataset):,} "
                                 f"(page {self.page + 1} of {self.pages})")

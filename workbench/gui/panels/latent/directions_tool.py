@@ -44,8 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow, image_pixmap
+from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow
 from workbench.gui.widgets.heatmap import HeatmapView
+from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 # (key, label, what it needs): "encoder" = codes of real images, "labels" = a labelled dataset
 METHODS = (
@@ -679,7 +680,7 @@ class DirectionsTool(QWidget):
             self.original_view.clear()
             self.original_view.setText("pin a code\nwith the bar above" if self.session.space is not None else "")
         else:
-            self.original_view.setPixmap(image_pixmap(self.session.thumbnail(pin), 128))
+            self.original_view.setPixmap(pixmap_at_least(self.session.thumbnail(pin), 128))
         self._edit_timer.start()
 
     def _current_pin(self):  # noqa: ANN202 - PinnedCode | None
@@ -717,7 +718,7 @@ class DirectionsTool(QWidget):
             return
         self.edited_image = self.session.decode(self.edited_code.reshape(1, -1), [pin.label])[0]
         elapsed = (time.perf_counter() - started) * 1000
-        self.edited_view.setPixmap(image_pixmap(self.edited_image, 128))
+        self.edited_view.setPixmap(pixmap_at_least(self.edited_image, 128))
         if held:
             moving = project_out(direction.vector, held)
             kept = float(moving @ direction.vector)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow, image_pixmap
+from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow
+from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 METHOD_LABELS = (("pca", "PCA"), ("tsne", "t-SNE"), ("umap", "UMAP"))
 CATEGORY_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -371,12 +372,12 @@ class EmbeddingTool(QWidget):
         x, y = self.embedding.points[index]
         self.highlight.setData([x], [y])
         if self.images is not None:
-            self.real_view.setPixmap(image_pixmap(self.images[index], 112))
+            self.real_view.setPixmap(pixmap_at_least(self.images[index], 112))
             self.real_caption.setText("dataset image")
         else:
             self.real_view.clear()
             self.real_caption.setText("(no dataset image: prior sample)")
-        self.decoded_view.setPixmap(image_pixmap(self.decoded_image(index), 112))
+        self.decoded_view.setPixmap(pixmap_at_least(self.decoded_image(index), 112))
         self.point_info.setText(f"{self._describe_point(index)}<br>at ({x:.3g}, {y:.3g}).<br>"
                                 "<i>Click to pin this code.</i>")
 

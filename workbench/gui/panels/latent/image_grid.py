@@ -11,33 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from workbench.gui.widgets.pixmaps import pixmap_near
+
 PLACEHOLDER_STYLE = "color: palette(mid); padding: 16px;"
-
-
-def rgb(image: np.ndarray) -> np.ndarray:
-    """uint8 H×W×C (C = 1 or 3, or H×W) → C-contiguous H×W×3."""
-    image = np.asarray(image, dtype=np.uint8)
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.shape[2] == 1:
-        image = np.repeat(image, 3, axis=2)
-    return np.ascontiguousarray(image[:, :, :3])
-
-
-def pixmap(image: np.ndarray, size: int = 64) -> QPixmap:
-    """A pixmap of `image` enlarged by the whole-number factor that brings its longer side closest to `size`."""
-    image = rgb(image)
-    h, w, _ = image.shape
-    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    zoom = max(1, round(size / max(h, w)))
-    result = QPixmap.fromImage(qimage)
-    if zoom > 1:
-        result = result.scaled(w * zoom, h * zoom, Qt.AspectRatioMode.KeepAspectRatio,
-                               Qt.TransformationMode.FastTransformation)
-    return result
 
 
 def cell_size_for(image_side: int, wanted: int) -> int:
@@ -157,7 +136,7 @@ class ImageGrid(QWidget):
             box.setContentsMargins(0, 0, 0, 0)
             box.setSpacing(0)
             picture = QLabel()
-            picture.setPixmap(pixmap(images[k], size))
+            picture.setPixmap(pixmap_near(images[k], size))
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box.addWidget(picture)
             if k < len(captions) and captions[k]:

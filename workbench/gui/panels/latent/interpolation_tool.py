@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.image_grid import ImageGrid, pixmap
+from workbench.gui.panels.latent.image_grid import ImageGrid
 from workbench.gui.panels.latent.pinned_strip import PinChecklist
+from workbench.gui.widgets.pixmaps import pixmap_near
 
 FRAME_VIEW = 224  # px, the animation view
 
@@ -231,7 +232,7 @@ class InterpolationTool(QWidget):
         if self.frames_uint8 is None:
             return
         self.frame = int(index)
-        self.frame_view.setPixmap(pixmap(self.frames_uint8[self.frame], FRAME_VIEW))
+        self.frame_view.setPixmap(pixmap_near(self.frames_uint8[self.frame], FRAME_VIEW))
         self.frame_label.setText(f"frame {self.frame + 1} of {len(self.frames_uint8)}")
 
     def pin_frame(self) -> None:

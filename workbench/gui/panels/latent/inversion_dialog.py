@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.image_grid import pixmap
+from workbench.gui.widgets.pixmaps import pixmap_near
 
 VIEW = 160  # px, the displayed size of the target and the reconstruction
 
@@ -53,7 +53,7 @@ class InversionDialog(QDialog):
         self.resize(820, 460)
 
         self.target_view = QLabel()
-        self.target_view.setPixmap(pixmap(_as_uint8(target)[0], VIEW))
+        self.target_view.setPixmap(pixmap_near(_as_uint8(target)[0], VIEW))
         self.target_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.reconstruction_view = QLabel("not started")
         self.reconstruction_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -199,7 +199,7 @@ class InversionDialog(QDialog):
             self.current_losses.append(max(current, 1e-12))
         total_step, restart, step, loss, best, image, z = items[-1]
         self.result = (z, best, restart + 1)
-        self.reconstruction_view.setPixmap(pixmap(image, VIEW))
+        self.reconstruction_view.setPixmap(pixmap_near(image, VIEW))
         x = np.asarray(self.steps, dtype=float)
         self.curve.setData(x, np.asarray(self.losses))
         self.current_curve.setData(x, np.asarray(self.current_losses))

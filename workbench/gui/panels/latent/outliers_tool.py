@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.tool_common import HINT_STYLE, ImageTile, TaskRow, placeholder_label
+from workbench.gui.panels.latent.image_grid import placeholder_label
+from workbench.gui.panels.latent.tool_common import HINT_STYLE, ImageTile, TaskRow
 
 CRITERIA = (("elbo", "ELBO (VAE likelihood bound)"), ("reconstruction", "Reconstruction error (MSE)"))
 TILE_PIXELS = 64

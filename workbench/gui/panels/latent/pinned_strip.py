@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.panels.latent.image_grid import pixmap
+from workbench.gui.widgets.pixmaps import pixmap_near
 
 THUMB = 56
 
@@ -109,7 +109,7 @@ class PinnedStrip(QGroupBox):
         self.list.clear()
         if session.space is not None:
             for pin in session.pins:
-                item = QListWidgetItem(QIcon(pixmap(session.thumbnail(pin), THUMB)), pin.name)
+                item = QListWidgetItem(QIcon(pixmap_near(session.thumbnail(pin), THUMB)), pin.name)
                 item.setToolTip(pin_tooltip(session, pin))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -189,7 +189,7 @@ class PinChecklist(QListWidget):
         self.clear()
         if self.session.space is not None:
             for pin in self.session.pins:
-                item = QListWidgetItem(QIcon(pixmap(self.session.thumbnail(pin), 24)), pin.name)
+                item = QListWidgetItem(QIcon(pixmap_near(self.session.thumbnail(pin), 24)), pin.name)
                 item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
                 item.setCheckState(Qt.CheckState.Checked if id(pin) in self._checked else Qt.CheckState.Unchecked)
                 self.addItem(item)
@@ -235,7 +235,7 @@ class PinCombo(QComboBox):
         self.clear()
         if self.session.space is not None:
             for pin in self.session.pins:
-                self.addItem(QIcon(pixmap(self.session.thumbnail(pin), 24)), pin.name)
+                self.addItem(QIcon(pixmap_near(self.session.thumbnail(pin), 24)), pin.name)
         index = next((i for i, p in enumerate(self.session.pins) if p is current), len(self.session.pins) - 1)
         self.setCurrentIndex(index if self.count() else -1)
         self.blockSignals(False)

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from workbench.gui.panels.latent.image_grid import PixmapView, pixmap
+from workbench.gui.panels.latent.image_grid import PixmapView
 from workbench.gui.panels.latent.pinned_strip import PinCombo
 from workbench.gui.panels.latent.traversal_tool import load_saved_directions
+from workbench.gui.widgets.pixmaps import pixmap_near
 
 VIEW = 256  # px, the decoded image
 FAST_MS = 20.0  # median GUI-thread decode time above which decoding moves to the worker
@@ -351,7 +352,7 @@ class SlidersTool(QWidget):
     def _show(self, seq: int, image: np.ndarray, ms: float) -> None:
         self._shown_seq = seq
         self.image = image
-        self.image_view.set_pixmap(pixmap(image, VIEW))
+        self.image_view.set_pixmap(pixmap_near(image, VIEW))
         where = ("in a worker thread (latest value wins"
                  + (f", {self.decoder.skipped} intermediate values skipped)" if self.decoder else ")")
                  if self.worker_mode else "on the GUI thread")

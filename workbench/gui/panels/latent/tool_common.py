@@ -6,32 +6,16 @@ No torch here: images arrive as uint8 H×W×C numpy arrays (`LatentSession.decod
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 ERROR_STYLE = "color: #c62828;"
 HINT_STYLE = "color: palette(mid);"
-
-
-def image_pixmap(image: np.ndarray, min_size: int = 64) -> QPixmap:
-    """uint8 H×W×C (C = 1 or 3) → a pixmap enlarged by a whole-number factor to at least `min_size` pixels,
-    nearest-neighbour, so that small generated images stay crisp."""
-    image = np.asarray(image, dtype=np.uint8)
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.shape[2] == 1:
-        image = np.repeat(image, 3, axis=2)
-    image = np.ascontiguousarray(image[:, :, :3])
-    h, w, _ = image.shape
-    qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    zoom = max(1, math.ceil(min_size / max(h, w)))
-    return QPixmap.fromImage(qimage).scaled(w * zoom, h * zoom, Qt.AspectRatioMode.KeepAspectRatio,
-                                            Qt.TransformationMode.FastTransformation)
 
 
 class ImageTile(QWidget):
@@ -44,7 +28,7 @@ class ImageTile(QWidget):
         super().__init__(parent)
         self.key = key
         self.picture = QLabel()
-        self.picture.setPixmap(image_pixmap(image, size))
+        self.picture.setPixmap(pixmap_at_least(image, size))
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -62,14 +46,6 @@ class ImageTile(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.key)
         super().mouseReleaseEvent(event)
-
-
-def placeholder_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setStyleSheet(f"{HINT_STYLE} padding: 16px;")
-    return label
 
 
 class TaskRow(QWidget):
