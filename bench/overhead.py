@@ -120,19 +120,22 @@ def gui_run(seconds: float, sample_every: int) -> tuple[float, np.ndarray]:
         wait(50)
     first = panel.worker.latest_step
     t0 = time.perf_counter()
+    cpu0 = time.thread_time()
     expected[0] = clock.nsecsElapsed() / 1e6 + 10.0
     timer.start()
     wait(seconds * 1000)
     timer.stop()
     last = panel.worker.latest_step
     elapsed = time.perf_counter() - t0
+    main_cpu = time.thread_time() - cpu0
     rate = (last.step - first.step) / elapsed
     panel.stop()
     panel.worker.wait(60)
     points = panel.loss_plot.point_count("loss_d")
     window.close()
     print(f"   (GUI run: {last.step} steps, {points} curve points drawn, "
-          f"{len(panel.samples_view.steps())} grids shown)")
+          f"{len(panel.samples_view.steps())} grids shown; the GUI thread used {main_cpu:.2f} CPU s "
+          f"= {100 * main_cpu / elapsed:.1f}% of one core while measuring)")
     return rate, np.asarray(lateness[1:])
 
 

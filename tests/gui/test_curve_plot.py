@@ -277,3 +277,31 @@ def test_redraw_schedule_batches_appends_but_not_user_changes(qtbot, plot: Curve
     plot.append("loss", np.array([4]), np.array([4.0]), np.array([1.0]))
     plot.smoothing_slider.setValue(0.0)  # a user's change is drawn at once, with the pending points
     qtbot.waitUntil(lambda: len(drawn(plot, "loss")[0]) == 5, timeout=250)
+
+
+def test_the_view_follows_growing_data_without_refitting_every_update(qtbot, plot: CurvePlot) -> None:
+    view_box = plot.plot_item.getViewBox()
+    plot.append("loss", np.arange(100), np.arange(100.0), np.linspace(1, 2, 100))
+    wait_drawn(qtbot, plot, "loss", 100)
+    first = view_box.viewRange()
+    assert first[0][0] <= 0 and first[0][1] >= 99 and first[1][0] <= 1 and first[1][1] >= 2
+    plot.append("loss", np.array([100]), np.array([100.0]), np.array([1.5]))
+    wait_drawn(qtbot, plot, "loss", 101)
+    assert view_box.viewRange() == first, "a point inside the view leaves the axes alone"
+    plot.append("loss", np.arange(101, 400), np.arange(101.0, 400), np.full(299, 5.0))
+    wait_drawn(qtbot, plot, "loss", 400)
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    assert x1 >= 399 and y1 >= 5, "data that leaves the view moves it"
+
+
+def test_zooming_stops_following_and_the_auto_button_resumes(qtbot, plot: CurvePlot) -> None:
+    view_box = plot.plot_item.getViewBox()
+    plot.append("loss", np.arange(100), np.arange(100.0), np.linspace(1, 2, 100))
+    wait_drawn(qtbot, plot, "loss", 100)
+    view_box.sigRangeChangedManually.emit([True, True])  # what a mouse zoom emits
+    view_box.setRange(xRange=(10, 20), yRange=(1, 1.2), padding=0)
+    plot.append("loss", np.arange(100, 300), np.arange(100.0, 300), np.full(200, 9.0))
+    wait_drawn(qtbot, plot, "loss", 300)
+    assert view_box.viewRange()[0] == [10, 20], "a zoomed view stays where the user put it"
+    plot.plot_item.autoBtn.clicked.emit(plot.plot_item.autoBtn)  # the "A" button
+    assert view_box.viewRange()[0][1] >= 299 and view_box.viewRange()[1][1] >= 9

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
+from workbench.gui.widgets.sticky_range import data_bounds, followed_span
 from workbench.runs.smoothing import EmaSmoother
 
 REDRAW_INTERVAL_MS = 66  # ~15 redraws per second at most
@@ -124,6 +125,8 @@ class CurvePlot(QWidget):
         self._smoothing = DEFAULT_SMOOTHING
         self._append_interval_ms = REDRAW_INTERVAL_MS
         self._append_phase_ms = 0
+        self._follow = True  # the view follows the data (sticky_range); off once the user pans or zooms
+        self._refit = True  # the next redraw fits the view to the data whatever the current range
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -189,6 +192,12 @@ class CurvePlot(QWidget):
         # Set on the PlotItem, not the curves: PlotItem.addItem overwrites a curve's own settings with these.
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
+        # pyqtgraph's auto-range refits (and repaints twice) on every update; the view follows the data with
+        # sticky ranges instead. Panning or zooming stops following; the "A" button resumes it.
+        self.plot_item.disableAutoRange()
+        view_box = self.plot_item.getViewBox()
+        view_box.sigRangeChangedManually.connect(self._stop_following)
+        self.plot_item.autoBtn.clicked.connect(self.follow_data)
         # A thin, see-through strip along the top (three entries a row) hides as little of the curves as it can.
         self.legend = self.plot_item.addLegend(offset=(10, 2), labelTextColor=foreground, colCount=3,
                                                brush=pg.mkBrush(_with_alpha(background, 110)))
@@ -252,7 +261,8 @@ class CurvePlot(QWidget):
         self._hide_readout()
         # The next run's axes start from its own data, not the last run's.
         self.plot_item.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        self.plot_item.enableAutoRange()
+        self._follow = True
+        self._refit = True
 
     def series_names(self) -> list[str]:
         return list(self._series)
@@ -325,6 +335,41 @@ class CurvePlot(QWidget):
             if self._smoothing > 0:
                 series.raw_item.setData(x, series.values[: series.size])
         self._dirty.clear()
+        self._fit_view(force=self._refit)
+        self._refit = False
+
+    def follow_data(self) -> None:
+        """Follow the data again (the "A" button) and fit the view to it now."""
+        self.plot_item.disableAutoRange()  # pyqtgraph's own handler of the button turned its auto-range on
+        self._follow = True
+        self._fit_view(force=True)
+
+    def _stop_following(self, *_args: object) -> None:
+        self._follow = False
+
+    def _fit_view(self, force: bool = False) -> None:
+        """Move the view to the data when it has left it (or `force`); see sticky_range for why not always."""
+        if not self._follow or not self._series:
+            return
+        log_y = self.log_y_checkbox.isChecked()
+        xs, ys = [], []
+        for series in self._series.values():
+            n = series.size
+            xs.append(self.x_values(series.name))
+            ys.append(series.smoothed[:n])
+            if self._smoothing > 0:
+                ys.append(series.values[:n])
+        if log_y:  # the view's y coordinates are log10 of the values; values ≤ 0 are not drawn
+            ys = [np.log10(v[v > 0]) for v in ys]
+        x_data, y_data = data_bounds(xs), data_bounds(ys)
+        if x_data is None or y_data is None:
+            return
+        view_box = self.plot_item.getViewBox()
+        (x0, x1), (y0, y1) = view_box.viewRange()
+        new_x = followed_span(None if force else (x0, x1), x_data, headroom=0.25, margin=0.0)
+        new_y = followed_span(None if force else (y0, y1), y_data, headroom=0.15, margin=0.05)  # room for the legend
+        if new_x is not None or new_y is not None:
+            view_box.setRange(xRange=new_x or (x0, x1), yRange=new_y or (y0, y1), padding=0)
 
     def _on_smoothing_changed(self, weight: float) -> None:
         self._smoothing = round(float(weight), 4)
@@ -335,11 +380,13 @@ class CurvePlot(QWidget):
 
     def _on_log_y_toggled(self, log_y: bool) -> None:
         self.plot_item.setLogMode(x=False, y=log_y)
+        self._fit_view(force=True)
         self._hide_readout()
 
     def _on_x_axis_changed(self, mode: str) -> None:
         self.plot_item.setLabel("bottom", "time (s)" if mode == X_AXIS_TIME else "step")
-        self.plot_item.enableAutoRange()
+        self._follow = True
+        self._refit = True
         self._hide_readout()
         self._mark_dirty(*self._series)
 
