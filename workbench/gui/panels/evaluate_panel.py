@@ -12,12 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -25,13 +23,13 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from workbench.config import ConfigError
+from workbench.gui.widgets.metric_table import metric_table
 from workbench.gui.widgets.neighbours_view import NeighboursView
 from workbench.runs import Run, Workspace
 
@@ -157,19 +155,7 @@ class EvaluatePanel(QWidget):
         self.evaluation_info.setObjectName("evaluation-info")
         top.addWidget(self.evaluation_info, 1)
         layout.addLayout(top)
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("evaluation-table")
-        self.table.setHorizontalHeaderLabels(["Metric", "Value", "Reading"])
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table = metric_table("evaluation-table", ["Metric", "Value", "Reading"])
         self.placeholder = QLabel()
         self.placeholder.setObjectName("evaluate-placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

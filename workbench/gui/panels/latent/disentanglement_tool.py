@@ -12,13 +12,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -26,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow
 from workbench.gui.widgets.heatmap import HeatmapView
+from workbench.gui.widgets.metric_table import metric_table
 
 # What each score measures, in one line (all lie in [0, 1]; higher is more disentangled / informative)
 READINGS = {
@@ -92,19 +90,7 @@ class DisentanglementTool(QWidget):
         self.report_info.setWordWrap(True)
         self.report_info.setObjectName("disentanglement-info")
         self.report_info.setStyleSheet(HINT_STYLE)
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("disentanglement-table")
-        self.table.setHorizontalHeaderLabels(["Metric", "Value", "Reading (0–1, higher is better)"])
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table = metric_table("disentanglement-table", ["Metric", "Value", "Reading (0–1, higher is better)"])
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 22 * len(READINGS) + 4)
         scores_layout = QVBoxLayout(scores_box)
