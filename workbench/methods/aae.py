@@ -28,10 +28,9 @@ from torch import nn
 
 from workbench.config import ConfigError
 from workbench.methods.autoencoder_common import (
-    NetworkMethod,
+    EncoderDecoderMethod,
     grid_row_labels,
     interleave,
-    logits_to_image,
     one_hot_labels,
 )
 from workbench.methods.base import Batch
@@ -74,7 +73,7 @@ def mixture_sample(petals: torch.Tensor, components: int, generator: torch.Gener
 
 
 @register_method("aae")
-class AdversarialAutoencoder(NetworkMethod):
+class AdversarialAutoencoder(EncoderDecoderMethod):
     loss_names = ("reconstruction", "loss_d", "loss_g")
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
@@ -168,22 +167,7 @@ class AdversarialAutoencoder(NetworkMethod):
 
     # Latent capabilities -------------------------------------------------------------------------------
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes q(x) for images in [-1, 1], on CPU."""
-        with self.evaluating():
-            return self.encoder(x.to(self.device)).float().cpu()
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        with self.evaluating():
-            return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
-
-    def decoder_network(self) -> nn.Module:
-        """The network that maps a code to image logits (explorer hook)."""
-        return self.decoder
-
-    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images in [-1, 1] for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
-        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+    # encode, decode, decoder_network, decode_differentiable: EncoderDecoderMethod
 
     def prior_sample(self, n: int, *, seed: int, labels: torch.Tensor | None = None) -> torch.Tensor:
         """n draws from the prior (CPU); with the mixture, `labels` picks each draw's petal."""

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.methods.autoencoder_common import CodeStatistics, NetworkMethod, interleave, logits_to_image
+from workbench.methods.autoencoder_common import CodeStatistics, EncoderDecoderMethod, interleave, logits_to_image
 from workbench.methods.base import Batch
 from workbench.methods.registry import register_method
 from workbench.methods.vae import reconstruction_loss
@@ -36,7 +36,7 @@ def psnr_db(pixel_mse: float) -> float:
 
 
 @register_method("autoencoder")
-class Autoencoder(NetworkMethod):
+class Autoencoder(EncoderDecoderMethod):
     loss_names: tuple[str, ...] = ("reconstruction",)
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
@@ -93,23 +93,7 @@ class Autoencoder(NetworkMethod):
 
     # Latent capabilities -------------------------------------------------------------------------------
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes h = f(x) for images in [-1, 1] (eval mode), on CPU."""
-        with self.evaluating():
-            return self.encoder(x.to(self.device)).float().cpu()
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Images g(h) in [-1, 1] for codes h, on CPU."""
-        with self.evaluating():
-            return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
-
-    def decoder_network(self) -> nn.Module:
-        """The network that maps a code to image logits (explorer hook)."""
-        return self.decoder
-
-    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images in [-1, 1] for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
-        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+    # encode, decode, decoder_network, decode_differentiable: EncoderDecoderMethod
 
     def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
         """Draws from the Gaussian fitted to the training codes (an autoencoder has no prior of its own)."""

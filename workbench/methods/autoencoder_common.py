@@ -109,6 +109,33 @@ class NetworkMethod(MethodBase):
         self.load_base_state(state)
 
 
+class EncoderDecoderMethod(NetworkMethod):
+    """A network method with a deterministic `encoder` (image → code) and a `decoder` (code → image logits,
+    turned into images by `settings.reconstruction`): the latent capabilities the autoencoders and the
+    adversarial autoencoder share."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes for images in [-1, 1] (eval mode), on CPU."""
+        with self.evaluating():
+            return self.encoder(x.to(self.device)).float().cpu()
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] for codes z (eval mode), on CPU."""
+        with self.evaluating():
+            return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
+
+    def decoder_network(self) -> nn.Module:
+        """The network that maps a code to image logits (explorer hook)."""
+        return self.decoder
+
+    def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
+        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+
+
 class CodeStatistics:
     """Running mean and standard deviation of the codes seen in training (exponential moving average).
 
