@@ -116,7 +116,11 @@ def gui_run(seconds: float, sample_every: int) -> tuple[float, np.ndarray]:
         QTimer.singleShot(int(ms), loop.quit)
         loop.exec()
 
+    errors: list[str] = []
+    panel.error_occurred.connect(lambda message, details: errors.append(f"{message}\n{details}"))
     while panel.worker.latest_step is None or panel.worker.latest_step.step < 5:  # warm-up, as the bare loop
+        if errors or not panel.worker.is_alive:
+            raise RuntimeError(f"the GUI run's training ended before the measurement: {errors or 'no error shown'}")
         wait(50)
     first = panel.worker.latest_step
     t0 = time.perf_counter()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 
 _SCHEMAS = {
@@ -20,6 +21,8 @@ _SCHEMAS = {
     "qnms": "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
 }
 _library_handle = None  # keeps the torch.library.Library alive for the whole process
+_torchvision: ModuleType | None = None  # set once torchvision is fully imported
+_torchvision_lock = threading.Lock()
 
 
 def _extension_loads() -> bool:
@@ -56,12 +59,23 @@ def _define_missing_operator_schemas() -> None:
 
 
 def import_torchvision() -> ModuleType:
-    """Import torchvision, working around a compiled extension built for another torch."""
-    if "torchvision" in sys.modules:
-        return sys.modules["torchvision"]
-    if not _extension_loads():
-        _define_missing_operator_schemas()
-    return importlib.import_module("torchvision")
+    """Import torchvision, working around a compiled extension built for another torch.
+
+    Thread-safe: the window's warm-up thread and a training thread may ask at the same moment, and a module
+    found in sys.modules may still be half-initialised by the other thread (its `utils` missing), so callers
+    wait here until the import has finished.
+    """
+    global _torchvision
+    if _torchvision is not None:
+        return _torchvision
+    with _torchvision_lock:
+        if _torchvision is None:
+            if "torchvision" not in sys.modules and not _extension_loads():
+                _define_missing_operator_schemas()
+            module = importlib.import_module("torchvision")  # waits for an import under way in another thread
+            importlib.import_module("torchvision.utils")
+            _torchvision = module
+    return _torchvision
 
 
 def torchvision_extension_available() -> bool:
