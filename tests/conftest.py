@@ -26,7 +26,8 @@ def tiny_run(workspace):
     """Factory: a run of `method` trained for a few steps with tiny networks, with a checkpoint at the end.
 
     `tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)`; extra keyword arguments go to the
-    method's settings. Runs on one torch thread (2 threads on 2 busy cores only thrash).
+    method's settings, `data_options` to DataConfig (channels default to the dataset's).
+    Runs on one torch thread (2 threads on 2 busy cores only thrash).
     """
     import torch
 
@@ -37,12 +38,16 @@ def tiny_run(workspace):
     small = {"channels": 8, "g_channels": 8, "d_channels": 8, "d_hidden": 16, "latent_dim": 4}
 
     def make(method: str = "vae", *, data: str = "digits", image_size: int = 8, steps: int = 4,
-             batch_size: int = 16, name: str | None = None, **settings):
+             batch_size: int = 16, name: str | None = None, data_options: dict | None = None, **settings):
+        from workbench.data.catalog import dataset_spec
+
         cls = method_settings_class(method)
         fields = set(cls.__dataclass_fields__)
         chosen = {k: v for k, v in small.items() if k in fields}
         chosen.update(settings)
-        config = RunConfig(cls(**chosen), DataConfig(name=data, image_size=image_size, batch_size=batch_size),
+        data_fields = {"channels": dataset_spec(data).default_channels, **(data_options or {})}
+        data_config = DataConfig(name=data, image_size=image_size, batch_size=batch_size, **data_fields)
+        config = RunConfig(cls(**chosen), data_config,
                            TrainConfig(steps=steps, sample_every=steps, checkpoint_every=steps, sample_count=4))
         run = workspace.create_run(config, name=name or f"tiny-{method}")
         previous = torch.get_num_threads()

@@ -121,6 +121,12 @@ class DataConfig(Validated):
     image_size: int = setting(32, min=8, max=1024, help="images are resized to this square size")
     channels: int = setting(1, choices=(1, 3), help="1 = grayscale, 3 = RGB")
     batch_size: int = setting(64, min=1, max=4096, help="images per training step")
+    direction: str = setting(
+        "AtoB", choices=("AtoB", "BtoA"),
+        help="translation data (paired or unpaired): AtoB = the A side is the input and B the target; BtoA swaps "
+             "them (pix2pix's --direction)")
+    scale: int = setting(4, choices=(2, 4), help="super-resolution data: the high-resolution side divided by the "
+                                                 "low-resolution side (image_size is the high-resolution size)")
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+IMAGE_TO_IMAGE_KINDS = ("paired", "unpaired", "super_resolution")
+
 
 @dataclass(frozen=True)
 class DataInfo:
@@ -28,8 +30,17 @@ class DataInfo:
     # of the dataset's `factors(indices)`. Empty when the dataset has none.
     factor_names: tuple[str, ...] = ()
     factor_sizes: tuple[int, ...] = ()
-    # "images" (N×C×H×W in [-1, 1]) or "points" (N×2; channels and image_size are then 0).
+    # "images" (N×C×H×W in [-1, 1]), "points" (N×2; channels and image_size are then 0), or one of the
+    # image-to-image kinds whose batches are (input, target) image pairs instead of (images, labels):
+    #   "paired"           (A, B): the same scene in two domains, both N×C×H×W (pix2pix);
+    #   "unpaired"         (A, B): independent images of two domains, both N×C×H×W (CycleGAN);
+    #   "super_resolution" (LR, HR): LR N×C×(H/scale)×(W/scale), HR N×C×H×W (SRResNet, SRGAN).
     kind: str = "images"
+    # Image-to-image data: the names of the two domains as the user reads them (e.g. ("edges", "photos")),
+    # input side first after `data.direction` is applied.
+    domains: tuple[str, ...] = ()
+    # Super-resolution data: HR side ÷ LR side (image_size is the HR size).
+    scale: int = 1
     # For point mixtures: the mixture's centres and the standard deviation of each component.
     mode_centers: tuple[tuple[float, ...], ...] = ()
     mode_std: float = 0.0
@@ -45,6 +56,11 @@ class DataInfo:
     @property
     def is_points(self) -> bool:
         return self.kind == "points"
+
+    @property
+    def is_image_to_image(self) -> bool:
+        """Batches are (input images, target images), not (images, labels)."""
+        return self.kind in IMAGE_TO_IMAGE_KINDS
 
 
 class TensorImageDataset:

@@ -25,6 +25,19 @@ class MethodSpec:
     summary: str
     family: str
     capabilities: tuple[str, ...] = ()
+    # The data kinds the method trains on (DataInfo.kind): a run on another kind is refused with a clear error.
+    data_kinds: tuple[str, ...] = ("images",)
+    # Named live visuals laid out as columns: ((visual name, (column title, ...)), ...). The loop tiles such a
+    # visual with one example per row and the Training panel writes the titles above it.
+    visual_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def columns_of(self, visual: str) -> tuple[str, ...]:
+        return dict(self.visual_columns).get(visual, ())
+
+    @property
+    def generates(self) -> bool:
+        """Whether the method draws new images from noise (`sample`); image-to-image methods do not."""
+        return not {"translate", "super_resolution"} & set(self.capabilities)
 
 
 # Modules that declare MethodSpecs (torch-free). One per method family keeps each file small.
@@ -33,6 +46,7 @@ SETTINGS_MODULES = (
     "workbench.methods.settings_autoencoders",
     "workbench.methods.settings_gans",
     "workbench.methods.settings_toy",
+    "workbench.methods.settings_translation",
 )
 
 _SPECS: dict[str, MethodSpec] = {}
@@ -94,4 +108,20 @@ def method_class(name: str) -> type:
 
 def build_method(config: Any, data_info: Any, device: Any) -> Any:
     """Instantiate the method of `config` (a RunConfig) for a dataset described by `data_info`."""
+    spec = method_spec(config.method_name)
+    kind = getattr(data_info, "kind", "images")
+    if kind not in spec.data_kinds:
+        raise ConfigError(
+            f"data.name: method {spec.name!r} trains on {' or '.join(_KIND_WORDS[k] for k in spec.data_kinds)}, "
+            f"but dataset {getattr(data_info, 'name', '?')!r} holds {_KIND_WORDS.get(kind, kind)}"
+        )
     return method_class(config.method_name)(config, data_info, device)
+
+
+_KIND_WORDS = {
+    "images": "images",
+    "points": "2-D points",
+    "paired": "paired images (A, B)",
+    "unpaired": "unpaired images of two domains",
+    "super_resolution": "low/high-resolution image pairs",
+}

@@ -68,5 +68,6 @@ declare_method(
         summary="Toy GAN on 2-D mixtures (gaussians2d-*): watch mode collapse over D's decision surface",
         family="GAN",
         capabilities=("latent", "scatter"),
+        data_kinds=("points",),
     )
 )

@@ -115,13 +115,25 @@ class Run:
 
     def write(self, config: RunConfig, info: RunInfo, versions: dict[str, str] | None = None) -> None:
         doc: dict[str, Any] = {"run": vars(info).copy()}
-        previous = {}
+        previous: dict[str, Any] = {}
         if (self.path / self.CONFIG_FILE).exists():
-            previous = self._read_toml().get("versions", {})
-        doc["versions"] = versions or previous
+            previous = self._read_toml()
+        doc["versions"] = versions or previous.get("versions", {})
+        if previous.get("notes"):
+            doc["notes"] = previous["notes"]
         doc.update(config.to_dict())
         atomic_write_text(self.path / self.CONFIG_FILE, tomli_w.dumps(doc))
         self._config = config
+
+    def notes(self) -> dict[str, str]:
+        """What the method recorded about how it trained (e.g. which content loss SRGAN used): [notes]."""
+        return {str(k): str(v) for k, v in self._read_toml().get("notes", {}).items()}
+
+    def set_notes(self, notes: dict[str, str]) -> None:
+        """Merge `notes` into run.toml's [notes] table."""
+        doc = self._read_toml()
+        doc["notes"] = {**doc.get("notes", {}), **{str(k): str(v) for k, v in notes.items()}}
+        atomic_write_text(self.path / self.CONFIG_FILE, tomli_w.dumps(doc))
 
     def update(self, **changes: Any) -> RunInfo:
         info = self.info()

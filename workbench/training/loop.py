@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
+from workbench.methods.registry import method_spec
 from workbench.training.control import TrainingControl
 from workbench.training.diversity import diversity_ratio
 from workbench.training.events import (
@@ -41,7 +43,9 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     """
     n = session.config.train.sample_count
     now = time.time()
-    samples = session.method.sample(n, seed=session.sample_seed)
+    spec = method_spec(session.config.method_name)
+    # Image-to-image methods draw nothing from noise: their visuals (input | output | target) are the view.
+    samples = session.method.sample(n, seed=session.sample_seed) if spec.generates else torch.empty(0)
     if samples.ndim == 4:  # images N×C×H×W; a method of 2-D points (toy_gan) shows them in its scatter instead
         yield SampleEvent(session.step, now, "samples", image_grid(samples))
     if samples.ndim == 4 and samples.shape[1:] == session.visual_batch[0].shape[1:]:
@@ -52,7 +56,8 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
             if covered is not None:
                 yield MetricEvent(session.step, now, "classes_covered", float(covered))
     for name, images in session.method.visuals(session.visual_batch).items():
-        yield SampleEvent(session.step, now, name, image_grid(images, nrow=8))
+        columns = spec.columns_of(name)  # one example per row, one column per named image
+        yield SampleEvent(session.step, now, name, image_grid(images, nrow=len(columns) or 8))
     scatter = getattr(session.method, "scatter", None)
     if scatter is not None:
         for name, series in scatter(session.visual_batch).items():

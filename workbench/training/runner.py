@@ -44,6 +44,9 @@ def run_training(run: Run, control: TrainingControl | None = None) -> Iterator[E
         writer.truncate_after(session.step)
         _forget_after(run, session.step)
         run.update(status=RunStatus.RUNNING, step=session.step, error="")
+        run_notes = getattr(session.method, "run_notes", None)  # e.g. which content loss SRGAN could use
+        if run_notes is not None:
+            run.set_notes(run_notes())
         writer.add_event(session.step, time.time(), "layout", json.dumps({"losses": list(session.method.loss_names)}))
         for event in record(train(session, control, run.checkpoints_dir), run, writer):
             if isinstance(event, RunEndEvent):
