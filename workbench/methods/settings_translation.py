@@ -30,8 +30,8 @@ class Pix2PixSettings(Validated):
     d_channels: int = setting(32, min=4, max=512, help="feature maps in the PatchGAN's first layer (64 in the paper)")
     d_layers: int = setting(3, min=1, max=5, help=_D_LAYERS_HELP)
     norm: str = setting("batch", choices=("batch", "instance"), help=_NORM_HELP)
-    dropout: bool = setting(True, help="dropout in the U-Net's innermost decoder layers, the paper's only noise "
-                                       "source (kept at test time, as in the paper)")
+    dropout: bool = setting(True, help="dropout (0.5) in the U-Net's three innermost decoder layers, the paper's "
+                                       "only noise source while training; translations for viewing use eval mode")
     gan_loss: str = setting("vanilla", choices=("vanilla", "lsgan"),
                             help="vanilla: cross-entropy on D's logits (the paper); lsgan: least squares")
     lambda_l1: float = setting(100.0, min=0.0, max=10_000.0, label="λ (L1 weight)",

@@ -1,0 +1,1 @@
+"""Super-resolution outside training: comparison views, PSNR / SSIM by the SR papers' conventions, export."""
