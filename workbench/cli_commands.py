@@ -20,7 +20,8 @@ from typing import Any
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig, field_types
 from workbench.data import available_datasets, dataset_spec
-from workbench.methods import available_methods, method_settings_class
+from workbench.methods import available_methods, method_settings_class, method_spec
+from workbench.methods.registry import check_data_kind
 from workbench.runs import Run, RunStatus, Workspace
 
 
@@ -126,6 +127,7 @@ def _check_runnable(config: RunConfig) -> None:
 
     resolve_device(config.train.device)
     spec = dataset_spec(config.data.name)
+    check_data_kind(config.method_name, spec.name, spec.kind)
     if spec.needs_root:
         if not config.data.root:
             raise ConfigError(f"data.root: dataset {spec.name!r} needs a folder: pass --root PATH")
@@ -299,6 +301,7 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
     if args.seed < 0:
         raise CLIError(f"--seed {args.seed}: must be ≥ 0")
     run = find_run(Workspace(workspace), args.run)
+    _require_generator(run, "sample")
 
     from PIL import Image
 
@@ -324,6 +327,16 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
     return 0
 
 
+def _require_generator(run: Run, command: str) -> None:
+    """Image-to-image runs draw nothing from noise: point to the commands that use them instead."""
+    spec = method_spec(run.config.method_name)
+    if spec.generates:
+        return
+    instead = "workbench translate" if "translate" in spec.capabilities else "workbench upscale"
+    raise CLIError(f"run {run.id} trains {spec.name!r}, which maps input images to output images and samples "
+                   f"nothing from noise: `workbench {command}` does not apply; use `{instead} {run.id} ...`")
+
+
 # ---- eval -------------------------------------------------------------------------------------------------
 def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
     if not 2 <= args.samples <= 1_000_000:
@@ -332,6 +345,7 @@ def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
         raise CLIError(f"--seed {args.seed}: must be ≥ 0")
     ws = Workspace(workspace)
     run = find_run(ws, args.run)
+    _require_generator(run, "eval")
     if run.latest_checkpoint_step() is None:
         raise CLIError(f"run {run.id} has no checkpoint yet; train it first (`workbench train --resume {run.id}`)")
 

@@ -108,14 +108,18 @@ def method_class(name: str) -> type:
 
 def build_method(config: Any, data_info: Any, device: Any) -> Any:
     """Instantiate the method of `config` (a RunConfig) for a dataset described by `data_info`."""
-    spec = method_spec(config.method_name)
-    kind = getattr(data_info, "kind", "images")
+    check_data_kind(config.method_name, getattr(data_info, "name", "?"), getattr(data_info, "kind", "images"))
+    return method_class(config.method_name)(config, data_info, device)
+
+
+def check_data_kind(method_name: str, dataset_name: str, kind: str) -> None:
+    """ConfigError naming data.name when the method cannot train on data of this kind (e.g. pix2pix on digits)."""
+    spec = method_spec(method_name)
     if kind not in spec.data_kinds:
         raise ConfigError(
             f"data.name: method {spec.name!r} trains on {' or '.join(_KIND_WORDS[k] for k in spec.data_kinds)}, "
-            f"but dataset {getattr(data_info, 'name', '?')!r} holds {_KIND_WORDS.get(kind, kind)}"
+            f"but dataset {dataset_name!r} holds {_KIND_WORDS.get(kind, kind)}"
         )
-    return method_class(config.method_name)(config, data_info, device)
 
 
 _KIND_WORDS = {

@@ -104,6 +104,17 @@ def _capabilities(method_name: str) -> tuple[str, ...]:
     return method_spec(method_name).capabilities
 
 
+def require_generator(run: Run) -> None:
+    """EvaluationError for image-to-image runs: sample metrics (FID, KID, IS, coverage) need a generator."""
+    from workbench.methods.registry import method_spec
+
+    spec = method_spec(run.config.method_name)
+    if not spec.generates:
+        pane = "Translate" if "translate" in spec.capabilities else "Super-resolution"
+        raise EvaluationError(f"run {run.id} trains {spec.name!r}, which maps input images to output images "
+                              f"instead of sampling from noise: use the {pane} tab to compare its outputs")
+
+
 def _classifier(dataset: Any, root: Path, progress: Progress) -> Any | None:
     """The dataset's cached classifier CNN (trained on first use), or None for an unlabelled dataset."""
     from workbench.metrics.feature_extractors import dataset_classifier, load_classifier
@@ -130,6 +141,7 @@ def evaluate_run(run: Run, *, samples: int = 5000, inception: str | Path | None 
     """
     if samples < 2:
         raise EvaluationError(f"samples must be ≥ 2 (got {samples})")
+    require_generator(run)
     if inception is not None and not Path(inception).expanduser().is_file():
         raise EvaluationError(f"Inception weights file {str(inception)!r} does not exist (it is never downloaded: "
                               "give the path of pt_inception-2015-12-05-6726825d.pth or a .safetensors copy)")
@@ -296,6 +308,7 @@ def nearest_neighbour_view(run: Run, *, count: int = NEIGHBOUR_SAMPLES, k: int =
     dataset classifier, or InceptionV3 for unlabelled data when weights are given)."""
     from workbench.metrics.memorization import nearest_training_images
 
+    require_generator(run)
     say = progress or (lambda text: None)
     with one_torch_thread():
         session = load_run_session(run)

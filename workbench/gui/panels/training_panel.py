@@ -36,6 +36,7 @@ from workbench.gui.widgets.dataset_preview import DatasetPreview
 from workbench.gui.widgets.sample_viewer import SampleViewer
 from workbench.gui.widgets.scatter_view import ScatterView
 from workbench.methods import available_methods, method_spec
+from workbench.methods.registry import MethodSpec, check_data_kind
 from workbench.metrics.evaluation_store import TAG_PREFIX as EVALUATION_TAG_PREFIX
 from workbench.runs import Run, Workspace
 
@@ -298,11 +299,13 @@ class TrainingPanel(QWidget):
     def build_config(self) -> RunConfig:
         """The RunConfig the forms describe; ConfigError names the first invalid field."""
         assert self._method_form is not None
-        return RunConfig(
+        config = RunConfig(
             method=self._method_form.build(),
             data=self.data_form.build(name=self.dataset_combo.currentData()),
             train=self.train_form.build(),
         )
+        check_data_kind(config.method_name, config.data.name, dataset_spec(config.data.name).kind)
+        return config
 
     def _show_config(self, config: RunConfig) -> None:
         self.method_combo.blockSignals(True)
@@ -474,9 +477,21 @@ class TrainingPanel(QWidget):
             return self.gradient_plot
         return self.diagnostics_plot
 
+    def _run_spec(self) -> MethodSpec | None:
+        """The selected run's method spec (torch-free), or None when its config cannot be read."""
+        try:
+            return method_spec(self.run.config.method_name) if self.run is not None else None
+        except (ConfigError, OSError, KeyError, ValueError):
+            return None
+
     def _visual_view(self, name: str) -> SampleViewer:
         if name not in self.visual_views:
-            view = SampleViewer(name.replace("_", " ").capitalize())
+            title = name.replace("_", " ").capitalize()
+            spec = self._run_spec()
+            columns = spec.columns_of(name) if spec is not None else ()
+            if columns:  # one example per row: name the columns (e.g. real_A | fake_B | rec_A | idt_B)
+                title = f"{title} — each row: {'  |  '.join(columns)}"
+            view = SampleViewer(title)
             self.visual_views[name] = view
             self.visual_tabs.addTab(view, name.replace("_", " "))
             self.visual_tabs.show()
@@ -511,9 +526,12 @@ class TrainingPanel(QWidget):
                 self.samples_view.add_file(record.step, path)
             else:
                 self._visual_view(record.name).add_file(record.step, path)
-        # Methods that sample points rather than images (toy GANs) show their scatter instead of a grid.
-        self.samples_view.setVisible(bool(self.samples_view.steps()) or not self.visual_views
-                                     or any(isinstance(v, SampleViewer) for v in self.visual_views.values()))
+        # Methods that sample points rather than images (toy GANs) show their scatter instead of a grid, and
+        # image-to-image methods (which draw nothing from noise) show only their input | output visuals.
+        spec = self._run_spec()
+        generates = spec is None or spec.generates
+        self.samples_view.setVisible(bool(self.samples_view.steps()) or not self.visual_views or (
+            generates and any(isinstance(v, SampleViewer) for v in self.visual_views.values())))
         self.diagnostics_plot.setVisible(bool(self.diagnostics_plot.series_names()) or not self._loss_tags)
         self.gradient_plot.setVisible(bool(self.gradient_plot.series_names()) or not self._loss_tags)
         self._emit_status()
