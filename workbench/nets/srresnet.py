@@ -1,0 +1,75 @@
+"""SRResNet, the generator of Ledig et al. 2017 ("Photo-realistic single image super-resolution using a GAN").
+
+    LR (N×C×h×w) → conv9×9 + PReLU ─┬─ B × [conv3×3-BN-PReLU-conv3×3-BN + skip] → conv3×3-BN ─(+)─
+                                    └──────────────────── long skip ───────────────────────────┘
+    → log2(scale) × [conv3×3 (4× channels) → PixelShuffle(2) → PReLU] → conv9×9 → tanh → SR (N×C×sh×sw)
+
+Every layer is a convolution, so any input size works. The output goes through tanh: images in the core live
+in [-1, 1], and a bounded output means the SRGAN discriminator never sees values a real image cannot have
+(which a linear output clamped only at inference would let it exploit); saturation costs little gradient
+because few natural pixels sit at exactly 0 or 255.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+SCALES = (2, 4)
+
+
+def upsampling_blocks(scale: int) -> int:
+    """Sub-pixel blocks for an upscaling factor (each doubles the resolution)."""
+    if scale not in SCALES:
+        raise ValueError(f"SRResNet upscales by {' or '.join(map(str, SCALES))}, got {scale}")
+    return int(math.log2(scale))
+
+
+class ResidualBlock(nn.Module):
+    """conv3×3-BN-PReLU-conv3×3-BN, added to the input (the paper's B residual blocks)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.BatchNorm2d(channels),
+            nn.PReLU(channels),
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.BatchNorm2d(channels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class SubPixelBlock(nn.Module):
+    """conv3×3 to 4× the channels, PixelShuffle(2) rearranges them into a 2× larger map, PReLU (Shi et al. 2016)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels * 4, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(2)
+        self.act = nn.PReLU(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.shuffle(self.conv(x)))
+
+
+class SRResNet(nn.Module):
+    """LR image N×C×h×w in [-1, 1] → SR image N×C×(scale·h)×(scale·w) in [-1, 1]."""
+
+    def __init__(self, image_channels: int, scale: int, residual_blocks: int, channels: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.head = nn.Sequential(nn.Conv2d(image_channels, channels, 9, padding=4), nn.PReLU(channels))
+        self.blocks = nn.Sequential(*(ResidualBlock(channels) for _ in range(residual_blocks)))
+        self.trunk_end = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels))
+        self.upsample = nn.Sequential(*(SubPixelBlock(channels) for _ in range(upsampling_blocks(scale))))
+        self.tail = nn.Conv2d(channels, image_channels, 9, padding=4)
+
+    def forward(self, lr: torch.Tensor) -> torch.Tensor:
+        features = self.head(lr)  # N×c×h×w
+        features = features + self.trunk_end(self.blocks(features))  # the long skip
+        return torch.tanh(self.tail(self.upsample(features)))  # N×C×(scale·h)×(scale·w)
