@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from workbench.config import ConfigError
 from workbench.nets.norm_layers import check_image_size, conv_bias, init_normal_, norm_layer
 
 
@@ -34,6 +35,18 @@ def receptive_field(n_layers: int) -> int:
 def min_patchgan_size(n_layers: int) -> int:
     """The smallest input side that leaves a logit map of at least 1×1."""
     return 3 * 2**n_layers
+
+
+def check_patchgan_fits(n_layers: int, image_size: int) -> None:
+    """ConfigError naming method.d_layers when the training images are too small for the discriminator."""
+    if image_size >= min_patchgan_size(n_layers):
+        return
+    fitting = max(n for n in range(1, n_layers) if min_patchgan_size(n) <= image_size) if image_size >= 6 else 0
+    raise ConfigError(
+        f"method.d_layers: a PatchGAN with {n_layers} strided layers needs images of at least "
+        f"{min_patchgan_size(n_layers)} pixels (its map of patch scores would be empty at {image_size}×{image_size}); "
+        f"use d_layers ≤ {fitting} or a data.image_size of at least {2 ** (n_layers + 2)}"
+    )
 
 
 class PatchGANDiscriminator(nn.Module):

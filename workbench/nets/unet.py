@@ -27,6 +27,27 @@ from workbench.nets.norm_layers import check_image_size, conv_bias, init_normal_
 DROPOUT_BLOCKS = 3  # decoder blocks with dropout, counted from the one just above the innermost
 
 
+class NoiseDropout(nn.Module):
+    """Dropout whose masks come from a given torch.Generator (the method's saved noise generator), so that a
+    resumed run drops the same units as an uninterrupted one; without a generator it is plain dropout."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.generator is None:
+            return nn.functional.dropout(x, self.p, training=True)
+        keep = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=torch.float32) >= self.p
+        return x * keep.to(x.dtype) / (1 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 def unet_levels(image_size: int) -> int:
     """Downsamplings that take an image_size×image_size image to 1×1."""
     levels = round(math.log2(image_size)) if image_size > 0 else 0
@@ -68,9 +89,15 @@ class UNetGenerator(nn.Module):
             else:
                 up = [nn.ReLU(), nn.ConvTranspose2d(up_in, ch(i - 1), 4, 2, 1, bias=bias), norm_layer(norm, ch(i - 1))]
                 if i in dropout_levels:
-                    up.append(nn.Dropout(0.5))
+                    up.append(NoiseDropout(0.5))
             self.up.append(nn.Sequential(*up))
         self.apply(init_normal_)
+
+    def use_noise(self, generator: torch.Generator) -> None:
+        """Draw every dropout mask from `generator` (on the network's device)."""
+        for module in self.modules():
+            if isinstance(module, NoiseDropout):
+                module.generator = generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_image_size(x, multiple=self.size_multiple, minimum=self.size_multiple, net="the U-Net generator")
