@@ -9,7 +9,8 @@ import torch
 
 from workbench.config import ConfigError, DataConfig
 from workbench.data.catalog import dataset_spec
-from workbench.data.dataset import DataInfo, TensorImageDataset, to_model_range
+from workbench.data.dataset import IMAGE_TO_IMAGE_KINDS, DataInfo, TensorImageDataset, to_model_range
+from workbench.data.translation_builtin import TRANSLATION_BUILTINS
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +34,29 @@ def _load_folder(config: DataConfig) -> TensorImageDataset:
     return TensorImageDataset(to_model_range(torch.from_numpy(images)), torch.tensor(scan.labels), info)
 
 
-def build_dataset(config: DataConfig):  # noqa: ANN201 - any dataset with info, __len__ and get_batch
-    """The dataset for `config`: images in [-1, 1] N×C×H×W (or 2-D points for gaussians2d-*), integer labels.
+SPLITS = ("train", "test")
+
+
+def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - any dataset with info, len, get_batch
+    """The dataset for `config`: images in [-1, 1] N×C×H×W (or 2-D points for gaussians2d-*), integer labels,
+    or for the image-to-image kinds (input, target) image batches (see workbench.data.image_pairs).
 
     Every dataset returned has `info` (DataInfo), `__len__` and `get_batch(indices)`; see workbench.data.dataset.
+    `split` "test" gives the held-out images of the image-to-image datasets; the other datasets have only "train".
     """
     spec = dataset_spec(config.name)
     name = config.name
+    if split not in SPLITS:
+        raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    if split != "train" and spec.kind not in IMAGE_TO_IMAGE_KINDS:
+        raise ConfigError(f"split: dataset {name!r} has no test split (only the image-to-image datasets have one)")
     # (torchvision datasets check their root themselves, naming the files they expect)
     if spec.needs_root and not config.root and name not in TORCHVISION_DATASETS:
         raise ConfigError(f"data.root: dataset {config.name!r} needs a folder (data.root)")
+    if name in TRANSLATION_BUILTINS:
+        from workbench.data.translation_builtin import load_translation_builtin
+
+        return load_translation_builtin(config, split)
     if name == "digits":
         from workbench.data.digits import load_digits_dataset
 

@@ -14,13 +14,18 @@ class DatasetSpec:
     labelled: bool
     needs_root: bool
     default_channels: int
-    kind: str = "images"  # "images" (N×C×H×W in [-1, 1]) or "points" (N×2)
+    # "images" (N×C×H×W in [-1, 1]), "points" (N×2), or an image-to-image kind whose batches are (input, target):
+    # "paired", "unpaired" or "super_resolution" (see workbench.data.dataset.DataInfo)
+    kind: str = "images"
     options: str = ""  # which DataConfig fields matter and how, one line for `workbench datasets` and the form
     factors: bool = False  # known factors / attributes available through `dataset.factors(indices)`
 
 
 _IMAGE_OPTIONS = "image_size (resized), channels 1 or 3"
 _ROOT_OPTIONS = "root (the folder holding {folder}/, never downloaded), image_size, channels 1 or 3"
+_PHOTO_SOURCES = ("crops of 7 colour photos shipped with scikit-image and scikit-learn (about 2,000 train crops; "
+                  "the test split is 200 crops of 2 held-out photos, chelsea and flower)")
+_TRANSLATION_OPTIONS = "image_size (crop size), channels 1 or 3, direction (BtoA swaps input and target)"
 
 _DATASETS = {
     spec.name: spec
@@ -70,6 +75,47 @@ _DATASETS = {
             default_channels=1,
             kind="points",
             options="none (image_size and channels are ignored)",
+        ),
+        DatasetSpec(
+            "edges2photos",
+            f"paired: Canny edge maps (black lines on white, like edges2shoes) → the photo crops they came from; "
+            f"{_PHOTO_SOURCES}",
+            labelled=False,
+            needs_root=False,
+            default_channels=3,
+            kind="paired",
+            options=_TRANSLATION_OPTIONS + "; AtoB = edges → photos",
+        ),
+        DatasetSpec(
+            "gray2color",
+            f"paired: greyscale photo crops (3 equal channels) → the same crops in colour (colourisation); "
+            f"{_PHOTO_SOURCES}",
+            labelled=False,
+            needs_root=False,
+            default_channels=3,
+            kind="paired",
+            options="image_size (crop size), channels must be 3, direction (AtoB = gray → color; BtoA swaps)",
+        ),
+        DatasetSpec(
+            "photo2stylized",
+            "unpaired: about 1,000 photo crops (left halves of 7 shipped colour photos) and 1,000 different "
+            "crops (right halves) in one fixed style (warm colour mix, tone curve, slight posterisation); "
+            "test split from 2 held-out photos",
+            labelled=False,
+            needs_root=False,
+            default_channels=3,
+            kind="unpaired",
+            options=_TRANSLATION_OPTIONS + "; AtoB = photo → stylized",
+        ),
+        DatasetSpec(
+            "sr-photos",
+            f"super-resolution: HR photo crops and their bicubic (antialiased) downscale by data.scale as input; "
+            f"{_PHOTO_SOURCES}",
+            labelled=False,
+            needs_root=False,
+            default_channels=3,
+            kind="super_resolution",
+            options="image_size (HR crop size; LR = image_size ÷ scale, at least 4), scale 2 or 4, channels 1 or 3",
         ),
         DatasetSpec(
             "mnist",

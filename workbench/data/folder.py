@@ -41,20 +41,28 @@ class FolderScan:
         return "\n".join(lines)
 
 
-def _decode_problem(path: Path) -> str | None:
-    """None when the file decodes completely, else why it does not."""
+def decode_image(path: Path) -> tuple[Image.Image | None, str | None]:
+    """The completely decoded image and None, or None and why the file cannot be read (one decode per file)."""
     try:
         with Image.open(path) as img:
             img.load()
             if img.width < 1 or img.height < 1:
-                return "image has no pixels"
+                return None, "image has no pixels"
+            return img, None
     except UnidentifiedImageError:
-        return "not a recognised image format"
+        return None, "not a recognised image format"
     except (OSError, ValueError, SyntaxError) as err:  # truncated data, bad headers
-        return f"cannot decode: {err}"
+        return None, f"cannot decode: {err}"
     except Image.DecompressionBombError as err:
-        return f"refused: {err}"
-    return None
+        return None, f"refused: {err}"
+
+
+def decode_problem(path: Path) -> str | None:
+    """None when the file decodes completely, else why it does not."""
+    return decode_image(path)[1]
+
+
+_decode_problem = decode_problem  # the name older callers use
 
 
 def scan_image_folder(root: str | Path) -> FolderScan:
@@ -78,7 +86,7 @@ def scan_image_folder(root: str | Path) -> FolderScan:
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 scan.problems.append(FileProblem(path, f"extension {path.suffix or '(none)'} is not an image type"))
                 continue
-            problem = _decode_problem(path)
+            problem = decode_problem(path)
             if problem:
                 scan.problems.append(FileProblem(path, problem))
             else:
