@@ -193,9 +193,13 @@ def test_srgan_with_vgg_features_names_the_file(tmp_path):
     assert not any(p.requires_grad for p in method.content_loss.parameters())
 
 
-def test_srgan_refuses_a_bad_vgg_file_at_construction(tmp_path):
+def test_a_missing_vgg_file_stops_training_but_not_upscaling(tmp_path):
+    method = build(SRGANSettings(**TINY_GAN, vgg_weights=str(tmp_path / "missing.pth")))
+    assert method.upscale(torch.zeros(1, 3, 4, 4)).shape == (1, 3, 8, 8)  # a trained SRGAN needs no VGG file
+    with pytest.raises(ConfigError, match="method.vgg_weights: no VGG-19 weights file"):
+        method.run_notes()  # the runner asks for the notes before the first step
     with pytest.raises(ConfigError, match="method.vgg_weights"):
-        build(SRGANSettings(**TINY_GAN, vgg_weights=str(tmp_path / "missing.pth")))
+        method.train_step(batches(1)[0])
 
 
 # ---- init_from ----------------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ w = adversarial_weight (10⁻³ in the paper).
 `init_from` starts G from a trained SRResNet run, as the paper does (its SRGAN starts from SRResNet-MSE,
 avoiding poor local optima). The weights are copied when a new run first uses G (its first step, visuals or run
 notes) and never when a checkpoint is restored first: a resumed run gets everything from its own checkpoint,
-so it neither needs the SRResNet run to still exist nor picks up that run's later training.
+so it neither needs the SRResNet run to still exist nor picks up that run's later training. The VGG-19 file is
+likewise read when training starts, not when the method is built: a trained SRGAN upscales without it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from workbench.config import ConfigError
 from workbench.methods.base import Batch, gradient_norm
 from workbench.methods.gan_losses import d_loss_bce, g_loss_non_saturating
 from workbench.methods.registry import register_method
-from workbench.methods.sr_content_loss import build_content_loss
+from workbench.methods.sr_content_loss import PixelContentLoss, VGGContentLoss, build_content_loss
 from workbench.methods.srresnet import SuperResolutionMethod, batch_psnr
 from workbench.nets.sr_discriminator import SRGANDiscriminator
 
@@ -64,9 +65,18 @@ class SRGAN(SuperResolutionMethod):
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=s.lr, betas=(s.beta1, 0.999))
         self.scaler_g = self.grad_scaler()
         self.scaler_d = self.grad_scaler()
-        self.content_loss = build_content_loss(s.vgg_weights, s.content_layer).to(device)
+        self._content_loss: PixelContentLoss | VGGContentLoss | None = None  # built when training needs it
         self.initialised_from = ""  # "<run id> (step N)" once init_from has been applied
         self._init_pending = bool(s.init_from.strip())
+
+    @property
+    def content_loss(self) -> PixelContentLoss | VGGContentLoss:
+        """Loaded on first use (the run's start: its notes, or its first step), not at construction: upscaling
+        with a trained SRGAN, e.g. on another machine, needs no VGG-19 file."""
+        if self._content_loss is None:
+            self._content_loss = build_content_loss(self.settings.vgg_weights, self.settings.content_layer)
+            self._content_loss.to(self.device)
+        return self._content_loss
 
     # ---- initialisation from an SRResNet run --------------------------------------------------------------
     def apply_init_from(self) -> None:
