@@ -285,3 +285,74 @@ def test_method_state_round_trip_is_bit_identical(settings, tmp_path):
 
 def settings_networks(settings) -> tuple[str, ...]:
     return ("G", "D") if isinstance(settings, SRGANSettings) else ("G",)
+
+
+# ---- through the run store, on the built-in sr-photos crops ---------------------------------------------------------
+def test_tiny_srresnet_run_then_srgan_initialised_from_it(tiny_run):
+    base = tiny_run("srresnet", data="sr-photos", image_size=16, steps=2, data_options={"scale": 2},
+                    residual_blocks=2, name="sr-base")
+    assert base.status.value == "finished" and base.latest_checkpoint_step() == 2
+    assert set(base.sample_steps()) <= {0, 2}
+    gan = tiny_run("srgan", data="sr-photos", image_size=16, steps=2, data_options={"scale": 2},
+                   residual_blocks=2, init_from="sr-base", name="gan")
+    assert gan.status.value == "finished"
+    notes = gan.notes()
+    assert notes["initialised_from"].startswith("sr-base (step 2")
+    assert notes["content_loss"].startswith("pixel MSE (fallback")
+    with pytest.raises(ConfigError, match=r"generator has 2 residual blocks.*this SRGAN's has 3 residual blocks"):
+        tiny_run("srgan", data="sr-photos", image_size=16, steps=1, data_options={"scale": 2},
+                 residual_blocks=3, init_from="sr-base", name="mismatch")
+
+
+def store_config(settings, steps: int) -> RunConfig:
+    return RunConfig(
+        method=settings,
+        data=DataConfig(name="sr-photos", image_size=16, channels=3, batch_size=4, scale=2),
+        train=TrainConfig(steps=steps, seed=3, sample_every=2, checkpoint_every=2, sample_count=4),
+    )
+
+
+def scalar_rows(run) -> list[tuple[int, str, float]]:
+    import sqlite3
+
+    with sqlite3.connect(run.metrics_path) as conn:
+        return conn.execute("SELECT step, tag, value FROM scalars ORDER BY step, tag").fetchall()
+
+
+@pytest.mark.parametrize("method", ["srresnet", "srgan"])
+def test_stop_and_resume_through_the_run_store_is_bit_identical(workspace, tiny_run, method):
+    """A run stopped at step 3 and resumed from its checkpoint records exactly what an uninterrupted run does; an
+    SRGAN run resumes even after the SRResNet run it was initialised from is deleted."""
+    from workbench.runs import Run
+    from workbench.training.control import TrainingControl
+    from workbench.training.events import StepEvent
+    from workbench.training.runner import run_training
+
+    if method == "srgan":
+        base = tiny_run("srresnet", data="sr-photos", image_size=16, steps=1, data_options={"scale": 2},
+                        residual_blocks=2, name="sr-base")
+        settings = SRGANSettings(**TINY_GAN, init_from="sr-base")
+    else:
+        settings = SRResNetSettings(**TINY_G)
+    config = store_config(settings, steps=5)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        straight = workspace.create_run(config, name="straight")
+        assert list(run_training(straight))[-1].status == "finished"
+        stopped = workspace.create_run(config, name="stopped")
+        control = TrainingControl()
+        for event in run_training(stopped, control):
+            if isinstance(event, StepEvent) and event.step == 3:
+                control.stop()
+        assert stopped.latest_checkpoint_step() == 3
+        if method == "srgan":
+            shutil.rmtree(base.path)
+        assert list(run_training(Run(stopped.path)))[-1].status == "finished"
+    finally:
+        torch.set_num_threads(previous)
+    rows = scalar_rows(straight)
+    assert sorted({step for step, tag, _ in rows if tag in ("loss", "loss_g")}) == [1, 2, 3, 4, 5]
+    assert scalar_rows(Run(stopped.path)) == rows  # exact equality of every loss and diagnostic
+    if method == "srgan":
+        assert Run(stopped.path).notes()["initialised_from"].startswith("sr-base (step 1")
