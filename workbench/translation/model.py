@@ -4,6 +4,8 @@
 `translate(x, direction)`, `cycle(x, direction)` for CycleGAN, and `examples(n)` from the run's held-out data.
 Images are float N×C×H×W in [-1, 1] on the CPU. Calls are serialised by a lock: the pane's preview and a batch
 job may run in two background threads at once, and a method toggles its networks' train/eval mode per call.
+The pane runs its calls on one torch thread (interactive work must not fight a training run for the cores);
+the CLI leaves torch's thread count alone.
 """
 
 from __future__ import annotations
@@ -179,11 +181,9 @@ class TranslationModel:
 
     def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         """Translate N×C×H×W images in [-1, 1] in `direction`; the result has the same shape, in [-1, 1]."""
-        from workbench.latent.threads import single_thread
-
         self.check_direction(direction)
         x = self.checked_images(x)
-        with self._lock, single_thread(), torch.no_grad():
+        with self._lock, torch.no_grad():
             try:
                 return self.method.translate(x, direction).float().cpu()
             except ValueError as err:  # e.g. a size that is not a multiple of the generator's downsampling
@@ -191,14 +191,12 @@ class TranslationModel:
 
     def cycle(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         """CycleGAN's reconstruction F(G(x)) (or G(F(x)) for BtoA): how much of the input survives a round trip."""
-        from workbench.latent.threads import single_thread
-
         if not self.has_cycle:
             raise TranslationError(f"{self.method_name} has no reverse generator, so there is no cycle "
                                    f"reconstruction (CycleGAN has one)")
         self.check_direction(direction)
         x = self.checked_images(x)
-        with self._lock, single_thread(), torch.no_grad():
+        with self._lock, torch.no_grad():
             try:
                 return self.method.cycle(x, direction).float().cpu()
             except ValueError as err:
@@ -233,7 +231,7 @@ class TranslationModel:
                 dataset = build_dataset(self.data_config) if "split" not in inspect.signature(
                     build_dataset).parameters else build_dataset(self.data_config, split="train")
                 self._train_dataset = dataset
-        if len(dataset) == 0:
+        if _image_count(dataset) == 0:
             raise TranslationError(f"the {split} split of {self.data_config.name} is empty")
         self._split_datasets[split] = (dataset, note)
         return dataset, note
@@ -246,7 +244,7 @@ class TranslationModel:
         if n < 1:
             raise TranslationError(f"number of examples must be ≥ 1, got {n}")
         dataset, note = self.dataset(split)
-        size = len(dataset)
+        size = _image_count(dataset)
         used = "train" if note else split
         count = min(n, size)
         indices = [(start + i) % size for i in range(count)]
@@ -255,4 +253,11 @@ class TranslationModel:
                         paired=self.paired, note=note)
 
     def example_count(self, split: str = "test") -> int:
-        return len(self.dataset(split)[0])
+        """Examples `examples` pages through: the input-side images (unpaired sets count pairs in `len`)."""
+        return _image_count(self.dataset(split)[0])
+
+
+def _image_count(dataset: Any) -> int:
+    """Input images of a dataset: an unpaired set's `len` counts (A, B) pairings, each A several times."""
+    domain_size = getattr(dataset, "domain_size", None)
+    return int(domain_size("A")) if callable(domain_size) else len(dataset)
