@@ -57,6 +57,18 @@ def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - a
         from workbench.data.translation_builtin import load_translation_builtin
 
         return load_translation_builtin(config, split)
+    if name == "cyclegan-folder":
+        from workbench.data.translation_folders import load_cyclegan_folder
+
+        return load_cyclegan_folder(config, split)
+    if name == "pix2pix-folder":
+        from workbench.data.translation_folders import load_pix2pix_folder
+
+        return load_pix2pix_folder(config, split)
+    if name == "sr-folder":
+        from workbench.data.super_resolution import load_sr_folder
+
+        return load_sr_folder(config, split)
     if name == "digits":
         from workbench.data.digits import load_digits_dataset
 

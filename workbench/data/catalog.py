@@ -159,6 +159,39 @@ _DATASETS = {
             default_channels=3,
             options="root (your folder), image_size (centre-cropped and resized), channels 1 or 3",
         ),
+        DatasetSpec(
+            "cyclegan-folder",
+            "your unpaired images of two domains in the CycleGAN layout: root/trainA/ and root/trainB/ "
+            "(root/testA/ and root/testB/ for the test split)",
+            labelled=False,
+            needs_root=True,
+            default_channels=3,
+            kind="unpaired",
+            options="root (holding trainA/ and trainB/), image_size (centre-cropped and resized), channels 1 or 3, "
+                    "direction (AtoB = A → B)",
+        ),
+        DatasetSpec(
+            "pix2pix-folder",
+            "your aligned pairs in the pix2pix layout: each image holds A and B side by side (width = 2 × height), "
+            "in root/train/ or root itself; root/test/ or root/val/ for the test split",
+            labelled=False,
+            needs_root=True,
+            default_channels=3,
+            kind="paired",
+            options="root (holding train/, or the A|B images themselves), image_size (each half resized), "
+                    "channels 1 or 3, direction (AtoB = left half → right half)",
+        ),
+        DatasetSpec(
+            "sr-folder",
+            "your folder of high-resolution images: up to 4 crops per image at native resolution are the "
+            "targets, their bicubic downscale by data.scale the inputs; test split root/test/ or every 10th image",
+            labelled=False,
+            needs_root=True,
+            default_channels=3,
+            kind="super_resolution",
+            options="root (your HR images), image_size (HR crop size, cut and never resized; LR = image_size ÷ "
+                    "scale, at least 4), scale 2 or 4, channels 1 or 3",
+        ),
     )
 }
 
