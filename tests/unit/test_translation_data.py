@@ -154,3 +154,17 @@ def test_test_split_uses_held_out_photos_only():
         build_dataset(DataConfig(name="digits"), split="test")
     with pytest.raises(ConfigError, match="split"):
         build_dataset(data("edges2photos"), split="validation")
+
+
+def test_preview_shows_inputs_next_to_targets():
+    from workbench.data.preview import dataset_preview
+
+    paired = dataset_preview(data("edges2photos"), count=32)
+    assert paired.description == "2,000 pairs, 3×16×16: edges (input, left) → photos (target, right)"
+    assert paired.image.dtype == np.uint8 and paired.image.shape[2] == 3
+    assert paired.image.shape[1] == 2 * (2 * SIZE + 1) + 3 * 4  # two examples per row, each input | target
+    sr = dataset_preview(data("sr-photos", image_size=16, scale=2), count=8)
+    assert sr.description.startswith("2,000 super-resolution pairs ×2: input 8×8")
+    assert sr.image.shape[0] == SIZE + 2 * 4  # 2 examples: one row
+    unpaired = dataset_preview(data("photo2stylized"))
+    assert unpaired.description.startswith("unpaired: 1,000 photo and 1,000 stylized images")

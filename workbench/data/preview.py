@@ -1,4 +1,7 @@
-"""A preview of a dataset for the new-run form: a grid of examples and a one-line description of its size."""
+"""A preview of a dataset for the new-run form: a grid of examples and a one-line description of its size.
+
+Image-to-image datasets show each example's input and target side by side.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +29,41 @@ def _points_image(points: torch.Tensor, size: int = 256) -> np.ndarray:
     return np.repeat(255 - density[..., None], 3, axis=2)
 
 
+def _side_by_side(inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Each example's input and target next to each other (N×C×H×(2W+1)); a small input (super-resolution LR)
+    is enlarged to the target's size with nearest neighbour, so its pixels stay visible."""
+    if inputs.shape[-2:] != targets.shape[-2:]:
+        inputs = torch.nn.functional.interpolate(inputs, size=targets.shape[-2:], mode="nearest")
+    if inputs.shape[1] != targets.shape[1]:
+        inputs, targets = inputs.expand(-1, 3, -1, -1), targets.expand(-1, 3, -1, -1)
+    gap = torch.full((*targets.shape[:-1], 1), -0.5)
+    return torch.cat([inputs, gap, targets], dim=3)
+
+
+def _image_to_image_preview(dataset, count: int, seed: int) -> DatasetPreview:  # noqa: ANN001 - image_pairs sets
+    from workbench.training.grids import image_grid
+
+    info = dataset.info
+    n = len(dataset)
+    examples = max(1, min(count // 4, 8, n))
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:examples]
+    inputs, targets = dataset.get_batch(order)
+    image = image_grid(_side_by_side(inputs, targets), nrow=2, padding=4)
+    first, second = (*info.domains, "A", "B")[:2]
+    shape = f"{info.channels}×{info.image_size}×{info.image_size}"
+    if info.kind == "super_resolution":
+        low = info.image_size // info.scale
+        description = (f"{n:,} super-resolution pairs ×{info.scale}: input {low}×{low} (left, enlarged) → "
+                       f"target {shape} (right)")
+    elif info.kind == "unpaired":
+        sizes = [dataset.domain_size(side) if hasattr(dataset, "domain_size") else n for side in ("A", "B")]
+        description = (f"unpaired: {sizes[0]:,} {first} and {sizes[1]:,} {second} images, {shape}; a {first} "
+                       f"image (left) next to an unrelated {second} image (right)")
+    else:
+        description = f"{n:,} pairs, {shape}: {first} (input, left) → {second} (target, right)"
+    return DatasetPreview(image, description)
+
+
 def dataset_preview(config: DataConfig, count: int = 32, seed: int = 0) -> DatasetPreview:
     """Build the dataset `config` names and describe it; raises ConfigError for a bad root or name."""
     from workbench.data import build_dataset
@@ -33,6 +71,8 @@ def dataset_preview(config: DataConfig, count: int = 32, seed: int = 0) -> Datas
 
     dataset = build_dataset(config)
     info = dataset.info
+    if info.is_image_to_image:
+        return _image_to_image_preview(dataset, count, seed)
     n = len(dataset)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     if n and dataset.get_batch(order[:1])[0].ndim == 2:
