@@ -157,15 +157,16 @@ def _uint8(tensor: torch.Tensor) -> np.ndarray:
 
 
 def bicubic_downscale(hr: np.ndarray, scale: int) -> np.ndarray:
-    """uint8 H×W×C → uint8 (H/scale)×(W/scale)×C by antialiased bicubic interpolation (how the SR data makes LR).
+    """uint8 H×W×C → uint8 (H/scale)×(W/scale)×C by PIL's antialiased bicubic filter: the very function the
+    super-resolution datasets make their LR inputs with, so the models see what they were trained on.
 
     H and W must be multiples of `scale` (see `crop_to_multiple`)."""
+    from workbench.data.image_pairs import bicubic_downscale as downscale_batch
+
     h, w = hr.shape[:2]
     if h % scale or w % scale:
         raise SuperResolutionError(f"{w}×{h} is not a multiple of the scale ×{scale}; crop it first")
-    out = F.interpolate(_tensor(hr), size=(h // scale, w // scale), mode="bicubic", antialias=True,
-                        align_corners=False)
-    return _uint8(out)
+    return np.ascontiguousarray(downscale_batch(np.ascontiguousarray(hr)[None], scale)[0])
 
 
 def bicubic_upscale(lr: np.ndarray, scale: int) -> np.ndarray:
@@ -221,7 +222,10 @@ def build_comparison(image: np.ndarray, models: Sequence = (), *, as_lr: bool = 
     `models` are SuperResolutionModels of one scale (else SuperResolutionError); `scale` is used when there are
     none. With HR known, each view but HR gets PSNR and SSIM against it.
     """
-    models = list({m.label: m for m in reversed(list(models))}.values())[::-1]  # a run chosen twice shows once
+    unique: dict[str, object] = {}
+    for model in models:
+        unique.setdefault(model.label, model)  # a run chosen twice shows once
+    models = list(unique.values())
     s = common_scale(models, scale)
     channels = _channels(models)
     rgb = to_rgb(image)
@@ -270,8 +274,8 @@ def _is_gray(rgb: np.ndarray) -> bool:
 
 # ---- examples from the built-in data ----------------------------------------------------------------------------
 def held_out_examples(count: int = 12, image_size: int = 128, scale: int = 2) -> list[tuple[str, np.ndarray]]:
-    """Up to `count` held-out HR crops of the built-in sr-photos data (its test split, never trained on):
-    (name, uint8 image_size×image_size×3) pairs, to open as HR."""
+    """Up to `count` held-out HR crops of the built-in sr-photos data (its test split: photos no training crop
+    comes from), spread over the split: (name, uint8 image_size×image_size×3) pairs, to open as HR."""
     from workbench.config import ConfigError, DataConfig
     from workbench.data.build import build_dataset
 
@@ -283,6 +287,8 @@ def held_out_examples(count: int = 12, image_size: int = 128, scale: int = 2) ->
     n = min(int(count), len(dataset))
     if n == 0:
         return []
-    _, hr = dataset.get_batch(torch.arange(n, dtype=torch.long))
+    # evenly spread over the split, which lists the crops photo by photo: every held-out photo is represented
+    indices = torch.from_numpy(np.linspace(0, len(dataset) - 1, n).round().astype(np.int64))
+    _, hr = dataset.get_batch(indices)
     images = hr.clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 2, 3, 1).contiguous().numpy()
-    return [(f"{EXAMPLES_DATASET} test #{i}", to_rgb(images[i])) for i in range(n)]
+    return [(f"{EXAMPLES_DATASET} test #{int(i)}", to_rgb(image)) for i, image in zip(indices, images, strict=True)]
