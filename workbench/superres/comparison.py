@@ -133,7 +133,7 @@ def read_image(path: str | Path) -> np.ndarray:
                 raise SuperResolutionError(f"{path.name}: {img.width}×{img.height} is too large (at most "
                                            f"{MAX_HR_PIXELS:,} pixels); crop it first")
             rgb = img.convert("RGB")
-            return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+            return np.array(rgb, dtype=np.uint8)  # a writable copy
     except UnidentifiedImageError:
         raise SuperResolutionError(f"{path.name}: not a recognised image format") from None
     except Image.DecompressionBombError as err:
@@ -149,7 +149,10 @@ def crop_to_multiple(image: np.ndarray, scale: int) -> np.ndarray:
 
 
 def _tensor(image: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float().div(255.0)
+    image = np.ascontiguousarray(image)
+    if not image.flags.writeable:  # read-only arrays (from PIL) cannot be shared with torch
+        image = image.copy()
+    return torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255.0)
 
 
 def _uint8(tensor: torch.Tensor) -> np.ndarray:

@@ -165,6 +165,9 @@ class SuperResolutionModel:
         if lr.dtype != np.uint8 or lr.ndim != 3 or lr.shape[2] != self.channels:
             raise SuperResolutionError(f"expected a uint8 h×w×{self.channels} image, got {lr.dtype} "
                                        f"{'×'.join(map(str, lr.shape))}")
-        x = torch.from_numpy(np.ascontiguousarray(lr)).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
+        lr = np.ascontiguousarray(lr)
+        if not lr.flags.writeable:  # read-only arrays (from PIL) cannot be shared with torch
+            lr = lr.copy()
+        x = torch.from_numpy(lr).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
         y = self.upscale(x, tile_pixels=tile_pixels)
         return y[0].clamp(-1, 1).add(1).mul(127.5).round().byte().permute(1, 2, 0).contiguous().numpy()
