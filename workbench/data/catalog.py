@@ -23,8 +23,7 @@ class DatasetSpec:
 
 _IMAGE_OPTIONS = "image_size (resized), channels 1 or 3"
 _ROOT_OPTIONS = "root (the folder holding {folder}/, never downloaded), image_size, channels 1 or 3"
-_PHOTO_SOURCES = ("crops of 7 colour photos shipped with scikit-image and scikit-learn (about 2,000 train crops; "
-                  "the test split is 200 crops of 2 held-out photos, chelsea and flower)")
+_PHOTOS = "2,000 crops (fewer above 128 px) of 7 photos shipped with scikit-image/scikit-learn; test: 2 held-out photos"
 _TRANSLATION_OPTIONS = "image_size (crop size), channels 1 or 3, direction (BtoA swaps input and target)"
 
 _DATASETS = {
@@ -78,8 +77,7 @@ _DATASETS = {
         ),
         DatasetSpec(
             "edges2photos",
-            f"paired: Canny edge maps (black lines on white, like edges2shoes) → the photo crops they came from; "
-            f"{_PHOTO_SOURCES}",
+            f"paired: Canny edge maps (black on white) → photos; {_PHOTOS}",
             labelled=False,
             needs_root=False,
             default_channels=3,
@@ -88,8 +86,7 @@ _DATASETS = {
         ),
         DatasetSpec(
             "gray2color",
-            f"paired: greyscale photo crops (3 equal channels) → the same crops in colour (colourisation); "
-            f"{_PHOTO_SOURCES}",
+            f"paired: greyscale → colour photos; {_PHOTOS}",
             labelled=False,
             needs_root=False,
             default_channels=3,
@@ -98,9 +95,8 @@ _DATASETS = {
         ),
         DatasetSpec(
             "photo2stylized",
-            "unpaired: about 1,000 photo crops (left halves of 7 shipped colour photos) and 1,000 different "
-            "crops (right halves) in one fixed style (warm colour mix, tone curve, slight posterisation); "
-            "test split from 2 held-out photos",
+            "unpaired: photos → the same kind of photos in one fixed colour/tone style, 1,000 different crops on "
+            "each side; 7 photos shipped with scikit-image/scikit-learn; test: 2 held-out photos",
             labelled=False,
             needs_root=False,
             default_channels=3,
@@ -109,8 +105,7 @@ _DATASETS = {
         ),
         DatasetSpec(
             "sr-photos",
-            f"super-resolution: HR photo crops and their bicubic (antialiased) downscale by data.scale as input; "
-            f"{_PHOTO_SOURCES}",
+            f"super-resolution: bicubic downscale by data.scale → photos; {_PHOTOS}",
             labelled=False,
             needs_root=False,
             default_channels=3,
@@ -161,8 +156,8 @@ _DATASETS = {
         ),
         DatasetSpec(
             "cyclegan-folder",
-            "your unpaired images of two domains in the CycleGAN layout: root/trainA/ and root/trainB/ "
-            "(root/testA/ and root/testB/ for the test split)",
+            "your unpaired images of two domains (CycleGAN layout): root/trainA/ and root/trainB/, testA/ and testB/ "
+            "for the test split",
             labelled=False,
             needs_root=True,
             default_channels=3,
@@ -172,8 +167,8 @@ _DATASETS = {
         ),
         DatasetSpec(
             "pix2pix-folder",
-            "your aligned pairs in the pix2pix layout: each image holds A and B side by side (width = 2 × height), "
-            "in root/train/ or root itself; root/test/ or root/val/ for the test split",
+            "your aligned pairs (pix2pix layout): A|B side by side in each image, in root/train/ or root; test/ or "
+            "val/ for the test split",
             labelled=False,
             needs_root=True,
             default_channels=3,
@@ -183,8 +178,8 @@ _DATASETS = {
         ),
         DatasetSpec(
             "sr-folder",
-            "your folder of high-resolution images: up to 4 crops per image at native resolution are the "
-            "targets, their bicubic downscale by data.scale the inputs; test split root/test/ or every 10th image",
+            "your high-resolution images: native-resolution crops (HR) and their bicubic downscale (LR); test split: "
+            "root/test/ or every 10th image",
             labelled=False,
             needs_root=True,
             default_channels=3,
