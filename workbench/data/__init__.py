@@ -8,7 +8,7 @@ from workbench.data.catalog import DatasetSpec, available_datasets, dataset_spec
 __all__ = ["DatasetSpec", "available_datasets", "dataset_spec", "build_dataset"]
 
 
-def build_dataset(config):  # noqa: ANN001, ANN201 - re-exported lazily to keep torch out of start-up
+def build_dataset(config, split: str = "train"):  # noqa: ANN001, ANN201 - re-exported lazily (no torch at start-up)
     from workbench.data.build import build_dataset as _build
 
-    return _build(config)
+    return _build(config, split)

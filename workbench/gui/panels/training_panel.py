@@ -271,6 +271,23 @@ class TrainingPanel(QWidget):
         spec = method_spec(name)
         self.method_summary.setText(spec.summary)
         self._set_method_form(ConfigForm(spec.settings))
+        self._offer_datasets_for(spec)
+
+    def _offer_datasets_for(self, spec: MethodSpec) -> None:
+        """Grey out datasets the method cannot train on (pix2pix needs pairs, DCGAN plain images) and move the
+        selection to the first one it can when the current one does not fit."""
+        model = self.dataset_combo.model()
+        first_fit = -1
+        for row in range(self.dataset_combo.count()):
+            fits = dataset_spec(self.dataset_combo.itemData(row)).kind in spec.data_kinds
+            item = model.item(row)
+            if item is not None:
+                item.setEnabled(fits)
+            if fits and first_fit < 0:
+                first_fit = row
+        current = self.dataset_combo.currentData()
+        if current is not None and dataset_spec(current).kind not in spec.data_kinds and first_fit >= 0:
+            self.dataset_combo.setCurrentIndex(first_fit)
 
     def _set_method_form(self, form: ConfigForm) -> None:
         if self._method_form is not None:
