@@ -10,6 +10,8 @@
     workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
     workbench eval RUN --disentanglement [-n 5000]     MIG, DCI, SAP, β-VAE and FactorVAE scores (shapes2d runs)
     workbench latent RUN interpolate|traverse|arithmetic ...   latent-space tools writing PNG/GIF/MP4
+    workbench translate RUN INPUT... -o OUT [--direction BtoA]  Pix2Pix / CycleGAN on image files or a folder
+    workbench upscale RUN IMAGE -o OUT.png [--as-lr] [--compare PNG] [--with RUN2]   SRResNet / SRGAN
     workbench methods | datasets                       what can be trained, and on what
 
 The workspace is `--workspace`, else $WORKBENCH_WORKSPACE, else the per-user data folder.
@@ -27,6 +29,8 @@ import sys
 
 from workbench import __version__
 from workbench.cli_latent import add_latent_parser
+from workbench.cli_translate import add_translate_parser
+from workbench.cli_upscale import add_upscale_parser
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
@@ -105,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "shapes2d-correlated; -n is then the number of encoded images")
 
     add_latent_parser(sub, common)
+    add_translate_parser(sub, common)
+    add_upscale_parser(sub, common)
     sub.add_parser("methods", parents=[common], help="list the training methods")
     sub.add_parser("datasets", parents=[common], help="list the built-in datasets")
     return parser
@@ -123,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(workspace=workspace, script=getattr(args, "run_script", None))
 
-    from workbench import cli_commands, cli_latent
+    from workbench import cli_commands, cli_latent, cli_translate, cli_upscale
 
     command = {
         "train": cli_commands.train,
@@ -133,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         "methods": cli_commands.list_methods,
         "datasets": cli_commands.list_datasets,
         "latent": cli_latent.latent,
+        "translate": cli_translate.translate,
+        "upscale": cli_upscale.upscale,
     }[args.command]
     try:
         return command(args, workspace)
