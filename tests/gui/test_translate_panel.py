@@ -86,7 +86,9 @@ def test_pix2pix_examples_difference_files_and_batch(panel, qtbot, tiny_run, tmp
     # the difference toggle: |translation − ground truth| with its colour scale
     panel.difference_box.setChecked(True)
     assert shown(row.difference_view) and row.difference_view.colour_bar.isVisible()
-    assert "ground truth" in row.difference_view.title.text() and "mean" in row.difference_view.caption.text()
+    assert "ground truth" in row.difference_view.title.text() and "mean" in row.difference_view.stats
+    assert f"|translation − ground truth|: {row.difference_view.stats}" in row.title()
+    assert row.difference_view.view.zoom == row.input_view.view.zoom  # the whole row at one zoom
     assert row.difference_view.values.shape == (16, 16)
     assert row.difference_view.colour_bar.maximum >= float(row.difference_view.values.max())
     panel.difference_box.setChecked(False)

@@ -32,8 +32,7 @@ def load_image_file(path: str | Path, image_size: int, channels: int) -> torch.T
     try:
         array = load_image(path, image_size, channels)  # C×H×W in [0, 1]
     except UnidentifiedImageError:
-        raise TranslationError(f"{path.name}: not a recognised image format (readable: "
-                               f"{', '.join(IMAGE_EXTENSIONS)})") from None
+        raise TranslationError(f"{path.name}: not a recognised image format (corrupt, or not an image)") from None
     except Image.DecompressionBombError as err:
         raise TranslationError(f"{path.name}: refused, the image is too large ({err})") from None
     except (OSError, ValueError, SyntaxError) as err:  # truncated data, bad headers, unreadable file

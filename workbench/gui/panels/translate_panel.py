@@ -37,7 +37,7 @@ from workbench.config import ConfigError
 from workbench.gui.panels.translate.batch_box import BatchBox
 from workbench.gui.panels.translate.input_strip import InputStrip
 from workbench.gui.panels.translate.rows import ResultRow
-from workbench.gui.panels.translate.views import nice_ceiling
+from workbench.gui.panels.translate.views import ZoomGroup, nice_ceiling
 from workbench.runs import Run, Workspace
 
 ERROR_STYLE = "color: #c62828;"
@@ -87,9 +87,16 @@ class TranslatePanel(QWidget):
         self.busy_bar.setMaximumWidth(120)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.hide()
-        header = QGroupBox("Translation model")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("translate-status")
+        self.status_label.setStyleSheet("color: palette(mid);")
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header = QGroupBox()
+        header.setObjectName("translate-header")
         header_layout = QHBoxLayout(header)
-        header_layout.addWidget(self.title, 1)
+        header_layout.setContentsMargins(8, 4, 8, 4)
+        header_layout.addWidget(self.title, 3)
+        header_layout.addWidget(self.status_label, 1)
         header_layout.addWidget(self.busy_bar)
         header_layout.addWidget(self.reload_button)
 
@@ -102,13 +109,9 @@ class TranslatePanel(QWidget):
         self.error_close.setText("×")
         self.error_close.setToolTip("Dismiss")
         self.error_close.clicked.connect(self.clear_error)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("translate-status")
-        self.status_label.setStyleSheet("color: palette(mid);")
         messages = QHBoxLayout()
         messages.addWidget(self.error_label, 1)
         messages.addWidget(self.error_close)
-        messages.addWidget(self.status_label, 1)
 
         self.strip = InputStrip()
         self.strip.selected.connect(lambda _index: self.translate_current())
@@ -127,18 +130,25 @@ class TranslatePanel(QWidget):
         self.difference_box.toggled.connect(lambda _on: self._show_rows())
         self.controls_hint = QLabel()
         self.controls_hint.setObjectName("translate-hint")
-        self.controls_hint.setStyleSheet("color: palette(mid);")
+        self.controls_hint.setStyleSheet("color: palette(mid); font-size: 11px;")
         self.controls_hint.setWordWrap(True)
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Direction"))
-        controls.addWidget(self.direction_combo)
-        controls.addSpacing(16)
-        controls.addWidget(self.difference_box)
-        controls.addSpacing(16)
-        controls.addWidget(self.controls_hint, 1)
+        controls = QWidget()
+        controls.setObjectName("translate-controls")
+        controls.setFixedWidth(260)
+        controls_layout = QVBoxLayout(controls)
+        controls_layout.setContentsMargins(8, 0, 0, 0)
+        controls_layout.setSpacing(4)
+        direction_line = QHBoxLayout()
+        direction_line.addWidget(QLabel("Direction"))
+        direction_line.addWidget(self.direction_combo, 1)
+        controls_layout.addLayout(direction_line)
+        controls_layout.addWidget(self.difference_box)
+        controls_layout.addWidget(self.controls_hint, 1)
+        self.strip.add_column(controls)
 
-        self.forward_row = ResultRow("forward", "Translation")
-        self.reverse_row = ResultRow("reverse", "Reverse direction")
+        self.zoom_group = ZoomGroup()  # every image of both rows at one zoom: compared pixel for pixel
+        self.forward_row = ResultRow("forward", "Translation", self.zoom_group)
+        self.reverse_row = ResultRow("reverse", "Reverse direction", self.zoom_group)
         self.reverse_row.hide()
         self.batch = BatchBox(lambda: self.model, self.direction)
         self.batch.error.connect(self.show_error)
@@ -149,7 +159,6 @@ class TranslatePanel(QWidget):
         content_layout = QVBoxLayout(self.content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addWidget(self.strip)
-        content_layout.addLayout(controls)
         content_layout.addWidget(self.forward_row, 1)
         content_layout.addWidget(self.reverse_row, 1)
         content_layout.addWidget(self.batch)
@@ -222,7 +231,7 @@ class TranslatePanel(QWidget):
         self.title.setText(self._run_title())
         self._set_placeholder("<h3>Loading…</h3>Reading the latest checkpoint and the held-out examples.")
         run = self.run
-        self._start_task(lambda: compute.load(run), self._loaded, f"Loading {run.id}", on_failed=self._load_failed,
+        self._start_task(lambda: compute.load(run), self._loaded, "", on_failed=self._load_failed,
                          new_generation=True)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
@@ -235,7 +244,9 @@ class TranslatePanel(QWidget):
         self._set_model(loaded.model)
         model = loaded.model
         self.title.setText(f"{self._run_title()}<br><span style='color: palette(mid)'>"
-                           f"{html.escape(model.describe())}</span>")
+                           f"{html.escape(self._model_line(model, loaded.total, loaded.split))}</span>")
+        self.status_label.setText(f"Loaded {self.run.id}: {loaded.total:,} "
+                                  f"{'held-out' if loaded.split == 'test' else 'training'} examples.")
         self.direction_combo.blockSignals(True)
         self.direction_combo.clear()
         for direction in model.directions:
@@ -244,10 +255,9 @@ class TranslatePanel(QWidget):
         self.direction_combo.setEnabled(len(model.directions) > 1)
         self.direction_combo.blockSignals(False)
         if model.paired:
-            hint = "Paired data: the difference map compares the translation with the ground truth."
+            hint = "Difference: |translation − ground truth| (paired data)."
         elif model.has_cycle:
-            hint = "Unpaired data: there is no ground truth; the difference map compares the cycle reconstruction " \
-                   "with the input."
+            hint = "Difference: |cycle reconstruction − input| (unpaired data: no ground truth)."
         else:
             hint = ""
         self.controls_hint.setText(hint)
@@ -258,6 +268,18 @@ class TranslatePanel(QWidget):
         self._update_buttons()
         if self.strip.items:
             self.strip.select(0)
+
+    @staticmethod
+    def _model_line(model: Any, examples: int, split: str) -> str:
+        """Domains, size and data: what the header's second line says about the loaded model."""
+        if len(model.directions) > 1:
+            domains = f"{model.direction_label('AtoB')} and back ({model.direction_label('BtoA')})"
+        else:
+            domains = f"{model.direction_label('AtoB')} (one direction)"
+        data = "paired data: ground truth shown" if model.paired else "unpaired data: no ground truth"
+        return f"{domains} · {model.image_size}×{model.image_size} px, {model.channels} channel" \
+               f"{'s' if model.channels != 1 else ''} · {data} · {examples:,} " \
+               f"{'held-out' if split == 'test' else 'training'} examples"
 
     def _load_failed(self, _message: str, _details: str) -> None:
         self.loading = False

@@ -70,6 +70,7 @@ class BatchBox(QGroupBox):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("%v / %m files")
+        self.progress_bar.setTextVisible(False)  # "0 / 1 files" before any batch would be misleading
         self.summary = QLabel("Choose a folder of images and an output folder.")
         self.summary.setObjectName("translate-summary")
         self.summary.setWordWrap(True)
@@ -133,6 +134,7 @@ class BatchBox(QGroupBox):
         self.outcome = ""
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(True)
         self.summary.setText(f"Translating {model.direction_label(direction)}…")
         self.task = GeneratorTask(work, self)
         self.task.items.connect(self._items)
@@ -160,7 +162,7 @@ class BatchBox(QGroupBox):
         self.progress_bar.setRange(0, last.total)
         self.progress_bar.setValue(last.done)
         skipped = sum(1 for p in self.progress if p.problem)
-        self.summary.setText(f"{last.done} of {last.total}: {last.path.name}"
+        self.summary.setText(f"{last.done} of {last.total}: {html.escape(last.path.name)}"
                              + (f" · {skipped} skipped" if skipped else ""))
 
     def _finished(self, how: str) -> None:
@@ -178,7 +180,7 @@ class BatchBox(QGroupBox):
             self.error.emit(f"{len(skipped)} file{'s' if len(skipped) != 1 else ''} could not be translated: "
                             + "; ".join(f"{p.path.name}: {p.problem}" for p in skipped[:3])
                             + (" …" if len(skipped) > 3 else ""), summarize(self.progress, limit=1000))
-        self.status.emit(text.splitlines()[0])
+        self.status.emit(text.splitlines()[0].rstrip(":") + ("." if skipped else ""))
 
     def _failed(self, message: str, details: str) -> None:
         self.outcome = "failed"

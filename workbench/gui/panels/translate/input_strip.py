@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.panels.translate.compute import InputItem
 from workbench.gui.widgets.pixmaps import pixmap_at_least
 
-THUMBNAIL = 64
+THUMBNAIL = 56
 
 
 class InputStrip(QGroupBox):
@@ -47,7 +47,7 @@ class InputStrip(QGroupBox):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.list.setGridSize(QSize(THUMBNAIL + 34, THUMBNAIL + 26))
-        self.list.setFixedHeight(THUMBNAIL + 48)
+        self.list.setFixedHeight(THUMBNAIL + 40)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setToolTip("Click an input to translate it. Held-out examples come from the run's dataset; "
                              "opened or dropped image files are added at the end.")
@@ -78,11 +78,15 @@ class InputStrip(QGroupBox):
         side.addLayout(paging)
         side.addWidget(self.open_button)
         side.addWidget(self.info, 1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(self.list, 1)
-        layout.addLayout(side)
+        self.columns = QHBoxLayout(self)
+        self.columns.setContentsMargins(6, 4, 6, 4)
+        self.columns.addWidget(self.list, 1)
+        self.columns.addLayout(side)
         self.set_enabled(False)
+
+    def add_column(self, widget: QWidget) -> None:
+        """Put `widget` (e.g. the direction and difference controls) in a column right of the strip."""
+        self.columns.addWidget(widget)
 
     def _wrap(self, start: int) -> int:
         return start % self.total if self.total else 0

@@ -1,8 +1,9 @@
 """One row of the Translate pane: input → translation (→ cycle reconstruction), ground truth, |Δ| map.
 
-Each view is titled and captioned with its domain, so a row reads left to right as the model's path through
-the two domains. Columns that do not apply (no reconstruction for Pix2Pix, no ground truth for unpaired data or
-a file) are hidden rather than left empty.
+Each view is titled with its domain, so a row reads left to right as the model's path through the two domains;
+the row's title names the direction, the image size and, when shown, the mean and largest difference. Columns
+that do not apply (no reconstruction for Pix2Pix, no ground truth for unpaired data or a file) are hidden rather
+than left empty.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.panels.translate.compute import RowResult
-from workbench.gui.panels.translate.views import DifferenceView, LabelledView
+from workbench.gui.panels.translate.views import DifferenceView, LabelledView, ZoomGroup
 
 
 class ResultRow(QGroupBox):
     """Labelled views of one direction; `set_result(row, show_difference, scale)` fills them."""
 
-    def __init__(self, name: str, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, title: str, zoom_group: ZoomGroup | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
         self.setObjectName(f"translate-{name}-row")
         self.input_view = LabelledView("Input", f"translate-{name}-input")
@@ -28,6 +30,9 @@ class ResultRow(QGroupBox):
         self.difference_view = DifferenceView("Absolute difference", f"translate-{name}-difference")
         self.views = (self.input_view, self.translation_view, self.reconstruction_view, self.truth_view,
                       self.difference_view)
+        self.zoom_group = zoom_group or ZoomGroup()
+        for view in self.views:
+            self.zoom_group.add(view, view.view)
         self.placeholder = QLabel()
         self.placeholder.setObjectName(f"translate-{name}-placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -42,6 +47,7 @@ class ResultRow(QGroupBox):
         views.setSpacing(6)
         for view in self.views:
             views.addWidget(view, 1)
+        views.addWidget(self.difference_view.scale_column)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.placeholder)
@@ -53,6 +59,7 @@ class ResultRow(QGroupBox):
         self.result = None
         for view in self.views:
             view.hide()
+        self.difference_view.scale_column.hide()
         self.note.hide()
         self.placeholder.setText(text)
         self.placeholder.show()
@@ -61,33 +68,37 @@ class ResultRow(QGroupBox):
         """Show `row`; the difference column only when `show_difference` (colour scale [0, scale])."""
         self.result = row
         self.placeholder.hide()
-        self.setTitle(f"{row.label} ({_arrow(row.direction)})")
         self.input_view.set_title(f"Input · {row.input_domain}")
-        self.input_view.set_image(row.input, _size(row.input))
+        self.input_view.set_image(row.input)
         self.translation_view.set_title(f"Translation · {row.output_domain}")
-        self.translation_view.set_image(row.translation, _size(row.translation))
+        self.translation_view.set_image(row.translation)
         self.input_view.show()
         self.translation_view.show()
-        self._optional(self.reconstruction_view, row.reconstruction, f"Cycle reconstruction · {row.input_domain}",
-                       f"back to {row.input_domain}")
-        self._optional(self.truth_view, row.ground_truth, f"Ground truth · {row.output_domain}", "paired target")
+        self._optional(self.reconstruction_view, row.reconstruction, f"Cycle reconstruction · {row.input_domain}")
+        self._optional(self.truth_view, row.ground_truth, f"Ground truth · {row.output_domain}")
+        title = f"{row.label} ({_arrow(row.direction)}) · {_size(row.input)}"
         if show_difference and row.difference is not None:
             self.difference_view.set_title(row.difference_title)
             self.difference_view.set_map(row.difference, scale)
             self.difference_view.show()
+            self.difference_view.scale_column.show()
+            title += f" · {row.difference_title}: {self.difference_view.stats}"
         else:
             self.difference_view.hide()
+            self.difference_view.scale_column.hide()
+        self.setTitle(title)
         note = row.note if show_difference and row.difference is None else ""
         self.note.setText(note)
         self.note.setVisible(bool(note))
+        self.zoom_group.refresh()
 
     @staticmethod
-    def _optional(view: LabelledView, image: np.ndarray | None, title: str, caption: str) -> None:
+    def _optional(view: LabelledView, image: np.ndarray | None, title: str) -> None:
         if image is None:
             view.hide()
             return
         view.set_title(title)
-        view.set_image(image, caption)
+        view.set_image(image)
         view.show()
 
 
