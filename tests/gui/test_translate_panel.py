@@ -179,3 +179,19 @@ def drop(panel, paths: list[Path]) -> None:
     event = QDropEvent(QPointF(QPoint(10, 10)), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
                        Qt.KeyboardModifier.NoModifier)
     panel.dropEvent(event)
+
+
+def test_the_panel_builds_and_takes_a_run_without_importing_torch(tmp_path):
+    """The window builds every panel at start-up: the model is imported only when the tab loads a run."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
+            "from workbench.runs import Workspace; "
+            "from workbench.gui.panels.translate_panel import TranslatePanel; "
+            f"panel = TranslatePanel(Workspace({str(tmp_path)!r})); panel.show_run(None); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
