@@ -91,6 +91,7 @@ class TranslatePanel(QWidget):
         self.status_label.setObjectName("translate-status")
         self.status_label.setStyleSheet("color: palette(mid);")
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.status_label.setWordWrap(True)
         header = QGroupBox()
         header.setObjectName("translate-header")
         header_layout = QHBoxLayout(header)
@@ -383,8 +384,10 @@ class TranslatePanel(QWidget):
                                 + "; ".join(problems[:3]) + (" …" if len(problems) > 3 else ""), "\n".join(problems))
             if items:
                 self.strip.select(self.strip.add_files(items))
+                self.status_label.setText(f"Added {', '.join(item.name for item in items[:3])}"
+                                          + (f" and {len(items) - 3} more" if len(items) > 3 else "") + ".")
 
-        self._start_task(lambda: compute.load_files(model, paths), done, "Reading image files")
+        self._start_task(lambda: compute.load_files(model, paths), done, "")
 
     # ---- translation -------------------------------------------------------------------------------------
     def translate_current(self) -> None:

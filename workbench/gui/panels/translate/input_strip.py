@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -47,8 +48,10 @@ class InputStrip(QGroupBox):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.list.setGridSize(QSize(THUMBNAIL + 34, THUMBNAIL + 26))
-        self.list.setFixedHeight(THUMBNAIL + 40)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar = self.list.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.list.setFixedHeight(THUMBNAIL + 26 + scrollbar + 2 * self.list.frameWidth() + 4)  # one row + scrollbar
         self.list.setToolTip("Click an input to translate it. Held-out examples come from the run's dataset; "
                              "opened or dropped image files are added at the end.")
         self.list.currentRowChanged.connect(self._row_changed)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from workbench.gui.panels.translate.compute import RowResult
 from workbench.gui.panels.translate.views import DifferenceView, LabelledView, ZoomGroup
 
+QWIDGETSIZE_MAX = 16_777_215  # Qt's "no maximum size"
+
 
 class ResultRow(QGroupBox):
     """Labelled views of one direction; `set_result(row, show_difference, scale)` fills them."""
@@ -56,7 +58,9 @@ class ResultRow(QGroupBox):
         self.set_placeholder("Choose an input above.")
 
     def set_placeholder(self, text: str) -> None:
+        """Show `text` instead of images; the row shrinks to one line so the other row gets the room."""
         self.result = None
+        self.setMaximumHeight(self.fontMetrics().height() * 2 + 40)
         for view in self.views:
             view.hide()
         self.difference_view.scale_column.hide()
@@ -68,6 +72,7 @@ class ResultRow(QGroupBox):
         """Show `row`; the difference column only when `show_difference` (colour scale [0, scale])."""
         self.result = row
         self.placeholder.hide()
+        self.setMaximumHeight(QWIDGETSIZE_MAX)
         self.input_view.set_title(f"Input · {row.input_domain}")
         self.input_view.set_image(row.input)
         self.translation_view.set_title(f"Translation · {row.output_domain}")
