@@ -72,7 +72,8 @@ def test_upscale_compare_zoom_pan_and_export(panel, qtbot, tiny_run, photo_file,
     assert panel.open_file(photo_file)
     wait_for(panel, qtbot, "photo.png")
     assert not panel.error_label.isVisible(), panel.error_label.text()
-    assert "SRResNet · tiny-srresnet · step 2 · ×2" in panel.info_a.text()
+    assert panel.model_a.currentText() == "SRResNet · tiny-srresnet · ×2 · step 2"
+    assert "loaded" in panel.info_a.text() and "1 residual block × 8 features" in panel.info_a.text()
 
     # the views: LR (nearest), bicubic, the model, HR, all at the (cropped) HR size, with metrics under them
     cards = panel.grid.cards

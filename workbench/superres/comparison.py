@@ -257,7 +257,7 @@ def build_comparison(image: np.ndarray, models: Sequence = (), *, as_lr: bool = 
         ComparisonView(VIEW_BICUBIC, bicubic_upscale(lr, s), "bicubic", detail=f"bicubic interpolation ×{s}"),
     ]
     for model in models:
-        detail = f"{model.run_id}, step {model.step}" if model.run_id else model.display_name
+        detail = f"checkpoint step {model.step}" if model.step is not None else model.display_name
         upscaled.append(ComparisonView(model.label, _model_output(model, lr), "model", detail=detail))
     if hr is None:
         return Comparison(tuple(upscaled), s, lr, None, source, tuple(notes))

@@ -158,18 +158,21 @@ class SuperResolutionPanel(QWidget):
         self.examples.setMovement(QListView.Movement.Static)
         self.examples.setIconSize(QSize(EXAMPLE_ICON, EXAMPLE_ICON))
         self.examples.setSpacing(2)
-        self.examples.setFixedHeight(EXAMPLE_ICON + 26)
         self.examples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.examples.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar_height = self.examples.horizontalScrollBar().sizeHint().height()
+        self.examples.setFixedHeight(EXAMPLE_ICON + 16 + bar_height)
         self.examples.setToolTip("Held-out sr-photos crops (test split: photos no training crop comes from), "
                                  "opened as HR originals")
         self.examples.currentRowChanged.connect(self._example_chosen)
         first_row = QHBoxLayout()
         first_row.addWidget(self.open_button)
         first_row.addWidget(self.as_lr_box)
-        first_row.addStretch(1)
-        self.examples_label = QLabel("Held-out sr-photos crops:")
+        self.examples_label = QLabel("or a held-out sr-photos crop:")
         self.examples_label.setStyleSheet(HINT_STYLE)
+        first_row.addSpacing(12)
         first_row.addWidget(self.examples_label)
+        first_row.addStretch(1)
         strip = QHBoxLayout()
         strip.addWidget(self.prev_button)
         strip.addWidget(self.examples, 1)
@@ -430,14 +433,16 @@ class SuperResolutionPanel(QWidget):
                 info.setText("none: choose a run to compare" if self.sr_runs else info.text())
                 continue
             key = session.key(run)
+            details = html.escape(_run_details(run))
             if key in session.models:
-                info.setText(html.escape(session.models[key].describe()))
+                info.setText(f"<b>loaded</b> · {details}")
             elif key in session.failures:
                 info.setText(f"<span style='{ERROR_STYLE}'>could not load: {html.escape(session.failures[key])}</span>")
             elif key in session.loading:
-                info.setText("loading the latest checkpoint…")
+                info.setText(f"loading the latest checkpoint… · {details}")
             else:
-                info.setText("loaded when this tab is shown")
+                info.setText(f"loaded when this tab is shown · {details}")
+            info.setToolTip(info.text())
 
     # ---- input ----------------------------------------------------------------------------------------------
     def _open_dialog(self) -> None:
@@ -462,8 +467,8 @@ class SuperResolutionPanel(QWidget):
             item.setToolTip(f"{name} ({image.shape[1]}×{image.shape[0]} HR crop)")
             self.examples.addItem(item)
         self.examples.blockSignals(False)
-        self.examples_label.setText(f"Held-out sr-photos crops ({len(examples)}):" if examples
-                                    else "No held-out examples")
+        self.examples_label.setText(f"or one of {len(examples)} held-out sr-photos crops (photos never trained on):"
+                                    if examples else "no held-out examples")
         self.prev_button.setEnabled(bool(examples))
         self.next_button.setEnabled(bool(examples))
         if examples and self.session.image is None:
@@ -514,6 +519,7 @@ class SuperResolutionPanel(QWidget):
                              _metrics_html(view, best_psnr, best_ssim), tooltip=view.detail)
         self.stack.setCurrentWidget(self.grid)
         h, w = comparison.size
+        self.grid.set_image_size(w, h)
         if self.sync.fitted or previous_size != (w, h):
             self.sync.fit()
 
@@ -582,6 +588,24 @@ class SuperResolutionPanel(QWidget):
             self.open_file(paths[0])
             if len(paths) > 1:
                 self.status_label.setText(f"Opened {paths[0].name}; one image at a time ({len(paths) - 1} ignored).")
+
+
+def _run_details(run: Run) -> str:
+    """What the picker's line does not say: the network's size, the training crops, SRGAN's content loss."""
+    try:
+        config = run.config
+        notes = run.notes()
+    except (OSError, ConfigError, KeyError, ValueError) as err:
+        return f"unreadable configuration ({err})"
+    method, data = config.method, config.data
+    blocks = method.residual_blocks
+    parts = [f"{blocks} residual block{'s' if blocks != 1 else ''} × {method.channels} features",
+             f"trained on {data.image_size} px {data.name} crops"]
+    if "content_loss" in notes:
+        parts.append(f"content loss: {notes['content_loss']}")
+    if "initialised_from" in notes:
+        parts.append(f"initialised from {notes['initialised_from']}")
+    return " · ".join(parts)
 
 
 def _metrics_html(view, best_psnr: float | None, best_ssim: float | None) -> str:  # noqa: ANN001 - ComparisonView

@@ -10,6 +10,7 @@ A small square marks the hovered pixel in every view.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,7 +34,8 @@ from workbench.gui.widgets.pixmaps import array_pixmap
 ZOOM_LEVELS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 BACKGROUND = QColor(48, 48, 48)
 MARKER = QColor(255, 64, 64)
-MIN_CARD_WIDTH = 220  # the grid wraps to a new row below this width per view
+MIN_CARD_WIDTH = 220  # the grid never makes a view narrower than this
+CARD_CHROME = (10, 64)  # a card's width and height around its view: margins, the two title lines, the metrics
 
 
 def zoom_text(zoom: float) -> str:
@@ -297,12 +299,14 @@ def view_slug(name: str, index: int) -> str:
 
 
 class ComparisonGrid(QWidget):
-    """The cards in one row, wrapping to more rows when each would be narrower than MIN_CARD_WIDTH."""
+    """The cards in the grid of rows × columns that shows the fitted images largest (one row for square images in
+    a wide pane, two rows of wide images), never narrower than MIN_CARD_WIDTH per card."""
 
     def __init__(self, sync: ZoomSync, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sync = sync
         self.cards: list[ViewCard] = []
+        self.image_size: tuple[int, int] = (0, 0)  # (width, height) of the images shown
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
@@ -318,12 +322,32 @@ class ComparisonGrid(QWidget):
         self._layout_cards()
         self.sync.set_views([card.view for card in self.cards])
 
-    def columns_for(self, width: int) -> int:
+    def set_image_size(self, width: int, height: int) -> None:
+        if (width, height) != self.image_size:
+            self.image_size = (width, height)
+            self._layout_cards()
+
+    def columns_for(self, width: int, height: int) -> int:
+        """The column count at which a fitted image is largest (ties: more columns)."""
         n = len(self.cards)
-        return max(1, min(n, width // MIN_CARD_WIDTH)) if n else 1
+        if n <= 1:
+            return 1
+        iw, ih = self.image_size
+        spacing = self.grid.spacing()
+        best, best_zoom = 1, -1.0
+        for columns in range(1, n + 1):
+            rows = math.ceil(n / columns)
+            cell_w = (width - (columns - 1) * spacing) / columns - CARD_CHROME[0]
+            cell_h = (height - (rows - 1) * spacing) / rows - CARD_CHROME[1]
+            if columns > 1 and cell_w < MIN_CARD_WIDTH:
+                break
+            zoom = min(cell_w / iw, cell_h / ih) if iw and ih else float(columns)
+            if zoom >= best_zoom * 0.999:
+                best, best_zoom = columns, zoom
+        return best
 
     def _layout_cards(self) -> None:
-        columns = self.columns_for(max(self.width(), 1))
+        columns = self.columns_for(max(self.width(), 1), max(self.height(), 1))
         if columns == self._columns:
             return
         self._columns = columns
@@ -339,10 +363,9 @@ class ComparisonGrid(QWidget):
             card.show()
         for i in range(columns):
             self.grid.setColumnStretch(i, 1)
-        for i in range((len(self.cards) + columns - 1) // columns):
+        for i in range(math.ceil(len(self.cards) / columns)):
             self.grid.setRowStretch(i, 1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._layout_cards()
-
