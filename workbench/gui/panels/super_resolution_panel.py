@@ -288,7 +288,8 @@ class SuperResolutionPanel(QWidget):
         self.session.error.connect(self.show_error)
         self.session.busy_changed.connect(self._busy_changed)
         self.clear_error()
-        self._fill_pickers()
+        for combo in (self.model_a, self.model_b):  # the runs are listed when the tab is first shown
+            combo.addItem("none", None)
         self._show_comparison()
         self._zoom_changed(self.sync.zoom, self.sync.fitted)
 
