@@ -126,12 +126,12 @@ def read_image(path: str | Path) -> np.ndarray:
         raise SuperResolutionError(f"{path}: no such file")
     try:
         with Image.open(path) as img:
+            if img.width * img.height > MAX_HR_PIXELS:  # the header's size: refused before decoding
+                raise SuperResolutionError(f"{path.name}: {img.width}×{img.height} is too large (at most "
+                                           f"{MAX_HR_PIXELS:,} pixels); crop it first")
             img.load()
             if img.width < 1 or img.height < 1:
                 raise SuperResolutionError(f"{path.name}: the image has no pixels")
-            if img.width * img.height > MAX_HR_PIXELS:
-                raise SuperResolutionError(f"{path.name}: {img.width}×{img.height} is too large (at most "
-                                           f"{MAX_HR_PIXELS:,} pixels); crop it first")
             rgb = img.convert("RGB")
             return np.array(rgb, dtype=np.uint8)  # a writable copy
     except UnidentifiedImageError:
