@@ -246,8 +246,7 @@ class TranslatePanel(QWidget):
         model = loaded.model
         self.title.setText(f"{self._run_title()}<br><span style='color: palette(mid)'>"
                            f"{html.escape(self._model_line(model, loaded.total, loaded.split))}</span>")
-        self.status_label.setText(f"Loaded {self.run.id}: {loaded.total:,} "
-                                  f"{'held-out' if loaded.split == 'test' else 'training'} examples.")
+        self.status_label.setText("Checkpoint loaded.")
         self.direction_combo.blockSignals(True)
         self.direction_combo.clear()
         for direction in model.directions:
