@@ -202,3 +202,14 @@ def test_held_out_examples_come_from_the_test_split():
     assert np.array_equal(examples[0][1], hr[0].add(1).mul(127.5).round().byte().permute(1, 2, 0).numpy())
     assert np.array_equal(bicubic_downscale(examples[0][1], 2), lr[0].add(1).mul(127.5).round().byte()
                           .permute(1, 2, 0).numpy())  # the pane's LR is the data's LR
+
+
+def test_a_grayscale_model_compares_grayscale_views(tiny_run):
+    model = SuperResolutionModel.from_run(tiny_run("srresnet", name="gray", data_options={"scale": 2, "channels": 1},
+                                                   **TINY))
+    assert model.channels == 1
+    comparison = build_comparison(photo(), [model])
+    assert any("grayscale" in note for note in comparison.notes)
+    for view in comparison.views:
+        assert view.image.shape == (30, 36, 3)
+        assert np.array_equal(view.image[:, :, 0], view.image[:, :, 1])  # shown as RGB, compared as gray
