@@ -69,6 +69,8 @@ class SuperResolutionSession(QObject):
             if key is not None and all(key != k for _, k in chosen):
                 chosen.append((run, key))
         self.chosen = chosen
+        fresh = dict(key for _, key in chosen)  # run folder → the checkpoint step chosen now
+        self.models = {k: m for k, m in self.models.items() if fresh.get(k[0], k[1]) == k[1]}  # drop older steps
         for run, key in chosen:
             if key not in self.models and key not in self.failures and key not in self.loading:
                 self._load(run, key)
