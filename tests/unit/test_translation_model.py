@@ -113,16 +113,20 @@ def test_cyclegan_translates_and_reconstructs_both_ways(cyclegan_run):
         assert abs_difference(reconstruction[:1], x[:1]).shape == (16, 16)
 
 
-def test_examples_fall_back_to_training_images_without_a_test_split(pix2pix_run):
-    """A dataset without a held-out split: training images, with a note that says so."""
-    from workbench.config import DataConfig
-
-    loaded = TranslationModel.from_run(pix2pix_run)
-    model = TranslationModel.from_method(loaded.method, DataConfig(name="digits", image_size=16),
-                                         dataset=loaded.dataset("train")[0])
-    examples = model.examples(2)
-    assert examples.split == "train" and "digits has no test split" in examples.note
-    assert "showing training images" in examples.note
+def test_examples_fall_back_to_training_images_without_a_test_split(tiny_run, tmp_path):
+    """A pix2pix-folder of A|B images with only train/: training images, with a note that says why."""
+    rng = np.random.default_rng(0)
+    train = tmp_path / "pairs" / "train"
+    train.mkdir(parents=True)
+    for i in range(4):
+        Image.fromarray(rng.integers(0, 256, (16, 32, 3), dtype=np.uint8)).save(train / f"{i}.png")
+    run = tiny_run("pix2pix", data="pix2pix-folder", data_options={"root": str(tmp_path / "pairs"), "channels": 3},
+                   **TINY)
+    model = TranslationModel.from_run(run)
+    examples = model.examples(8)
+    assert examples.split == "train" and len(examples) == 4 and examples.ground_truth is not None
+    assert examples.note.startswith("pix2pix-folder has no test split (") and "neither test/ nor val/" in examples.note
+    assert examples.note.endswith(": showing training images")
 
 
 def test_image_files_are_cropped_resized_and_converted(tmp_path, pix2pix_run):

@@ -221,10 +221,11 @@ class TranslationModel:
             if "split" in inspect.signature(build_dataset).parameters:
                 try:
                     dataset = build_dataset(self.data_config, split="test")
-                except ConfigError as err:  # e.g. a folder without testA/testB
-                    note = f"{self.data_config.name} has no test split ({err}); showing training images"
+                except ConfigError as err:  # e.g. a folder without testA/testB or test/
+                    reason = str(err).splitlines()[0].split("; ")[0].removeprefix("data.root: ")
+                    note = f"{self.data_config.name} has no test split ({reason}): showing training images"
             else:
-                note = f"{self.data_config.name} has no test split; showing training images"
+                note = f"{self.data_config.name} has no test split: showing training images"
         if dataset is None:
             dataset = self._train_dataset
             if dataset is None:
