@@ -192,7 +192,8 @@ class TranslatePanel(QWidget):
             return  # already loaded or loading; "Reload checkpoint" reloads
         self.run = run
         self.clear_error()
-        self._set_model(None)
+        self._set_model(None)  # a load still under way is superseded: its result will be dropped
+        self.loading = False
         self._pending = False
         if run is None:
             self.title.setText("<b>No run selected</b>")
