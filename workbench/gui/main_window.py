@@ -21,7 +21,9 @@ from workbench import __version__
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
 from workbench.gui.panels.latent_panel import LatentPanel
 from workbench.gui.panels.runs_panel import RunsPanel
+from workbench.gui.panels.super_resolution_panel import SuperResolutionPanel
 from workbench.gui.panels.training_panel import TrainingPanel
+from workbench.gui.panels.translate_panel import TranslatePanel
 from workbench.runs import Workspace
 
 
@@ -39,6 +41,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.latent_panel = LatentPanel(workspace)
         self.tabs.addTab(self.latent_panel, "Latent")
+        self.translate_panel = TranslatePanel(workspace)
+        self.tabs.addTab(self.translate_panel, "Translate")
+        self.super_resolution_panel = SuperResolutionPanel(workspace)
+        self.tabs.addTab(self.super_resolution_panel, "Super-resolution")
         self.setCentralWidget(self.tabs)
 
         self.runs_panel = RunsPanel(workspace)
@@ -53,6 +59,8 @@ class MainWindow(QMainWindow):
         self.runs_panel.run_selected.connect(self.training_panel.show_run)
         self.runs_panel.run_selected.connect(self.evaluate_panel.show_run)
         self.runs_panel.run_selected.connect(self.latent_panel.show_run)  # loads when its tab is shown
+        self.runs_panel.run_selected.connect(self.translate_panel.show_run)  # idem
+        self.runs_panel.run_selected.connect(self.super_resolution_panel.show_run)  # idem
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)
@@ -116,6 +124,8 @@ class MainWindow(QMainWindow):
         self.training_panel.new_run_mode()
         self.runs_panel.set_workspace(workspace)
         self.latent_panel.set_workspace(workspace)
+        self.translate_panel.set_workspace(workspace)
+        self.super_resolution_panel.set_workspace(workspace)
 
     def _about(self) -> None:
         QMessageBox.about(self, "Generative Workbench",
@@ -132,4 +142,5 @@ class MainWindow(QMainWindow):
             QApplication.processEvents()
             self.training_panel.shutdown()
             dialog.close()
+        self.translate_panel.shutdown()  # a folder being translated stops after its current file
         event.accept()
