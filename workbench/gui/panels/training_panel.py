@@ -503,7 +503,8 @@ class TrainingPanel(QWidget):
 
     def _visual_view(self, name: str) -> SampleViewer:
         if name not in self.visual_views:
-            title = name.replace("_", " ").capitalize()
+            words = name.replace("_", " ")
+            title = words[:1].upper() + words[1:]  # "cycle_A" → "Cycle A" (capitalize() would lower the A)
             spec = self._run_spec()
             columns = spec.columns_of(name) if spec is not None else ()
             if columns:  # one example per row: name the columns (e.g. real_A | fake_B | rec_A | idt_B)
