@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -443,7 +444,7 @@ class SuperResolutionPanel(QWidget):
                 info.setText(f"loading the latest checkpoint… · {details}")
             else:
                 info.setText(f"loaded when this tab is shown · {details}")
-            info.setToolTip(info.text())
+            info.setToolTip("\n".join(t for t in (_run_details(run), _run_notes(run)) if t))
 
     # ---- input ----------------------------------------------------------------------------------------------
     def _open_dialog(self) -> None:
@@ -602,11 +603,21 @@ def _run_details(run: Run) -> str:
     blocks = method.residual_blocks
     parts = [f"{blocks} residual block{'s' if blocks != 1 else ''} × {method.channels} features",
              f"trained on {data.image_size} px {data.name} crops"]
-    if "content_loss" in notes:
-        parts.append(f"content loss: {notes['content_loss']}")
-    if "initialised_from" in notes:
-        parts.append(f"initialised from {notes['initialised_from']}")
+    if "content_loss" in notes:  # "pixel MSE (fallback: …)", "VGG-19 relu5_4 features from /path": the gist
+        gist = re.split(r" \(| from ", notes["content_loss"])[0]
+        parts.append(f"content loss: {gist}")
+    if "initialised_from" in notes:  # "srresnet-x4 (step 600, /path/to/run)"
+        start = notes["initialised_from"].split(", ")[0]
+        parts.append(f"from {start}{')' if '(' in start else ''}")
     return " · ".join(parts)
+
+
+def _run_notes(run: Run) -> str:
+    """The run's notes in full (the model line's tooltip)."""
+    try:
+        return "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in run.notes().items())
+    except (OSError, ValueError) as err:
+        return f"notes unreadable: {err}"
 
 
 def _metrics_html(view, best_psnr: float | None, best_ssim: float | None) -> str:  # noqa: ANN001 - ComparisonView
