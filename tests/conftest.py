@@ -35,7 +35,7 @@ def tiny_run(workspace):
     from workbench.methods.registry import method_settings_class
     from workbench.training.runner import run_training
 
-    small = {"channels": 8, "g_channels": 8, "d_channels": 8, "d_hidden": 16, "latent_dim": 4}
+    small = {"channels": 8, "g_channels": 8, "d_channels": 8, "d_hidden": 16, "latent_dim": 4, "d_layers": 2}
 
     def make(method: str = "vae", *, data: str = "digits", image_size: int = 8, steps: int = 4,
              batch_size: int = 16, name: str | None = None, data_options: dict | None = None, **settings):
