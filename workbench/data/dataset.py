@@ -35,6 +35,8 @@ class DataInfo:
     #   "paired"           (A, B): the same scene in two domains, both N×C×H×W (pix2pix);
     #   "unpaired"         (A, B): independent images of two domains, both N×C×H×W (CycleGAN);
     #   "super_resolution" (LR, HR): LR N×C×(H/scale)×(W/scale), HR N×C×H×W (SRResNet, SRGAN).
+    # and "voxels": batches are (grids, labels), grids float occupancy in [0, 1] N×1×D×H×W with
+    # D = H = W = image_size (the grid's side), channels 1.
     kind: str = "images"
     # Image-to-image data: the names of the two domains as the user reads them (e.g. ("edges", "photos")),
     # input side first after `data.direction` is applied.

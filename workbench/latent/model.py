@@ -44,8 +44,10 @@ class LatentSpace:
         """Prefer `from_run` / `from_method`; this puts every network of `method` in eval mode."""
         name = getattr(type(method), "method_name", "") or ""
         info = method.data_info
-        if getattr(info, "kind", "images") != "images":
-            raise LatentError(f"method {name!r} on {info.name!r} generates 2-D points, not images; the latent "
+        kind = getattr(info, "kind", "images")
+        if kind != "images":
+            what = {"points": "2-D points", "voxels": "voxel grids (explore them in the 3D tab)"}.get(kind, kind)
+            raise LatentError(f"method {name!r} on {info.name!r} generates {what}, not images; the latent "
                               "explorer needs a model that generates images")
         if "latent" not in _capabilities(name) or not hasattr(method, "decode_differentiable"):
             raise LatentError(f"method {name!r} has no latent space to explore")

@@ -47,6 +47,7 @@ SETTINGS_MODULES = (
     "workbench.methods.settings_gans",
     "workbench.methods.settings_toy",
     "workbench.methods.settings_translation",
+    "workbench.methods.settings_voxels",
 )
 
 _SPECS: dict[str, MethodSpec] = {}
@@ -128,4 +129,5 @@ _KIND_WORDS = {
     "paired": "paired images (A, B)",
     "unpaired": "unpaired images of two domains",
     "super_resolution": "low/high-resolution image pairs",
+    "voxels": "voxel occupancy grids",
 }

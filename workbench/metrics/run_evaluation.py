@@ -109,6 +109,9 @@ def require_generator(run: Run) -> None:
     from workbench.methods.registry import method_spec
 
     spec = method_spec(run.config.method_name)
+    if "voxels" in spec.capabilities:
+        raise EvaluationError(f"run {run.id} generates voxel grids: the image metrics here do not apply; the 3D "
+                              "tab compares samples with their nearest training shapes (IoU)")
     if not spec.generates:
         pane = "Translate" if "translate" in spec.capabilities else "Super-resolution"
         raise EvaluationError(f"run {run.id} trains {spec.name!r}, which maps input images to output images "

@@ -1,0 +1,53 @@
+"""Settings and spec of the 3D-GAN on voxel grids (torch-free, like `workbench.methods.settings`).
+
+Wu et al. 2016 (3D-GAN): a 200-dimensional z through 3-D transposed convolutions to a 32³ (or 64³) occupancy
+grid, and a 3-D convolutional discriminator. The lecture notes' training tricks are options here: a lower
+learning rate for D than for G, a large batch, and updating D only while its accuracy on the batch is below
+a threshold (80%). The optional image encoder follows 3D-VAE-GAN: silhouettes of the shapes → z.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.config import Validated, setting
+from workbench.methods.registry import MethodSpec, declare_method
+
+
+@dataclass(frozen=True)
+class GAN3DSettings(Validated):
+    """3D-GAN (Wu et al. 2016): z (200-d) → 3-D transposed convolutions → occupancy grid; a 3-D conv D."""
+
+    section = "method"
+    latent_dim: int = setting(200, min=1, max=1024, help="size of z (200 in the paper)")
+    g_channels: int = setting(64, min=4, max=512, help="feature maps in G's last hidden layer (doubled towards "
+                                                      "z; 64 in the paper)")
+    d_channels: int = setting(32, min=4, max=512, help="feature maps in D's first layer (doubled at each stride; "
+                                                      "64 in the paper)")
+    lr_g: float = setting(2.5e-3, min=1e-7, max=1.0, help="Adam learning rate of G (0.0025 in the paper)")
+    lr_d: float = setting(1e-5, min=1e-7, max=1.0, help="Adam learning rate of D: lower than G's so D does not "
+                                                      "win early (10⁻⁵ in the paper)")
+    beta1: float = setting(0.5, min=0.0, max=0.999, help="Adam β1 (0.5 in the paper)")
+    d_accuracy_threshold: float = setting(
+        0.8, min=0.0, max=1.0, label="D update below accuracy",
+        help="update D only while its accuracy on the current batch (real and fake) is below this (0.8 in the "
+             "paper); 1 = always update D")
+    image_encoder: bool = setting(
+        False, label="image → 3D encoder",
+        help="also train an encoder from 2-D silhouettes of the shapes to z (3D-VAE-GAN), so a silhouette "
+             "image can be turned into a shape")
+    encoder_weight: float = setting(1.0, min=0.0, max=1000.0, advanced=True,
+                                    help="weight of the encoder's reconstruction loss ‖G(E(silhouette)) − x‖²")
+
+
+declare_method(
+    MethodSpec(
+        name="gan3d",
+        settings=GAN3DSettings,
+        module="workbench.methods.gan3d",
+        summary="3D-GAN on voxel grids: 3-D transposed convolutions, D updated only below 80% accuracy",
+        family="3D",
+        capabilities=("voxels",),  # explored in the 3D tab, not the (image) Latent tab
+        data_kinds=("voxels",),
+    )
+)
