@@ -31,12 +31,13 @@ from workbench.nets.sr_discriminator import SRGANDiscriminator
 INIT_FIELD = "method.init_from"
 
 
-def resolve_srresnet_run(init_from: str) -> Any:
-    """The stored run `init_from` names (an id, a unique id prefix, or a run folder) in the default workspace."""
+def resolve_srresnet_run(init_from: str, workspace_root: Path | None = None) -> Any:
+    """The stored run `init_from` names (an id, a unique id prefix, or a run folder) in `workspace_root` (the
+    workspace of the run being trained, set by the runner), else the default workspace."""
     from workbench.runs import Workspace
 
     try:
-        run = Workspace().run(init_from)
+        run = Workspace(workspace_root).run(init_from)
         method = run.config.method_name
     except KeyError as err:
         raise ConfigError(f"{INIT_FIELD}: {err.args[0]} (give an SRResNet run's id or its folder)") from err
@@ -68,6 +69,7 @@ class SRGAN(SuperResolutionMethod):
         self._content_loss: PixelContentLoss | VGGContentLoss | None = None  # built when training needs it
         self.initialised_from = ""  # "<run id> (step N)" once init_from has been applied
         self._init_pending = bool(s.init_from.strip())
+        self.workspace_root: Path | None = None  # where `init_from` ids are looked up (the runner sets it)
 
     @property
     def content_loss(self) -> PixelContentLoss | VGGContentLoss:
@@ -86,7 +88,7 @@ class SRGAN(SuperResolutionMethod):
         from workbench.runs.checkpoint_files import latest_checkpoint
         from workbench.training.checkpoints import CheckpointError, load_checkpoint
 
-        run = resolve_srresnet_run(self.settings.init_from.strip())
+        run = resolve_srresnet_run(self.settings.init_from.strip(), self.workspace_root)
         theirs, data = run.config.method, run.config.data
         ours = self.settings
         wanted = generator_shape(ours.residual_blocks, ours.channels, self.scale, self.data_info.channels)

@@ -44,6 +44,8 @@ def run_training(run: Run, control: TrainingControl | None = None) -> Iterator[E
         writer.truncate_after(session.step)
         _forget_after(run, session.step)
         run.update(status=RunStatus.RUNNING, step=session.step, error="")
+        if hasattr(session.method, "workspace_root"):  # run ids in its settings (SRGAN's init_from) mean this one
+            session.method.workspace_root = run.path.parent.parent
         run_notes = getattr(session.method, "run_notes", None)  # e.g. which content loss SRGAN could use
         if run_notes is not None:
             run.set_notes(run_notes())
