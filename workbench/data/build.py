@@ -42,14 +42,16 @@ def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - a
     or for the image-to-image kinds (input, target) image batches (see workbench.data.image_pairs).
 
     Every dataset returned has `info` (DataInfo), `__len__` and `get_batch(indices)`; see workbench.data.dataset.
-    `split` "test" gives the held-out images of the image-to-image datasets; the other datasets have only "train".
+    `split` "test" gives the held-out images of the image-to-image datasets and the held-out shapes of the voxel
+    datasets (kind "voxels": occupancy grids in [0, 1] N×1×D×H×W); the other datasets have only "train".
     """
     spec = dataset_spec(config.name)
     name = config.name
     if split not in SPLITS:
         raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    if split != "train" and spec.kind not in IMAGE_TO_IMAGE_KINDS:
-        raise ConfigError(f"split: dataset {name!r} has no test split (only the image-to-image datasets have one)")
+    if split != "train" and spec.kind not in (*IMAGE_TO_IMAGE_KINDS, "voxels"):
+        raise ConfigError(f"split: dataset {name!r} has no test split (only the image-to-image and voxel datasets "
+                          "have one)")
     # (torchvision datasets check their root themselves, naming the files they expect)
     if spec.needs_root and not config.root and name not in TORCHVISION_DATASETS:
         raise ConfigError(f"data.root: dataset {config.name!r} needs a folder (data.root)")
@@ -69,6 +71,10 @@ def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - a
         from workbench.data.super_resolution import load_sr_folder
 
         return load_sr_folder(config, split)
+    if name == "voxels3d":
+        from workbench.data.voxels3d import load_voxels3d
+
+        return load_voxels3d(config.image_size, split)
     if name == "digits":
         from workbench.data.digits import load_digits_dataset
 

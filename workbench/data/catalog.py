@@ -15,7 +15,7 @@ class DatasetSpec:
     needs_root: bool
     default_channels: int
     # "images" (N×C×H×W in [-1, 1]), "points" (N×2), or an image-to-image kind whose batches are (input, target):
-    # "paired", "unpaired" or "super_resolution" (see workbench.data.dataset.DataInfo)
+    # "paired", "unpaired" or "super_resolution", or "voxels" (occupancy grids; see workbench.data.dataset.DataInfo)
     kind: str = "images"
     options: str = ""  # which DataConfig fields matter and how, one line for `workbench datasets` and the form
     factors: bool = False  # known factors / attributes available through `dataset.factors(indices)`
@@ -24,6 +24,7 @@ class DatasetSpec:
 _IMAGE_OPTIONS = "image_size (resized), channels 1 or 3"
 _ROOT_OPTIONS = "root (the folder holding {folder}/, never downloaded), image_size, channels 1 or 3"
 _PHOTOS = "2,000 crops (fewer above 128 px) of 7 photos shipped with scikit-image/scikit-learn; test: 2 held-out photos"
+_VOXEL_OPTIONS = "image_size = grid side: 16, 32 (default) or 64 voxels; channels ignored (one occupancy channel)"
 _TRANSLATION_OPTIONS = "image_size (crop size), channels 1 or 3, direction (BtoA swaps input and target)"
 
 _DATASETS = {
@@ -74,6 +75,16 @@ _DATASETS = {
             default_channels=1,
             kind="points",
             options="none (image_size and channels are ignored)",
+        ),
+        DatasetSpec(
+            "voxels3d",
+            "2,000 procedural 3-D shapes of 7 classes (sphere, box, cylinder, cone, torus, chair, table) with random "
+            "size, proportions and orientation, labelled by class; test: 200 other shapes",
+            labelled=True,
+            needs_root=False,
+            default_channels=1,
+            kind="voxels",
+            options=_VOXEL_OPTIONS,
         ),
         DatasetSpec(
             "edges2photos",
