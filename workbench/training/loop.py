@@ -48,6 +48,10 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     samples = session.method.sample(n, seed=session.sample_seed) if spec.generates else torch.empty(0)
     if samples.ndim == 4:  # images N×C×H×W; a method of 2-D points (toy_gan) shows them in its scatter instead
         yield SampleEvent(session.step, now, "samples", image_grid(samples))
+    elif samples.ndim == 5:  # voxel grids N×1×D×H×W: rendered thumbnails (pyvista, loaded only for voxel runs)
+        from workbench.voxels.render import thumbnail_grid
+
+        yield SampleEvent(session.step, now, "samples", thumbnail_grid(samples.detach().float().cpu().numpy()))
     if samples.ndim == 4 and samples.shape[1:] == session.visual_batch[0].shape[1:]:
         ratio = diversity_ratio(samples, session.visual_batch[0])
         yield MetricEvent(session.step, now, "sample_diversity", ratio)
