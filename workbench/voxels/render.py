@@ -5,8 +5,10 @@ threshold with VTK's flying edges, and drawn light grey on a dark background fro
 (the same framing for every grid of a side, so sizes compare). An empty grid (nothing reaches the threshold)
 gives a dark thumbnail crossed by a grey X instead of an error.
 
-Axes follow `workbench.voxels.meshing`: a D×H×W array maps to x = W, y = H, z = D; y (H) is up and the camera
-looks from the front-right-above (+x, +y, +z) towards the centre.
+Axes follow the app's grid convention (`workbench.voxels.shapes`, `workbench.voxels.meshing`): axis 0 = depth
+front → back, axis 1 = height top → bottom, axis 2 = width left → right; in space x = right, y = up, z = towards
+the viewer, so voxel (d, h, w) sits at x ∝ w, y ∝ −h, z ∝ −d. The camera looks from the front-right, above
+(+x, +y, +z), towards the grid's centre.
 
 Threads. OpenGL contexts belong to the thread that made them, and the trainer runs on a worker thread that the
 window starts anew for every run. So every render happens on one dedicated daemon thread that owns one
@@ -38,9 +40,12 @@ CROSS_VALUE = 110  # the grey of the X drawn on an empty grid's thumbnail
 PAD_VALUE = 64  # grid padding grey: image_grid's pad_value 0.25
 VIEW_DIRECTION = (1.0, 0.75, 1.35)  # from the centre towards the camera: front-right, above
 VIEW_UP = (0.0, 1.0, 0.0)
-SMOOTHING = 20  # Taubin passes (as the 3D tab's surface)
+SMOOTHING, PASS_BAND = 40, 0.02  # Taubin smoothing, as the 3D tab's surface (workbench.voxels.meshing)
 VIEW_ANGLE = 30.0  # degrees, VTK's default
-FILL = 0.95  # share of the view the grid's bounding sphere spans: a shape filling the grid fills the picture
+# The view spans a sphere of this radius (× the grid side) about the centre: shapes inside the grid's inscribed
+# sphere (radius 0.5, where the built-in shapes and most generated ones lie) show whole and large; only the
+# far corners of a completely full grid would be cut.
+FRAMED_RADIUS = 0.6
 
 
 def _as_grids(grids: Any) -> np.ndarray:
@@ -83,9 +88,9 @@ class _ThumbnailPainter:
         self.plotter.close()
 
     def _frame(self, shape: tuple[int, int, int]) -> None:
-        """Point the camera at the grid's centre, far enough that its bounding sphere fills FILL of the view."""
-        radius = 0.5 * math.sqrt(sum(s * s for s in shape))
-        distance = radius / FILL / math.sin(math.radians(VIEW_ANGLE / 2))
+        """Point the camera at the grid's centre from far enough that FRAMED_RADIUS × the side fills the view."""
+        radius = FRAMED_RADIUS * max(shape)
+        distance = radius / math.sin(math.radians(VIEW_ANGLE / 2))
         direction = np.asarray(VIEW_DIRECTION) / np.linalg.norm(VIEW_DIRECTION)
         self.plotter.camera_position = [tuple(direction * distance), (0.0, 0.0, 0.0), VIEW_UP]
         self.plotter.renderer.ResetCameraClippingRange()
@@ -96,15 +101,17 @@ class _ThumbnailPainter:
             self.size = size
         if not (grid >= threshold).any():
             return blank_thumbnail(size)
-        padded = np.pad(grid, 1)  # empty border: a shape touching the side still closes
+        # Flipping depth and height (a 180° turn about x) makes C order VTK's x-fastest point order with x = W,
+        # y = H reversed (up), z = D reversed (towards the viewer). The empty border closes shapes at the sides.
+        padded = np.pad(np.ascontiguousarray(grid[::-1, ::-1, :]), 1)
         d, h, w = grid.shape
         image = self.pv.ImageData(dimensions=padded.shape[::-1], origin=(-(w + 1) / 2, -(h + 1) / 2, -(d + 1) / 2))
-        image.point_data["occupancy"] = padded.ravel()  # C order = VTK's x-fastest order: x = W, y = H, z = D
+        image.point_data["occupancy"] = padded.ravel()
         surface = image.contour([threshold], scalars="occupancy", method="flying_edges")
         if surface.n_points == 0:
             return blank_thumbnail(size)
         # Near-binary grids give a staircase surface; a few volume-preserving Taubin passes smooth it.
-        surface = surface.smooth_taubin(n_iter=SMOOTHING, pass_band=0.1).compute_normals(split_vertices=False)
+        surface = surface.smooth_taubin(n_iter=SMOOTHING, pass_band=PASS_BAND).compute_normals(split_vertices=False)
         self.plotter.add_mesh(surface, name="shape", color=SURFACE_COLOR, smooth_shading=True,
                               reset_camera=False)
         self._frame((d, h, w))
