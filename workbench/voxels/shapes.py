@@ -14,7 +14,8 @@ Each shape is one row of parameters (`PARAM_NAMES`), in world units of that cube
                    tori up to 30°; spheres, chairs and tables stand upright: 0)
     width, height, depth  half-extents along the shape's own x, y (up) and z axes
     thickness      torus: tube radius; chair, table: half-width of the legs and half-thickness of the seat,
-                   back and top; 0 for the others
+                   back and top; 0 for the others. Rendered at least half a voxel, so that thin parts stay at
+                   least one voxel thick on a coarse grid
     seat_level     chair: height of the seat's top as a fraction of the chair's height; table: 1 (the top);
                    0 for the others
 
@@ -143,9 +144,12 @@ def _boxes_inside(x: np.ndarray, y: np.ndarray, z: np.ndarray, bx: tuple, by: tu
     return inside
 
 
-def _inside(name: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _inside(name: str, x: np.ndarray, y: np.ndarray, z: np.ndarray, p: list[np.ndarray], size: int) -> np.ndarray:
     """The class's inside-test in the shape's own coordinates (x, y up, z front), p: n×1×1×1 per parameter."""
     w, h, d, t, level = (p[_P[c]] for c in ("width", "height", "depth", "thickness", "seat_level"))
+    # thin parts (legs, seats, backs, table tops, tubes) at least one voxel thick, so none falls between the
+    # voxel centres of a coarse grid
+    t = np.maximum(t, np.float32(1.001 / size))
     if name == "sphere":
         return x * x + y * y + z * z <= w * w
     if name == "box":
@@ -192,7 +196,7 @@ def render_shapes(labels: np.ndarray, params: np.ndarray, size: int) -> np.ndarr
             q = [(world[j][None, :] - p[:, j:j + 1]).reshape(-1, *shapes[j][1:]) for j in range(3)]
             x, y, z = (sum(r[:, j, a].reshape(-1, 1, 1, 1) * q[j] for j in range(3)) for a in range(3))
             columns = [p[:, i].reshape(-1, 1, 1, 1) for i in range(len(PARAM_NAMES))]
-            out[sel] = _inside(name, x, y, z, columns)
+            out[sel] = _inside(name, x, y, z, columns, size)
     return out
 
 
