@@ -75,6 +75,10 @@ def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - a
         from workbench.data.voxels3d import load_voxels3d
 
         return load_voxels3d(config.image_size, split)
+    if name == "voxel-folder":
+        from workbench.data.voxel_folder import load_voxel_folder
+
+        return load_voxel_folder(config, split)
     if name == "digits":
         from workbench.data.digits import load_digits_dataset
 

@@ -166,6 +166,17 @@ _DATASETS = {
             options="root (your folder), image_size (centre-cropped and resized), channels 1 or 3",
         ),
         DatasetSpec(
+            "voxel-folder",
+            "your own 3-D shapes: .npy grids, .binvox files and .obj/.stl/.ply meshes (voxelised, filled when "
+            "closed), flat or one subfolder per class; test split: root/test/",
+            labelled=True,
+            needs_root=True,
+            default_channels=1,
+            kind="voxels",
+            options="root (your folder; root/train/ if present), image_size = grid side: 16, 32 (default) or 64 "
+                    "voxels (larger grids max-pooled, smaller ones enlarged); channels ignored",
+        ),
+        DatasetSpec(
             "cyclegan-folder",
             "your unpaired images of two domains (CycleGAN layout): root/trainA/ and root/trainB/, testA/ and testB/ "
             "for the test split",

@@ -1,6 +1,7 @@
 """A preview of a dataset for the new-run form: a grid of examples and a one-line description of its size.
 
-Image-to-image datasets show each example's input and target side by side.
+Image-to-image datasets show each example's input and target side by side; voxel datasets show each grid from
+the front, the right side and the top (orthographic, nearer voxels brighter), without any 3-D renderer.
 """
 
 from __future__ import annotations
@@ -64,6 +65,48 @@ def _image_to_image_preview(dataset, count: int, seed: int) -> DatasetPreview:  
     return DatasetPreview(image, description)
 
 
+def _depth_views(grid: torch.Tensor) -> list[torch.Tensor]:
+    """Front, right-side and top views of one occupancy grid D×H×W (axes as in workbench.voxels.shapes): the
+    nearest occupied voxel along each line of sight, 1 near to 0.3 far, −1 where the line of sight is empty."""
+    side = grid.shape[0]
+    solid = grid > 0.5
+    views = (
+        (solid, 0),  # from the front (d = 0): rows = height, columns = width
+        (solid.flip(2).permute(2, 1, 0), 0),  # from the right (w = last): rows = height, columns = front → back
+        (solid.flip(0), 1),  # from above: rows = back → front, columns = width
+    )
+    out = []
+    for volume, axis in views:
+        hit = volume.any(dim=axis)
+        depth = volume.to(torch.uint8).argmax(dim=axis).float() / max(side - 1, 1)
+        view = torch.where(hit, 1.0 - 0.7 * depth, torch.tensor(-1.0))
+        out.append(view)
+    return out
+
+
+def _voxel_preview(dataset, count: int, seed: int) -> DatasetPreview:  # noqa: ANN001 - a voxel dataset
+    from workbench.training.grids import image_grid
+
+    info = dataset.info
+    n = len(dataset)
+    examples = max(1, min(count // 4, 8, n))
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:examples]
+    grids, _ = dataset.get_batch(order)
+    zoom = max(1, 32 // info.image_size)  # small grids are enlarged (nearest neighbour) so voxels stay visible
+    tiles = []
+    for grid in grids[:, 0]:
+        views = _depth_views(grid)
+        gap = torch.full((views[0].shape[0], 1), -0.5)
+        tile = torch.cat([views[0], gap, views[1], gap, views[2]], dim=1)
+        tiles.append(tile.repeat_interleave(zoom, 0).repeat_interleave(zoom, 1)[None])
+    image = image_grid(torch.stack(tiles), nrow=2, padding=4)
+    side = info.image_size
+    classes = f", {info.num_classes} classes" if info.num_classes else ", unlabelled"
+    description = (f"{n:,} voxel grids, {side}×{side}×{side}{classes}; each: front, side and top views "
+                   "(nearer voxels brighter)")
+    return DatasetPreview(image, description)
+
+
 def dataset_preview(config: DataConfig, count: int = 32, seed: int = 0) -> DatasetPreview:
     """Build the dataset `config` names and describe it; raises ConfigError for a bad root or name."""
     from workbench.data import build_dataset
@@ -73,6 +116,8 @@ def dataset_preview(config: DataConfig, count: int = 32, seed: int = 0) -> Datas
     info = dataset.info
     if info.is_image_to_image:
         return _image_to_image_preview(dataset, count, seed)
+    if info.kind == "voxels":
+        return _voxel_preview(dataset, count, seed)
     n = len(dataset)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     if n and dataset.get_batch(order[:1])[0].ndim == 2:
