@@ -8,7 +8,8 @@ voxels off centre) and yaw, boxes, cylinders and cones tilted up to 10° and tor
 are drawn from fixed seeds and do not depend on the grid side, so 16³, 32³ and 64³ show the same shapes.
 
 Grids are rendered once per process and split/size (about 0.6 s for 2,000 at 32³, 4 s at 64³ on one core)
-and kept bit-packed (an eighth of a bool array: 8 MB at 32³, 65 MB at 64³); a batch is unpacked to float.
+and kept bit-packed (an eighth of a bool array: 8 MB at 32³, 65 MB at 64³), rendered 100 shapes at a time so
+that no full bool array is ever held; a batch is unpacked to float.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class Voxels3DDataset(VoxelGridDataset):
         return torch.from_numpy(self.params[rows].copy())
 
 
+_RENDER_BLOCK = 100
 _cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _cache_lock = threading.Lock()
 
@@ -104,8 +106,11 @@ def load_voxels3d(size: int, split: str = "train") -> Voxels3DDataset:
     with _cache_lock:
         if (split, size) not in _cache:
             labels, params = shape_table(split)
-            grids = render_shapes(labels, params, size)
-            _cache[(split, size)] = (np.packbits(grids.reshape(len(grids), -1), axis=1), labels, params)
+            packed = np.empty((len(labels), (size**3 + 7) // 8), dtype=np.uint8)
+            for start in range(0, len(labels), _RENDER_BLOCK):  # packed block by block: no full bool array
+                rows = slice(start, start + _RENDER_BLOCK)
+                packed[rows] = np.packbits(render_shapes(labels[rows], params[rows], size).reshape(-1, size**3), 1)
+            _cache[(split, size)] = (packed, labels, params)
         packed, labels, params = _cache[(split, size)]
     info = DataInfo(name="voxels3d", size=len(labels), channels=1, image_size=size, class_names=CLASS_NAMES,
                     kind="voxels")
