@@ -118,7 +118,8 @@ class DataConfig(Validated):
     section = "data"
     name: str = setting("digits", help="built-in dataset name, or 'folder' for a folder of images")
     root: str = setting("", help="folder to read images from (for 'folder' and local dataset roots)")
-    image_size: int = setting(32, min=8, max=1024, help="images are resized to this square size")
+    image_size: int = setting(32, min=8, max=1024, help="images are resized to this square size; for voxel data, the "
+                                                      "grid's side (16, 32 or 64)")
     channels: int = setting(1, choices=(1, 3), help="1 = grayscale, 3 = RGB")
     batch_size: int = setting(64, min=1, max=4096, help="images per training step")
     direction: str = setting(
