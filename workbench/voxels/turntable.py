@@ -71,11 +71,15 @@ def grid_radius(resolution: int) -> float:
 
 def frame_camera(plotter: Any, radius: float, azimuth: float = 0.0) -> None:
     """Point the camera at the centre from the fixed three-quarter direction, just far enough to see a sphere of
-    `radius` around it, then turn it `azimuth` degrees around the up axis."""
+    `radius` around it in both directions of the view (a tall, narrow view sees less sideways), then turn it
+    `azimuth` degrees around the up axis."""
     camera = plotter.camera
     direction = np.asarray(VIEW_DIRECTION, dtype=float)
     direction /= np.linalg.norm(direction)
-    distance = max(radius, 0.5) / math.sin(math.radians(camera.view_angle / 2)) * 1.05
+    width, height = plotter.window_size
+    half_vertical = math.radians(camera.view_angle / 2)
+    half_horizontal = math.atan(math.tan(half_vertical) * max(1, width) / max(1, height))
+    distance = max(radius, 0.5) / math.sin(min(half_vertical, half_horizontal)) * 1.05
     camera.focal_point = (0.0, 0.0, 0.0)
     camera.position = tuple(direction * distance)
     camera.up = UP
