@@ -229,9 +229,7 @@ class VoxelModel:
             inter[start:start + step] = np.bitwise_count(block).sum(axis=1, dtype=np.int64)
         union = counts + count[0] - inter
         iou = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
-        k = min(k, len(iou))
-        best = np.argpartition(-iou, k - 1)[:k] if k < len(iou) else np.arange(len(iou))
-        best = best[np.lexsort((best, -iou[best]))]  # highest IoU first, ties by index
+        best = np.lexsort((np.arange(len(iou)), -iou))[:k]  # highest IoU first, ties by the lower index
         grids = self.training_grids(best)
         return [(int(i), float(iou[i]), grids[j]) for j, i in enumerate(best)]
 

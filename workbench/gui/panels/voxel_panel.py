@@ -456,13 +456,17 @@ class VoxelPanel(QWidget):
             return  # made for a model that is no longer loaded
         self.current = result
         view = self.view
-        frame = view.canvas.ready and not self._framed
+        frame = view.canvas.ready and not self._framed and result.occupied > 0  # the first shape that has one
         self._framed = self._framed or frame
         render_ms = view.show_mesh(result.mesh, result.request.style, frame=frame)
         threshold = result.request.threshold
         side = self.model.resolution
-        view.caption.setText(f"{result.request.source} · {side}³ grid · {result.occupied:,} voxels ≥ "
-                             f"{threshold:.2f}" + ("" if result.occupied else " (empty: lower the threshold)"))
+        if result.occupied:
+            view.caption.setText(f"{result.request.source} · {side}³ grid · {result.occupied:,} voxels ≥ "
+                                 f"{threshold:.2f}")
+        else:
+            view.caption.setText(f"{result.request.source} · {side}³ grid · empty at {threshold:.2f}: the highest "
+                                 f"occupancy is {float(result.grid.max()):.2f}; lower the threshold below it")
         self.show_timings(result, render_ms)
         if result.request.source.startswith("silhouette") and self.silhouette_read is not None:
             self.silhouette.show_pictures(self.silhouette_read, self.model.silhouettes(result.grid[None])[0])
@@ -497,6 +501,9 @@ class VoxelPanel(QWidget):
             return
         self._nearest_request += 1
         request = self._nearest_request
+        if current.occupied == 0:
+            self.nearest.clear("Nothing to compare: the shape is empty at this threshold.")
+            return
         style, threshold = current.request.style, current.request.threshold
         self.nearest.set_searching()
 
