@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,6 +105,9 @@ class OffscreenScene:
     """One off-screen Plotter reused for many frames (the first Plotter in a process takes ~1.4 s to set up)."""
 
     def __init__(self, size: int | tuple[int, int] = 320, anti_aliasing: bool = False) -> None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            # no X server: go straight to EGL instead of letting VTK try X first and log a warning
+            os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
         import pyvista as pv
 
         width, height = (size, size) if isinstance(size, int) else size

@@ -84,6 +84,7 @@ class VoxelPanel(QWidget):
         self._generation = 0  # bumped on every load or selection: late results of older ones are dropped
         self._first_valid_shape = 0  # shape results with a smaller request id belong to an older model
         self._framed = False  # the camera was framed for the loaded model
+        self._camera_shared = False  # the nearest-shape view follows the main view's camera
         self._nearest_request = 0
         self._tasks = 0
         self.setAcceptDrops(True)
@@ -297,12 +298,11 @@ class VoxelPanel(QWidget):
 
     def _start_views(self, model: Any) -> None:
         """Make the interactors (first load), share the main camera with the nearest-shape view, frame the grid."""
-        if self.view.ensure_canvas():
-            nearest_ok = self.nearest.canvas.ensure()
+        if self.view.ensure_canvas() and not self._camera_shared and self.nearest.canvas.ensure():
             main = self.view.canvas.plotter
-            if nearest_ok:
-                self.nearest.canvas.plotter.renderer.camera = main.renderer.camera  # turning one turns both
-                main.iren.add_observer("EndInteractionEvent", lambda *_args: self.nearest.canvas.render())
+            self.nearest.canvas.plotter.renderer.camera = main.renderer.camera  # turning one turns both
+            main.iren.add_observer("EndInteractionEvent", lambda *_args: self.nearest.canvas.render())
+            self._camera_shared = True
         self.view.set_resolution(model.resolution)
         self._framed = False
         if not model.has_dataset:
@@ -655,10 +655,10 @@ class VoxelPanel(QWidget):
         self._busy_changed()
         self._update_buttons()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the shape worker and release the 3D views (the window is closing)."""
         if self.worker is not None:
-            self.worker.close()
+            self.worker.close(timeout)
         self.view.canvas.close_view()
         self.nearest.canvas.close_view()
 
