@@ -24,6 +24,7 @@ from workbench.gui.panels.runs_panel import RunsPanel
 from workbench.gui.panels.super_resolution_panel import SuperResolutionPanel
 from workbench.gui.panels.training_panel import TrainingPanel
 from workbench.gui.panels.translate_panel import TranslatePanel
+from workbench.gui.panels.voxel_panel import VoxelPanel
 from workbench.runs import Workspace
 
 
@@ -45,6 +46,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.translate_panel, "Translate")
         self.super_resolution_panel = SuperResolutionPanel(workspace)
         self.tabs.addTab(self.super_resolution_panel, "Super-resolution")
+        self.voxel_panel = VoxelPanel(workspace)  # pyvista and VTK are imported when the tab is first shown
+        self.tabs.addTab(self.voxel_panel, "3D")
         self.setCentralWidget(self.tabs)
 
         self.runs_panel = RunsPanel(workspace)
@@ -61,6 +64,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.run_selected.connect(self.latent_panel.show_run)  # loads when its tab is shown
         self.runs_panel.run_selected.connect(self.translate_panel.show_run)  # idem
         self.runs_panel.run_selected.connect(self.super_resolution_panel.show_run)  # idem
+        self.runs_panel.run_selected.connect(self.voxel_panel.show_run)  # idem
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)
@@ -126,6 +130,7 @@ class MainWindow(QMainWindow):
         self.latent_panel.set_workspace(workspace)
         self.translate_panel.set_workspace(workspace)
         self.super_resolution_panel.set_workspace(workspace)
+        self.voxel_panel.set_workspace(workspace)
 
     def _about(self) -> None:
         QMessageBox.about(self, "Generative Workbench",
@@ -143,4 +148,5 @@ class MainWindow(QMainWindow):
             self.training_panel.shutdown()
             dialog.close()
         self.translate_panel.shutdown()  # a folder being translated stops after its current file
+        self.voxel_panel.shutdown()  # its shape worker thread and the 3D views' render windows
         event.accept()
