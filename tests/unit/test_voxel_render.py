@@ -45,6 +45,9 @@ def test_a_sphere_renders_as_a_shaded_disc_on_the_dark_background():
     assert abs(rows.mean() - 32) < 8 and abs(cols.mean() - 32) < 8  # centred
     assert shape[lit].max() > 150  # light grey shading
     assert np.array_equal(empty, blank_thumbnail(64))  # nothing above the threshold: the crossed tile
+    speck = np.zeros((1, 16, 16, 16), np.float32)
+    speck[0, 8, 8, 8] = 0.51  # above the threshold, but its surface is far smaller than a pixel
+    assert np.array_equal(render_thumbnails(speck, size=64)[0], blank_thumbnail(64))
 
 
 def test_threshold_decides_what_is_drawn_and_inputs_may_be_tensors_with_a_channel_axis():

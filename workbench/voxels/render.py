@@ -3,7 +3,8 @@
 Each grid is padded by one empty voxel (so a shape touching the border still closes), contoured at the
 threshold with VTK's flying edges, and drawn light grey on a dark background from one fixed oblique camera
 (the same framing for every grid of a side, so sizes compare). An empty grid (nothing reaches the threshold)
-gives a dark thumbnail crossed by a grey X instead of an error.
+gives a dark thumbnail crossed by a grey X instead of an error; so does a grid whose surface covers no pixel
+(a few isolated voxels just above the threshold, as an untrained or collapsed generator makes).
 
 Axes follow the app's grid convention (`workbench.voxels.shapes`, `workbench.voxels.meshing`): axis 0 = depth
 front → back, axis 1 = height top → bottom, axis 2 = width left → right; in space x = right, y = up, z = towards
@@ -71,6 +72,11 @@ def blank_thumbnail(size: int) -> np.ndarray:
     return image
 
 
+def _shows_nothing(picture: np.ndarray) -> bool:
+    background = np.round(np.asarray(BACKGROUND) * 255)
+    return bool((np.abs(picture.astype(np.int16) - background).max(axis=-1) <= 2).all())
+
+
 class _ThumbnailPainter:
     """One off-screen plotter and its camera; used only on the rendering thread."""
 
@@ -115,8 +121,10 @@ class _ThumbnailPainter:
         self.plotter.add_mesh(surface, name="shape", color=SURFACE_COLOR, smooth_shading=True,
                               reset_camera=False)
         self._frame((d, h, w))
-        picture = self.plotter.screenshot(return_img=True)
-        return np.ascontiguousarray(picture[..., :3], dtype=np.uint8)
+        picture = np.ascontiguousarray(self.plotter.screenshot(return_img=True)[..., :3], dtype=np.uint8)
+        if _shows_nothing(picture):  # e.g. a few isolated voxels just above the threshold: specks under a pixel
+            return blank_thumbnail(size)
+        return picture
 
 
 class _RenderThread:
