@@ -116,16 +116,17 @@ def measure_pane(app, model, codes: np.ndarray) -> list[float]:  # noqa: ANN001
     return latency
 
 
-def measure_render(canvas, meshes: list, style: str, anti_aliasing: bool, repeats: int = 3) -> list[float]:  # noqa: ANN001
-    """Draw each mesh `repeats` times (the camera turned a little each time, as a drag does)."""
+def measure_render(canvas, meshes: list, style: str, anti_aliasing: bool,  # noqa: ANN001
+                   repeats: int = 3) -> tuple[list[float], list[float]]:
+    """(first draw of each new mesh, its upload included; redraws with the camera turned a little, as a drag does)."""
     canvas.set_anti_aliasing(anti_aliasing)
-    times = []
+    first, again = [], []
     for mesh in meshes:
-        canvas.show_mesh(mesh, style)
+        first.append(canvas.show_mesh(mesh, style))
         for _ in range(repeats):
             canvas.plotter.camera.azimuth += 7
-            times.append(canvas.render())
-    return times
+            again.append(canvas.render())
+    return first, again
 
 
 def main() -> None:
@@ -209,12 +210,16 @@ def main() -> None:
 
     print(f"\nDrawing in a QtInteractor {width}×{height}, OpenGL renderer: {renderer}")
     if render_rows:
-        print(f"{'grid':>5} | {'what':<22} | {'style':<7} | {'cells':>7} | {'AA off ms':>13} | {'AA on (FXAA) ms':>15}")
-        print(f"{'':>5} | {'':<22} | {'':<7} | {'':>7} | {'median / p95':>13} | {'median / p95':>15}")
+        print("new mesh: the first draw after the mesh changed (upload included); turn: a redraw with the camera "
+              "moved (a drag)")
+        print(f"{'grid':>5} | {'what':<22} | {'style':<7} | {'cells':>7} | {'AA off: new mesh':>16} | "
+              f"{'AA off: turn':>13} | {'FXAA: new mesh':>14} | {'FXAA: turn':>13}")
+        print(f"{'':>5} | {'':<22} | {'':<7} | {'':>7} | {'median / p95':>16} | {'median / p95':>13} | "
+              f"{'median / p95':>14} | {'median / p95':>13}")
         for side, label, style, size, off, on in render_rows:
-            a, b = percentiles(off), percentiles(on)
-            print(f"{side:>4}³ | {label:<22} | {style:<7} | {size:>7,} | {a[0]:6.1f} / {a[1]:5.1f} | "
-                  f"{b[0]:7.1f} / {b[1]:5.1f}")
+            cells = [percentiles(off[0]), percentiles(off[1]), percentiles(on[0]), percentiles(on[1])]
+            text = " | ".join(f"{m:{w - 8}.1f} / {p:5.1f}" for (m, p), w in zip(cells, (16, 13, 14, 13), strict=True))
+            print(f"{side:>4}³ | {label:<22} | {style:<7} | {size:>7,} | {text}")
     else:
         print("(no OpenGL view here: run under a display or xvfb-run)")
     canvas.close_view()

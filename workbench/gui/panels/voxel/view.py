@@ -94,6 +94,7 @@ class VoxelView(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("voxel-caption")
         self.caption.setStyleSheet("font-weight: bold;")
+        self.caption.setWordWrap(True)  # a long caption must not widen the pane
         self.status = QLabel()
         self.status.setObjectName("voxel-render-status")
         self.status.setStyleSheet("color: palette(mid); font-size: 11px;")
@@ -158,10 +159,13 @@ class VoxelView(QWidget):
         return self.canvas.show_mesh(mesh, style)
 
     def frame_shape(self) -> None:
-        """The three-quarter view, just far enough to see the shape on view whichever way it is turned."""
+        """The three-quarter view, far enough to see the shape on view whichever way it is turned, and at least
+        the sphere inscribed in the grid: the shapes that follow (an interpolation, other seeds) stay in view
+        even when the framed one is small."""
         from workbench.voxels.turntable import shape_radius
 
-        self.canvas.frame(shape_radius([self.mesh] if self.mesh is not None else [], self.resolution))
+        radius = shape_radius([self.mesh] if self.mesh is not None else [], self.resolution)
+        self.canvas.frame(max(radius, self.resolution / 2))
 
     def reset_camera(self) -> None:
         if self.canvas.ready:
