@@ -319,7 +319,13 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
     if "noise_rng" in state.get("method", {}):
         state["method"]["noise_rng"] = session.method.noise.get_state()
     session.load_state_dict(state)
-    grid = image_grid(session.method.sample(args.count, seed=args.seed))
+    samples = session.method.sample(args.count, seed=args.seed)
+    if samples.ndim == 5:  # voxel grids: rendered thumbnails, as in the live view
+        from workbench.voxels.render import thumbnail_grid
+
+        grid = thumbnail_grid(samples)
+    else:
+        grid = image_grid(samples)
     out = Path(args.output or f"{run.id}-step{files.step}.png").expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(grid).save(out)
