@@ -88,7 +88,9 @@ def test_voxel_run_without_opengl_meshes_compares_and_exports(qtbot, tiny_run, w
     assert not panel.view.canvas.ready and "needs an OpenGL display" in panel.view.canvas.hint.text()
     assert "no OpenGL view" in panel.view.status.text() and "mesh" in panel.view.status.text()
     assert panel.current.grid.shape == (16, 16, 16) and panel.current.request.source == "seed 0"
-    assert panel.gallery.list.count() == 8  # the thumbnails were rendered off-screen
+    from workbench.gui.panels.voxel.gallery import PAGE
+
+    assert panel.gallery.list.count() == PAGE  # the thumbnails were rendered off-screen
     qtbot.waitUntil(lambda: panel.nearest.iou is not None, timeout=TIMEOUT)
     assert 0.0 <= panel.nearest.iou <= 1.0 and "of 2,000 training shapes" in panel.nearest.detail.text()
 

@@ -134,7 +134,7 @@ class VoxelPanel(QWidget):
 
         # the 3D view and the nearest training shape, side by side
         self.view = VoxelView()
-        self.view.threshold_changed.connect(lambda _t: self._restyle())
+        self.view.threshold_changed.connect(lambda _t: self._threshold_changed())
         self.view.style_changed.connect(lambda _s: self._restyle())
         self.nearest = NearestBox()
         self.nearest.setFixedWidth(250)
@@ -391,6 +391,12 @@ class VoxelPanel(QWidget):
         if self.current is not None:
             self.request_shape(self.current.z, grid=self.current.grid, source=self.current.request.source)
 
+    def _threshold_changed(self) -> None:
+        """Mesh the shown grid at the new threshold, and draw the gallery's samples at it too."""
+        self._restyle()
+        if self.model is not None:
+            self.gallery.request_page(self.gallery.start)
+
     def show_interpolation(self) -> None:
         """Show the code at the slider's t between ends A and B."""
         if self.model is None or not all(end in self.ends for end in ("A", "B")):
@@ -458,7 +464,14 @@ class VoxelPanel(QWidget):
         view = self.view
         frame = view.canvas.ready and not self._framed and result.occupied > 0  # the first shape that has one
         self._framed = self._framed or frame
-        render_ms = view.show_mesh(result.mesh, result.request.style, frame=frame)
+        try:
+            render_ms = view.show_mesh(result.mesh, result.request.style, frame=frame)
+        except Exception as err:  # noqa: BLE001 - a drawing failure is shown; the pane and the app carry on
+            import traceback
+
+            render_ms = 0.0
+            self.show_error(f"The 3D view could not draw this shape: {type(err).__name__}: {err}",
+                            traceback.format_exc())
         threshold = result.request.threshold
         side = self.model.resolution
         if result.occupied:
@@ -539,9 +552,16 @@ class VoxelPanel(QWidget):
 
         def work() -> Any:
             codes = np.stack([model.prior(1, seed=s)[0] for s in seeds])
-            return render_thumbnails(model.decode(codes), size=THUMBNAIL, threshold=threshold)
+            grids = model.decode(codes)
+            empty = int(((grids >= threshold).reshape(len(grids), -1).sum(axis=1) == 0).sum())
+            note = ""
+            if empty:
+                note = (f"{empty} of {len(grids)} samples are empty at the threshold {threshold:.2f} (drawn as ✕; "
+                        f"the highest occupancy on this page is {float(grids.max()):.2f}): lower the threshold, or "
+                        "train the run longer.")
+            return render_thumbnails(grids, size=THUMBNAIL, threshold=threshold), note
 
-        self._start_task(work, lambda images: self.gallery.set_thumbnails(start, images), "")
+        self._start_task(work, lambda value: self.gallery.set_thumbnails(start, *value), "")
 
     # ---- exports ---------------------------------------------------------------------------------------------
     def export_shape_to(self, path: Path) -> None:

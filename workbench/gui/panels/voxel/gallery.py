@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-PAGE = 8  # thumbnails per page
+PAGE = 12  # thumbnails per page: three rows of four
 THUMBNAIL = 80  # px: four to a row in the 400 px column
 MAX_SEED = 2**31 - 1
 
@@ -70,7 +70,7 @@ class SampleGallery(QWidget):
         self.list.setUniformItemSizes(True)
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setFixedHeight(2 * (THUMBNAIL + 20) + 8)  # one page: two rows of four
+        self.list.setFixedHeight(3 * (THUMBNAIL + 20) + 8)  # one page: three rows of four
         self.list.itemClicked.connect(self._picked)
         self.list.itemActivated.connect(self._picked)
         self.previous_button = QToolButton()
@@ -86,6 +86,11 @@ class SampleGallery(QWidget):
         self.page_label = QLabel()
         self.page_label.setObjectName("voxel-gallery-page")
         self.page_label.setStyleSheet("color: palette(mid);")
+        self.note = QLabel()
+        self.note.setObjectName("voxel-gallery-note")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.note.hide()
 
         seed_row = QHBoxLayout()
         seed_row.addWidget(QLabel("Seed"))
@@ -99,6 +104,7 @@ class SampleGallery(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(seed_row)
         layout.addWidget(self.list)
+        layout.addWidget(self.note)
         layout.addLayout(page_row)
         self.set_enabled(False)
         self._update_page_label(busy=False)
@@ -127,10 +133,13 @@ class SampleGallery(QWidget):
     def seeds(self) -> list[int]:
         return list(range(self.start, self.start + PAGE))
 
-    def set_thumbnails(self, start: int, images: np.ndarray) -> None:
-        """Show the rendered thumbnails (uint8 N×S×S×3) of seeds start, start + 1, …"""
+    def set_thumbnails(self, start: int, images: np.ndarray, note: str = "") -> None:
+        """Show the rendered thumbnails (uint8 N×S×S×3) of seeds start, start + 1, …, and `note` under them
+        (e.g. how many samples are empty at the threshold)."""
         if start != self.start:
             return  # an older page
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
         self.list.clear()
         for i, image in enumerate(images):
             item = QListWidgetItem(QIcon(pixmap_from_array(image)), f"seed {start + i}")
@@ -142,6 +151,7 @@ class SampleGallery(QWidget):
 
     def clear(self) -> None:
         self.list.clear()
+        self.note.hide()
         self._update_page_label(busy=False)
 
     def _update_page_label(self, busy: bool) -> None:

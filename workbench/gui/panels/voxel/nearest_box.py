@@ -19,7 +19,7 @@ from workbench.gui.panels.voxel.gallery import pixmap_from_array
 
 MEMORIZED_IOU = 0.9  # at or above: called out as a likely copy
 CANVAS = 226  # px
-RUNNERS_UP = 3  # the next nearest shapes, as thumbnails
+RUNNERS_UP = 6  # the next nearest shapes, as thumbnails in two rows of three
 RUNNER_UP_SIZE = 72  # px
 
 
@@ -61,8 +61,9 @@ class NearestBox(QGroupBox):
             label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             label.setWordWrap(True)
             label.setStyleSheet("font-size: 10px;")
-            runners.addWidget(picture, 0, i, Qt.AlignmentFlag.AlignHCenter)
-            runners.addWidget(label, 1, i)
+            row, column = divmod(i, 3)
+            runners.addWidget(picture, 2 * row, column, Qt.AlignmentFlag.AlignHCenter)
+            runners.addWidget(label, 2 * row + 1, column)
             self.runner_pictures.append(picture)
             self.runner_labels.append(label)
         self.explanation = QLabel(
