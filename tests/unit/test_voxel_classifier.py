@@ -190,7 +190,7 @@ def test_bench_scores_a_tiny_run(tiny_run, trained, splits):
     samples = scores.samples
     assert samples.n == 6 and sum(samples.coverage["counts"]) == 6 and len(samples.coverage["counts"]) == 7
     assert 1 <= samples.coverage["covered"] <= 7 and 0.0 <= samples.coverage["entropy"] <= 1.0
-    assert 0.0 <= samples.mean_iou <= 1.0 and 0 <= samples.empty <= 6
+    assert 0.0 <= samples.mean_iou <= 1.0 and 0 <= samples.empty <= 6 and 1 / 7 <= samples.confidence <= 1.0
     assert scores.steps == 2 and scores.d_updates_skipped in (0, 1, 2)
     assert 0.0 <= scores.d_update_fraction <= 1.0
     assert scores.checked == 3 and scores.max_iou_difference < 1e-9  # same IoU as VoxelModel's own search
