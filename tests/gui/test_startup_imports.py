@@ -14,7 +14,9 @@ def test_main_window_is_built_without_torch(tmp_path):
         "app = QApplication([])\n"
         "from workbench.gui.main_window import MainWindow\n"
         "from workbench.runs import Workspace\n"
-        "w = MainWindow(Workspace(sys.argv[1])); w.show(); app.processEvents()\n"
+        # No processEvents: the new-run form's dataset preview (300 ms debounce) then builds its data, with torch,
+        # in the background, as designed; on a loaded machine the window's construction alone outlasts it.
+        "w = MainWindow(Workspace(sys.argv[1])); w.show()\n"
         "heavy = sorted(m for m in ('torch', 'torchvision', 'sklearn', 'vtk', 'pyvista') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
     )
