@@ -76,6 +76,14 @@ def test_generator_upscales_any_size(scale, size):
     assert out.abs().max() <= 1.0
 
 
+def test_untrained_sub_pixel_blocks_upsample_without_a_checkerboard():
+    torch.manual_seed(0)
+    block = SubPixelBlock(4)
+    y = block.shuffle(block.conv(torch.randn(1, 4, 5, 7)))  # ICNR: the four sub-pixels of a cell start equal
+    for i, j in ((0, 1), (1, 0), (1, 1)):
+        assert torch.allclose(y[..., i::2, j::2], y[..., ::2, ::2])
+
+
 def test_generator_refuses_other_scales():
     with pytest.raises(ValueError, match="2 or 4"):
         SRResNet(3, 3, residual_blocks=1, channels=8)

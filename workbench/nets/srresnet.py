@@ -44,12 +44,27 @@ class ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
+def icnr_(conv: nn.Conv2d, factor: int = 2) -> None:
+    """ICNR initialisation (Aitken et al. 2017) of a convolution followed by PixelShuffle(factor): the factor²
+    sub-pixel outputs of each channel start with the same kernel, so the untrained block is a nearest-neighbour
+    upsampling of a convolution: no checkerboard pattern at the start of training (visible in the live view),
+    and the first steps go to the image rather than to undoing the pattern."""
+    sub = factor * factor
+    base = torch.empty(conv.out_channels // sub, *conv.weight.shape[1:])
+    nn.init.kaiming_uniform_(base, a=math.sqrt(5))  # PyTorch's default for Conv2d, on the reduced kernel
+    with torch.no_grad():
+        conv.weight.copy_(base.repeat_interleave(sub, dim=0))  # PixelShuffle reads channel k·r² + i·r + j
+        if conv.bias is not None:
+            conv.bias.copy_(conv.bias[::sub].repeat_interleave(sub))
+
+
 class SubPixelBlock(nn.Module):
     """conv3×3 to 4× the channels, PixelShuffle(2) rearranges them into a 2× larger map, PReLU (Shi et al. 2016)."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(channels, channels * 4, 3, padding=1)
+        icnr_(self.conv)
         self.shuffle = nn.PixelShuffle(2)
         self.act = nn.PReLU(channels)
 
