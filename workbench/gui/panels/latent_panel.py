@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.config import ConfigError
 from workbench.gui.panels.latent.code_sources import CodeSources
 from workbench.gui.panels.latent.pinned_strip import PinnedStrip
 from workbench.gui.panels.latent.session import LatentSession
+from workbench.gui.panels.run_header import run_checkpoint_step, run_title_html
 from workbench.runs import Run, Workspace
 
 ERROR_STYLE = "color: #c62828;"
@@ -194,20 +194,10 @@ class LatentPanel(QWidget):
             self.load()
 
     def _checkpoint_step(self) -> int | None:
-        try:
-            return self.run.latest_checkpoint_step() if self.run is not None else None
-        except Exception:  # noqa: BLE001 - an unreadable folder is shown as "no checkpoint"
-            return None
+        return run_checkpoint_step(self.run)
 
     def _run_title(self) -> str:
-        run = self.run
-        try:
-            what = f"{run.config.method_name} on {run.config.data.name}"
-        except ConfigError as err:
-            return f"<b>{run.id}</b>: unreadable ({err})"
-        step = self._checkpoint_step()
-        where = f"latest checkpoint: step {step}" if step is not None else "no checkpoint yet"
-        return f"<b>{run.id}</b> · {what} · {where}"
+        return run_title_html(self.run)
 
     def _space_changed(self) -> None:
         if self.session.space is not None:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.config import ConfigError
+from workbench.gui.panels.run_header import run_checkpoint_step, run_method_name, run_title_html
 from workbench.gui.panels.translate.batch_box import BatchBox
 from workbench.gui.panels.translate.input_strip import InputStrip
 from workbench.gui.panels.translate.rows import ResultRow
@@ -299,27 +300,13 @@ class TranslatePanel(QWidget):
         self.batch.set_model_ready(model is not None)
 
     def _method_name(self) -> str | None:
-        try:
-            return self.run.config.method_name
-        except (ConfigError, OSError, KeyError, ValueError):
-            return None
+        return run_method_name(self.run)
 
     def _checkpoint_step(self) -> int | None:
-        try:
-            return self.run.latest_checkpoint_step() if self.run is not None else None
-        except OSError:  # an unreadable folder is shown as "no checkpoint"
-            return None
+        return run_checkpoint_step(self.run)
 
     def _run_title(self) -> str:
-        run = self.run
-        try:
-            method = run.config.method_name
-            what = f"{METHOD_NAMES.get(method, method)} on {run.config.data.name}"
-        except ConfigError as err:
-            return f"<b>{html.escape(run.id)}</b>: unreadable ({html.escape(str(err))})"
-        step = self._checkpoint_step()
-        where = f"latest checkpoint: step {step}" if step is not None else "no checkpoint yet"
-        return f"<b>{html.escape(run.id)}</b> · {html.escape(what)} · {where}"
+        return run_title_html(self.run, METHOD_NAMES)
 
     def _set_placeholder(self, text: str) -> None:
         self.placeholder.setText(text)

@@ -1,0 +1,42 @@
+"""The header line every checkpoint-loading pane (Latent, Translate, 3D) writes for the selected run.
+
+Reading a run's config or checkpoint list can fail (a folder being written, a damaged run.toml): these helpers
+turn that into "unreadable" / "no checkpoint" text instead of an exception in a paint or a slot.
+"""
+
+from __future__ import annotations
+
+import html
+
+from workbench.config import ConfigError
+from workbench.runs import Run
+
+
+def run_method_name(run: Run | None) -> str | None:
+    """The run's method name, or None when there is no run or its config cannot be read."""
+    if run is None:
+        return None
+    try:
+        return run.config.method_name
+    except (ConfigError, OSError, KeyError, ValueError):
+        return None
+
+
+def run_checkpoint_step(run: Run | None) -> int | None:
+    """The step of the run's latest checkpoint; None when there is none or the folder cannot be read."""
+    try:
+        return run.latest_checkpoint_step() if run is not None else None
+    except OSError:  # an unreadable folder is shown as "no checkpoint"
+        return None
+
+
+def run_title_html(run: Run, method_names: dict[str, str] | None = None) -> str:
+    """"<b>id</b> · Method on data · latest checkpoint: step N" (HTML-escaped), or why the run is unreadable."""
+    try:
+        method = run.config.method_name
+        what = f"{(method_names or {}).get(method, method)} on {run.config.data.name}"
+    except ConfigError as err:
+        return f"<b>{html.escape(run.id)}</b>: unreadable ({html.escape(str(err))})"
+    step = run_checkpoint_step(run)
+    where = f"latest checkpoint: step {step}" if step is not None else "no checkpoint yet"
+    return f"<b>{html.escape(run.id)}</b> · {html.escape(what)} · {where}"
