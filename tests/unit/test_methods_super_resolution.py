@@ -84,6 +84,16 @@ def test_untrained_sub_pixel_blocks_upsample_without_a_checkerboard():
         assert torch.allclose(y[..., i::2, j::2], y[..., ::2, ::2])
 
 
+def test_bicubic_skip_starts_as_bicubic_interpolation():
+    from workbench.methods.srresnet import bicubic_upscale
+
+    torch.manual_seed(0)
+    lr = torch.rand(2, 3, 5, 6) - 0.5  # no bicubic overshoot near ±1, which the skip clips just inside
+    net = SRResNet(3, 4, residual_blocks=1, channels=8, bicubic_skip=True)
+    assert torch.allclose(net(lr), bicubic_upscale(lr, 4), atol=1e-5)
+    assert not SRResNet(3, 4, residual_blocks=1, channels=8).bicubic_skip  # the paper's network by default
+
+
 def test_generator_refuses_other_scales():
     with pytest.raises(ValueError, match="2 or 4"):
         SRResNet(3, 3, residual_blocks=1, channels=8)

@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 SCALES = (2, 4)
+BICUBIC_LIMIT = 1 - 2**-10  # keeps atanh finite: bicubic overshoot beyond ±1 is clipped just inside
 
 
 def upsampling_blocks(scale: int) -> int:
@@ -73,18 +75,34 @@ class SubPixelBlock(nn.Module):
 
 
 class SRResNet(nn.Module):
-    """LR image N×C×h×w in [-1, 1] → SR image N×C×(scale·h)×(scale·w) in [-1, 1]."""
+    """LR image N×C×h×w in [-1, 1] → SR image N×C×(scale·h)×(scale·w) in [-1, 1].
 
-    def __init__(self, image_channels: int, scale: int, residual_blocks: int, channels: int) -> None:
+    `bicubic_skip` (off by default, not in the paper): the network adds its output to the bicubic interpolation
+    of the input before the tanh (VDSR's global residual learning, Kim et al. 2016), with a zero-initialised last
+    convolution so that the untrained network is bicubic interpolation. Measured on sr-photos ×4 (8 blocks × 32,
+    batch 8, lr 10⁻³, one CPU thread), it is 0.3–0.4 dB above bicubic after 75 CPU s, where the paper's network
+    is still 0.3–0.6 dB below bicubic after 300–600 CPU s.
+    """
+
+    def __init__(self, image_channels: int, scale: int, residual_blocks: int, channels: int,
+                 bicubic_skip: bool = False) -> None:
         super().__init__()
         self.scale = scale
+        self.bicubic_skip = bicubic_skip
         self.head = nn.Sequential(nn.Conv2d(image_channels, channels, 9, padding=4), nn.PReLU(channels))
         self.blocks = nn.Sequential(*(ResidualBlock(channels) for _ in range(residual_blocks)))
         self.trunk_end = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels))
         self.upsample = nn.Sequential(*(SubPixelBlock(channels) for _ in range(upsampling_blocks(scale))))
         self.tail = nn.Conv2d(channels, image_channels, 9, padding=4)
+        if bicubic_skip:
+            nn.init.zeros_(self.tail.weight)
+            nn.init.zeros_(self.tail.bias)
 
     def forward(self, lr: torch.Tensor) -> torch.Tensor:
         features = self.head(lr)  # N×c×h×w
         features = features + self.trunk_end(self.blocks(features))  # the long skip
-        return torch.tanh(self.tail(self.upsample(features)))  # N×C×(scale·h)×(scale·w)
+        out = self.tail(self.upsample(features))  # N×C×(scale·h)×(scale·w)
+        if self.bicubic_skip:
+            base = F.interpolate(lr, scale_factor=self.scale, mode="bicubic", align_corners=False)
+            out = out + torch.atanh(base.clamp(-BICUBIC_LIMIT, BICUBIC_LIMIT))  # tanh(0 + atanh(b)) = b
+        return torch.tanh(out)
