@@ -94,6 +94,17 @@ def test_bicubic_skip_starts_as_bicubic_interpolation():
     assert not SRResNet(3, 4, residual_blocks=1, channels=8).bicubic_skip  # the paper's network by default
 
 
+@pytest.mark.parametrize("settings_class", [SRResNetSettings, SRGANSettings])
+def test_the_methods_bicubic_skip_setting(settings_class):
+    """On by default in the app (it beats bicubic within a CPU budget; bench/sr_quality.py); off = the paper's."""
+    assert settings_class().bicubic_skip
+    lr = torch.rand(2, 3, 5, 6) - 0.5
+    with_skip = build(settings_class(**TINY_G), scale=4, seed=0).G.eval()
+    assert with_skip.bicubic_skip and torch.allclose(with_skip(lr), bicubic_upscale(lr, 4), atol=1e-5)
+    paper = build(settings_class(**TINY_G, bicubic_skip=False), scale=4, seed=0).G
+    assert not paper.bicubic_skip and paper.tail.weight.abs().sum() > 0
+
+
 def test_generator_refuses_other_scales():
     with pytest.raises(ValueError, match="2 or 4"):
         SRResNet(3, 3, residual_blocks=1, channels=8)
@@ -251,6 +262,7 @@ def test_init_from_errors_name_the_field(workspace):
     stored_srresnet(workspace, "untrained", steps=0)
     stored_srresnet(workspace, "deeper", residual_blocks=3)
     stored_srresnet(workspace, "times-four", scale=4)
+    stored_srresnet(workspace, "no-skip", bicubic_skip=False)
     gan = RunConfig(SRGANSettings(**TINY_GAN), sr_config(SRResNetSettings()).data, TrainConfig())
     workspace.create_run(gan, name="a-gan")
     cases = {
@@ -258,8 +270,10 @@ def test_init_from_errors_name_the_field(workspace):
         "a-gan": r"method\.init_from: run a-gan is a 'srgan' run; SRGAN starts from an 'srresnet' run",
         "untrained": r"method\.init_from: run untrained has no checkpoint yet",
         "deeper": r"method\.init_from: run deeper's generator has 3 residual blocks, 8 channels, ×2, 3 image "
-                  r"channels, this SRGAN's has 2 residual blocks",
+                  r"channels, bicubic skip on, this SRGAN's has 2 residual blocks",
         "times-four": r"method\.init_from: run times-four's generator has .*×4.*this SRGAN's has .*×2",
+        "no-skip": r"method\.init_from: run no-skip's generator has .*bicubic skip off, this SRGAN's has .*bicubic "
+                   r"skip on; set .*method\.bicubic_skip",
     }
     for init_from, message in cases.items():
         method = build(SRGANSettings(**TINY_GAN, init_from=init_from))

@@ -48,9 +48,12 @@ def resolve_srresnet_run(init_from: str, workspace_root: Path | None = None) -> 
     return run
 
 
-def generator_shape(residual_blocks: int, channels: int, scale: int, image_channels: int) -> str:
+def generator_shape(residual_blocks: int, channels: int, scale: int, image_channels: int,
+                    bicubic_skip: bool) -> str:
+    """The generator's architecture in words, compared between an SRGAN and the SRResNet run it starts from."""
     return (f"{residual_blocks} residual blocks, {channels} channels, ×{scale}, "
-            f"{image_channels} image channel{'s' if image_channels > 1 else ''}")
+            f"{image_channels} image channel{'s' if image_channels > 1 else ''}, "
+            f"bicubic skip {'on' if bicubic_skip else 'off'}")
 
 
 @register_method("srgan")
@@ -91,12 +94,14 @@ class SRGAN(SuperResolutionMethod):
         run = resolve_srresnet_run(self.settings.init_from.strip(), self.workspace_root)
         theirs, data = run.config.method, run.config.data
         ours = self.settings
-        wanted = generator_shape(ours.residual_blocks, ours.channels, self.scale, self.data_info.channels)
-        found = generator_shape(theirs.residual_blocks, theirs.channels, data.scale, data.channels)
+        wanted = generator_shape(ours.residual_blocks, ours.channels, self.scale, self.data_info.channels,
+                                 ours.bicubic_skip)
+        found = generator_shape(theirs.residual_blocks, theirs.channels, data.scale, data.channels,
+                                theirs.bicubic_skip)
         if wanted != found:
             raise ConfigError(f"{INIT_FIELD}: run {run.id}'s generator has {found}, this SRGAN's has {wanted}; set "
-                              "method.residual_blocks, method.channels and data.scale (and the data's channels) "
-                              "to match the SRResNet run")
+                              "method.residual_blocks, method.channels, method.bicubic_skip and data.scale (and "
+                              "the data's channels) to match the SRResNet run")
         files = latest_checkpoint(run.checkpoints_dir)
         if files is None:
             raise ConfigError(f"{INIT_FIELD}: run {run.id} has no checkpoint yet (train it, or stop it to write one)")

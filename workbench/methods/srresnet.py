@@ -55,7 +55,8 @@ class SuperResolutionMethod(MethodBase):
                               f"got {data_info.scale}")
         s = self.settings
         self.scale = int(data_info.scale)
-        self.G = SRResNet(data_info.channels, self.scale, s.residual_blocks, s.channels).to(device)
+        self.G = SRResNet(data_info.channels, self.scale, s.residual_blocks, s.channels,
+                          bicubic_skip=s.bicubic_skip).to(device)
 
     @torch.no_grad()
     def upscale(self, lr: torch.Tensor) -> torch.Tensor:
