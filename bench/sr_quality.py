@@ -10,9 +10,11 @@ RGB in [0, 1], a 4-pixel border cropped; outputs rounded to uint8 first, as a sa
 
 Defaults (HR 64, batch 8, SRResNet lr 10⁻³) come from learning curves on this data (one thread, test PSNR every
 50–100 CPU s on 60 test crops, one run each): batch 4 and 8 were level within the noise and ahead of 16 (8 the
-steadier), lr 10⁻³ ahead of 5·10⁻⁴ and of 2·10⁻³ (noisier), and HR 64 came closer to bicubic than 32 or 128. The app's SRResNet adds
-its output to the bicubic interpolation of the input (`method.bicubic_skip`, on by default; VDSR's global residual,
-not in the paper), so it starts as bicubic interpolation and learns only the detail bicubic misses. A second row
+steadier), lr 10⁻³ ahead of 5·10⁻⁴ and of 2·10⁻³ (noisier), and HR 64 came closer to bicubic than 32 or 128.
+
+The app's SRResNet adds its output to the bicubic interpolation of the input (`method.bicubic_skip`, on by default;
+VDSR's global residual, not in the paper), so it starts as bicubic interpolation and learns only the detail bicubic
+misses. A second row
 trains the paper's network (`bicubic_skip = false`) on the same budget for comparison: on 60 test crops it only
 comes within 0.1–0.6 dB of bicubic after 300–600 CPU s (a ×4 SRResNet first learns to interpolate as well as
 bicubic and only then to do better), and over all 200 test crops its mean PSNR is pulled down further by about

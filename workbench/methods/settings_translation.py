@@ -94,10 +94,10 @@ class SRGANSettings(Validated):
     residual_blocks: int = setting(8, min=1, max=32, help="generator residual blocks (16 in the paper)")
     channels: int = setting(32, min=8, max=256, help="generator feature maps (64 in the paper)")
     bicubic_skip: bool = setting(
-        True, help="add the generator's output to the bicubic interpolation of the input, so the network learns only the detail "
-                   "bicubic misses (VDSR's global residual; not in the paper, which learns the whole image). On a "
-                   "CPU budget it beats bicubic within minutes where the paper's network needs far longer; "
-                   "off = the paper's generator")
+        True, help="add the generator's output to the bicubic interpolation of the input, so the network learns "
+                   "only the detail bicubic misses (VDSR's global residual; not in the paper, which learns the "
+                   "whole image). On a CPU budget it beats bicubic within minutes where the paper's network "
+                   "needs far longer; off = the paper's generator")
     d_channels: int = setting(32, min=8, max=512, help="feature maps in the discriminator's first layer (64 in "
                                                        "the paper)")
     init_from: str = setting("", help="an SRResNet run (its id or folder) whose latest checkpoint initialises the "
