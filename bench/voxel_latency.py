@@ -1,8 +1,8 @@
 """3D pane latency: a latent change → its mesh ready for the view, and the time to draw it.
 
-For grids of 32³ and 64³, a 3D-GAN generator at the default sizes (latent 200, 64 feature maps in G's last
-hidden layer; untrained: timing does not depend on what the weights learned, though the meshes do, see below)
-decodes `--moves` random codes. "Mesh ready" is measured two ways:
+For grids of 32³ and 64³, a 3D-GAN generator at the app's default sizes (latent 200, 32 feature maps in G's last
+hidden layer; `--g-channels 64` for the paper's width; untrained: timing does not depend on what the weights
+learned, though the meshes do, see below) decodes `--moves` random codes. "Mesh ready" is measured two ways:
 
 - core: `VoxelModel.decode` (generator forward, one torch thread) + `build_mesh` (flying edges + Taubin
   smoothing, or the cubes) in one thread;
@@ -15,7 +15,7 @@ generator's grids hover near 0.5 everywhere, so their surfaces are far busier th
 therefore also measured on voxels3d training shapes (what a trained generator makes). Without a display the
 script re-runs itself under `xvfb-run -a` (Mesa llvmpipe, software OpenGL), like the app under Xvfb.
 
-    .venv/bin/python bench/voxel_latency.py [--moves 30] [--sizes 32 64] [--window 900x700]
+    .venv/bin/python bench/voxel_latency.py [--moves 30] [--sizes 32 64] [--g-channels N] [--window 900x700]
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.median(array)), float(np.percentile(array, 95))
 
 
-def make_model(side: int):  # noqa: ANN201 - a VoxelModel
-    """The default 3D-GAN for `side`³ grids, untrained, wrapped as the pane sees it."""
+def make_model(side: int, g_channels: int | None):  # noqa: ANN201 - a VoxelModel
+    """The default 3D-GAN for `side`³ grids (G `g_channels` wide when given), untrained, as the pane sees it."""
     import torch
 
     from workbench.config import DataConfig, RunConfig, TrainConfig
@@ -45,7 +45,9 @@ def make_model(side: int):  # noqa: ANN201 - a VoxelModel
     from workbench.voxels.model import VoxelModel
     from workbench.voxels.shapes import CLASS_NAMES
 
-    config = RunConfig(method_settings_class("gan3d")(), DataConfig(name="voxels3d", image_size=side, channels=1),
+    settings_class = method_settings_class("gan3d")
+    settings = settings_class() if g_channels is None else settings_class(g_channels=g_channels)
+    config = RunConfig(settings, DataConfig(name="voxels3d", image_size=side, channels=1),
                        TrainConfig(device="cpu"))
     info = DataInfo(name="voxels3d", size=2000, channels=1, image_size=side, class_names=CLASS_NAMES, kind="voxels")
     torch.manual_seed(0)
@@ -93,8 +95,9 @@ def measure_shape_meshes(grids: np.ndarray) -> tuple[list[float], list[int]]:
     return times, cells
 
 
-def measure_pane(app, model, codes: np.ndarray) -> list[float]:  # noqa: ANN001
-    """Submit each code to the pane's ShapeWorker and wait for its result in the GUI thread."""
+def measure_pane(app, model, codes: np.ndarray | None, grids: np.ndarray | None = None) -> list[float]:  # noqa: ANN001
+    """Submit each code (or each ready grid, which skips the decode) to the pane's ShapeWorker and wait for its
+    result in the GUI thread."""
     from workbench.gui.panels.voxel.shape_worker import ShapeRequest, ShapeWorker
 
     worker = ShapeWorker()
@@ -102,11 +105,13 @@ def measure_pane(app, model, codes: np.ndarray) -> list[float]:  # noqa: ANN001
     arrived: list[float] = []
     worker.ready.connect(lambda _result: arrived.append(time.perf_counter()))
     worker.failed.connect(lambda message, _details: sys.exit(f"the worker failed: {message}"))
+    requests = ([ShapeRequest(z=z, grid=None, threshold=0.5, style="surface") for z in codes] if grids is None
+                else [ShapeRequest(z=None, grid=g, threshold=0.5, style="surface") for g in grids])
     latency = []
-    for i, z in enumerate(np.concatenate([codes[:1], codes])):  # the first one warms the worker thread up
+    for i, request in enumerate([requests[0], *requests]):  # the first one warms the worker thread up
         count = len(arrived)
         start = time.perf_counter()
-        worker.submit(ShapeRequest(z=z, grid=None, threshold=0.5, style="surface"))
+        worker.submit(request)
         while len(arrived) == count:
             app.processEvents()
             time.sleep(0.0002)
@@ -133,6 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=30, help="random codes decoded per grid size")
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64], choices=[16, 32, 64])
+    parser.add_argument("--g-channels", type=int, default=None, help="G's last hidden feature maps (default: the "
+                        "app's default, 32; the paper's is 64)")
     parser.add_argument("--window", default="900x700", help="the 3D view's size in pixels, WxH")
     parser.add_argument("--no-xvfb", action="store_true", help="do not re-run under xvfb-run without a display")
     args = parser.parse_args()
@@ -165,12 +172,13 @@ def main() -> None:
     rows = []
     render_rows = []
     for side in args.sizes:
-        model = make_model(side)
+        model = make_model(side, args.g_channels)
         codes = model.prior(args.moves, seed=side)
         core = measure_core(model, codes)
         pane = measure_pane(app, model, codes)
         shapes = training_shapes(side, 14)
-        rows.append((side, core, pane, measure_shape_meshes(shapes)))
+        pane_shapes = measure_pane(app, model, None, shapes)
+        rows.append((side, core, pane, measure_shape_meshes(shapes), pane_shapes))
         if not has_view:
             continue
         generated = [build_mesh(g, "surface", 0.5) for g in model.decode(codes[:4])]
@@ -189,24 +197,27 @@ def main() -> None:
             render_rows.append((side, label, style, size, off, on))
 
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"\n3D pane latency: latent change → mesh ready ({args.moves} random codes per size; default 3D-GAN, "
-          f"untrained; one torch thread; load average {load}; {os.cpu_count()} CPUs)\n")
+    g_width = model.method.settings.g_channels
+    print(f"\n3D pane latency: latent change → mesh ready ({args.moves} random codes per size; 3D-GAN with "
+          f"g_channels {g_width}, untrained; one torch thread; load average {load}; {os.cpu_count()} CPUs)\n")
     print(f"{'grid':>5} | {'decode ms':>13} | {'mesh ms':>13} | {'core total ms':>13} | {'pane ms':>13} | "
-          f"{'triangles':>9} || {'shape mesh ms':>13} | {'triangles':>9} | {'expected ms':>11}")
+          f"{'triangles':>9} || {'shape mesh ms':>13} | {'triangles':>9} | {'pane, shape':>13} | {'expected ms':>11}")
     print(f"{'':>5} | {'median / p95':>13} | {'median / p95':>13} | {'median / p95':>13} | {'median / p95':>13} | "
-          f"{'':>9} || {'median / p95':>13} | {'':>9} | {'median':>11}")
-    for side, core, pane, (shape_mesh, shape_cells) in rows:
+          f"{'':>9} || {'median / p95':>13} | {'':>9} | {'median / p95':>13} | {'median':>11}")
+    for side, core, pane, (shape_mesh, shape_cells), pane_shapes in rows:
         cells = [percentiles(core["decode"]), percentiles(core["mesh"]), percentiles(core["total"]),
                  percentiles(pane)]
         text = " | ".join(f"{m:6.1f} / {p:5.1f}" for m, p in cells)
         shape_m, shape_p = percentiles(shape_mesh)
-        expected = percentiles(core["decode"])[0] + shape_m
+        pane_m, pane_p = percentiles(pane_shapes)
+        expected = percentiles(core["decode"])[0] + pane_m
         print(f"{side:>4}³ | {text} | {int(np.median(core['triangles'])):>9,} || {shape_m:6.1f} / {shape_p:5.1f} | "
-              f"{int(np.median(shape_cells)):>9,} | {expected:>11.1f}")
+              f"{int(np.median(shape_cells)):>9,} | {pane_m:6.1f} / {pane_p:5.1f} | {expected:>11.1f}")
     print("\ncore: decode + mesh in one thread; pane: ShapeWorker submit → mesh handed to the GUI thread (the same "
           "work plus the thread hand-off).\nAn untrained generator's grids hover near 0.5 everywhere, a worst case for "
-          "the contour; 'shape mesh' meshes voxels3d training shapes\n(what a trained generator makes), and "
-          "'expected' = decode + shape mesh, the latency with a trained model. Target: ≤ 50 ms at 64³.")
+          "the contour; 'shape mesh' meshes voxels3d training shapes\n(what a trained generator makes), 'pane, shape' "
+          "hands those grids to the ShapeWorker (mesh + hand-off, no decode), and 'expected' = decode + pane, shape:\n"
+          "the latency of a latent change with a trained model. Target: ≤ 50 ms at 64³.")
 
     print(f"\nDrawing in a QtInteractor {width}×{height}, OpenGL renderer: {renderer}")
     if render_rows:

@@ -4,7 +4,7 @@ A gan3d run trains on voxels3d through the app's own runner (`workbench.training
 a workspace with its metrics and a checkpoint) until this process has used `--seconds` of CPU time
 (time.process_time, counted from the first training step, so the first sample render and other processes on a
 busy machine do not shorten it; with --threads 2 that is about seconds/2 of wall time on an idle machine). The
-app's gan3d settings are kept except what a CPU needs: a smaller G and D (--g-channels, --d-channels) and batch
+app's gan3d settings are kept except what a CPU needs: a smaller D (--d-channels; G is the app's 32) and batch
 (--batch-size); the set-up line prints every setting used. --run scores an existing run instead.
 
 Then `--samples` grids from the run's prior (seeded) are scored, and so are real shapes, with the same figures:
@@ -298,7 +298,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=600.0, help="CPU seconds of training (process time)")
     parser.add_argument("--side", type=int, default=32, help="grid side (16, 32 or 64)")
     parser.add_argument("--batch-size", type=int, default=32, help="grids per step (the paper: 100; app default 64)")
-    parser.add_argument("--g-channels", type=int, default=32, help="G's last hidden feature maps (app default 64)")
+    parser.add_argument("--g-channels", type=int, default=32, help="G's last hidden feature maps (app default 32)")
     parser.add_argument("--d-channels", type=int, default=16, help="D's first feature maps (app default 32)")
     parser.add_argument("--latent-dim", type=int, default=200, help="size of z (app default and paper: 200)")
     parser.add_argument("--samples", type=int, default=1000, help="generated (and fresh real) shapes scored")

@@ -20,8 +20,11 @@ class GAN3DSettings(Validated):
 
     section = "method"
     latent_dim: int = setting(200, min=1, max=1024, help="size of z (200 in the paper)")
-    g_channels: int = setting(64, min=4, max=512, help="feature maps in G's last hidden layer (doubled towards "
-                                                      "z; 64 in the paper)")
+    g_channels: int = setting(
+        32, min=4, max=512,
+        help="feature maps in G's last hidden layer (doubled towards z; 64 in the paper). 32 does a quarter of the "
+             "work: a 64³ shape is decoded in about 35 ms on one CPU thread instead of 150, so the 3D tab follows "
+             "a latent slider, and training steps are faster")
     d_channels: int = setting(32, min=4, max=512, help="feature maps in D's first layer (doubled at each stride; "
                                                       "64 in the paper)")
     lr_g: float = setting(2.5e-3, min=1e-7, max=1.0, help="Adam learning rate of G (0.0025 in the paper)")

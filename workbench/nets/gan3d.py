@@ -5,7 +5,7 @@ batch norm, ReLU), each doubling the side and halving the channels → a sigmoid
 With S = 64 and `width` = 64 this is the paper's 200 → 512·4³ → 256·8³ → 128·16³ → 64·32³ → 1·64³.
 D mirrors it with 3-D convolutions (kernel 4, stride 2, batch norm except on the input layer, LeakyReLU 0.2)
 down to 4³, then one 4³ convolution to a single logit. Weights from N(0, 0.02) as in DCGAN, which 3D-GAN
-follows.
+follows. G's first and last layers are computed faster when sampling (`nets/fast_transpose3d.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import math
 
 import torch
 from torch import nn
+
+from workbench.nets.fast_transpose3d import LatentProjection3d, SubPixelTranspose3d
 
 SUPPORTED_SIDES = (16, 32, 64)
 
@@ -44,14 +46,14 @@ class VoxelGenerator(nn.Module):
         steps = grid_steps(side)
         c = width * 2 ** (steps - 1)
         layers: list[nn.Module] = [  # N×latent×1³ → N×c×4³
-            nn.ConvTranspose3d(latent_dim, c, 4, 1, 0, bias=False),
+            LatentProjection3d(latent_dim, c, 4, 1, 0, bias=False),
             nn.BatchNorm3d(c),
             nn.ReLU(True),
         ]
         for _ in range(steps - 1):  # each block doubles the side and halves the channels
             layers += [nn.ConvTranspose3d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm3d(c // 2), nn.ReLU(True)]
             c //= 2
-        layers += [nn.ConvTranspose3d(c, 1, 4, 2, 1, bias=False), nn.Sigmoid()]  # occupancy probabilities
+        layers += [SubPixelTranspose3d(c, 1, 4, 2, 1, bias=False), nn.Sigmoid()]  # occupancy probabilities
         self.net = nn.Sequential(*layers)
         self.latent_dim = latent_dim
         self.apply(init_gan3d_weights)
