@@ -1,15 +1,18 @@
 """Training overhead of the window, and its responsiveness while training.
 
-DCGAN 32×32 on `digits`, batch 64, CPU, measured side by side in one process:
-  1. bare: a plain PyTorch loop over the same networks, optimizers and batches (no events, no store);
-  2. GUI: the same run started from the Training panel of the real main window (offscreen Qt), with live
-     curves, sample grids every 20 steps, checkpoints and the run store, while a 10 ms QTimer measures how
-     late the main thread serves it;
-  3. bare again, to bracket drift.
-Prints iterations/s of each, the ratio GUI / mean(bare) (target ≥ 0.95) and the timer lateness p50/p99/max
-(target p99 ≤ 20 ms).
+DCGAN 32×32 on `digits`, batch 64, CPU, measured side by side in one process, in alternating chunks:
+  bare: a plain PyTorch loop over the same networks, optimizers and batches (no events, no store), in the main
+        thread while the window is blocked (it draws nothing then);
+  GUI:  the same run trained from the Training panel of the real main window (offscreen Qt), with live curves,
+        sample grids every 20 steps, checkpoints and the run store. Between its chunks the run is paused (the
+        loop waits between two steps).
+`--rounds` pairs of `--seconds` each, bare then GUI, so that a machine whose speed drifts (a shared VM, turbo,
+another job) slows both alike. Then, still training, a 10 ms QTimer measures for `--lateness-seconds` how late
+the main thread serves it (apart from the rounds: its 100 wake-ups a second would slow the trainer too).
+Prints iterations/s of each over all chunks, their ratio GUI / bare (target ≥ 0.95), the spread of the
+per-round ratios, the GUI thread's CPU share and the timer lateness p50/p99/max (target p99 ≤ 20 ms).
 
-    .venv/bin/python bench/overhead.py [--seconds 40]
+    .venv/bin/python bench/overhead.py [--rounds 8] [--seconds 15] [--lateness-seconds 30]
 """
 
 from __future__ import annotations
@@ -32,50 +35,56 @@ def make_config(steps: int, sample_every: int):
                      train=TrainConfig(steps=steps, sample_every=sample_every, checkpoint_every=500))
 
 
-def bare_loop(seconds: float) -> float:
-    """The same method's networks and optimizers in a plain loop, timed after 5 warm-up steps."""
-    import torch
+class BareLoop:
+    """The same method's networks and optimizers in a plain loop; `run(seconds)` → (steps, elapsed seconds)."""
 
-    from workbench.data import build_dataset
-    from workbench.data.batches import BatchStream
-    from workbench.methods.dcgan import discriminator_loss, generator_loss
-    from workbench.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+    def __init__(self) -> None:
+        import torch
 
-    cfg = make_config(10**6, 10**6)
-    torch.manual_seed(0)
-    data = build_dataset(cfg.data)
-    s = cfg.method
-    G = DCGANGenerator(s.latent_dim, 1, 32, s.g_channels)
-    D = DCGANDiscriminator(1, 32, s.d_channels)
-    opt_g = torch.optim.Adam(G.parameters(), lr=s.lr_g, betas=(s.beta1, s.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2))
-    stream = BatchStream(data, 64, 0)
+        from workbench.data import build_dataset
+        from workbench.data.batches import BatchStream
 
-    def step() -> None:
-        real = stream.next()[0]
-        z = torch.randn(real.shape[0], s.latent_dim)
-        opt_d.zero_grad(set_to_none=True)
-        fake = G(z)
-        loss_d = discriminator_loss(D(real), D(fake.detach()))
+        cfg = make_config(10**6, 10**6)
+        torch.manual_seed(0)
+        from workbench.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+
+        self.settings = s = cfg.method
+        self.G = DCGANGenerator(s.latent_dim, 1, 32, s.g_channels)
+        self.D = DCGANDiscriminator(1, 32, s.d_channels)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=s.lr_g, betas=(s.beta1, s.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=s.lr_d, betas=(s.beta1, s.beta2))
+        self.stream = BatchStream(build_dataset(cfg.data), 64, 0)
+        for _ in range(5):  # warm-up, as the GUI run's first steps
+            self.step()
+
+    def step(self) -> None:
+        import torch
+
+        from workbench.methods.dcgan import discriminator_loss, generator_loss
+
+        real = self.stream.next()[0]
+        z = torch.randn(real.shape[0], self.settings.latent_dim)
+        self.opt_d.zero_grad(set_to_none=True)
+        fake = self.G(z)
+        loss_d = discriminator_loss(self.D(real), self.D(fake.detach()))
         loss_d.backward()
-        opt_d.step()
-        opt_g.zero_grad(set_to_none=True)
-        loss_g = generator_loss(D(fake), "non_saturating")
+        self.opt_d.step()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g = generator_loss(self.D(fake), "non_saturating")
         loss_g.backward()
-        opt_g.step()
+        self.opt_g.step()
         loss_d.item(), loss_g.item()
 
-    for _ in range(5):
-        step()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        n += 1
-    return n / (time.perf_counter() - start)
+    def run(self, seconds: float) -> tuple[int, float]:
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            self.step()
+            n += 1
+        return n, time.perf_counter() - start
 
 
-def gui_run(seconds: float, sample_every: int) -> tuple[float, np.ndarray]:
-    """Train through the real window; returns (iterations/s, timer lateness in ms)."""
+def interleaved(rounds: int, seconds: float, lateness_seconds: float, sample_every: int) -> None:
+    """Alternate bare chunks and GUI chunks; print the figures."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -95,6 +104,7 @@ def gui_run(seconds: float, sample_every: int) -> tuple[float, np.ndarray]:
     from workbench.training.class_coverage import ClassCoverageProbe
 
     ClassCoverageProbe(build_dataset(cfg.data), cfg.data, window.workspace.root).wait_until_ready()
+    bare = BareLoop()
     panel._train(run, paused=False)
 
     lateness: list[float] = []
@@ -122,47 +132,76 @@ def gui_run(seconds: float, sample_every: int) -> tuple[float, np.ndarray]:
         if errors or not panel.worker.is_alive:
             raise RuntimeError(f"the GUI run's training ended before the measurement: {errors or 'no error shown'}")
         wait(50)
-    first = panel.worker.latest_step
-    t0 = time.perf_counter()
-    cpu0 = time.thread_time()
+
+    def paused_between_steps() -> None:
+        """Pause the GUI run and wait until its loop has finished the step it was in."""
+        panel.worker.pause()
+        settled = panel.worker.latest_step.step
+        while True:
+            wait(100)
+            now = panel.worker.latest_step.step
+            if now == settled:
+                return
+            settled = now
+
+    bare_steps = gui_steps = 0
+    bare_time = gui_time = gui_cpu = 0.0
+    ratios = []
+    for _ in range(rounds):
+        paused_between_steps()
+        n, elapsed = bare.run(seconds)  # blocks the main thread: the window draws nothing meanwhile
+        bare_steps, bare_time = bare_steps + n, bare_time + elapsed
+        first = panel.worker.latest_step.step
+        t0, cpu0 = time.perf_counter(), time.thread_time()
+        panel.worker.resume()
+        wait(seconds * 1000)
+        elapsed_gui = time.perf_counter() - t0
+        n_gui = panel.worker.latest_step.step - first
+        gui_steps, gui_time = gui_steps + n_gui, gui_time + elapsed_gui
+        gui_cpu += time.thread_time() - cpu0
+        ratios.append((n_gui / elapsed_gui) / (n / elapsed))
+        if errors or not panel.worker.is_alive:
+            raise RuntimeError(f"the GUI run's training ended during the measurement: {errors}")
+    # Responsiveness, measured apart: the probe's own 100 wake-ups a second would otherwise slow the trainer
+    # and count against the window in the ratio above.
+    panel.worker.resume()
+    wait(1000)
     expected[0] = clock.nsecsElapsed() / 1e6 + 10.0
     timer.start()
-    wait(seconds * 1000)
+    wait(lateness_seconds * 1000)
     timer.stop()
-    last = panel.worker.latest_step
-    elapsed = time.perf_counter() - t0
-    main_cpu = time.thread_time() - cpu0
-    rate = (last.step - first.step) / elapsed
     panel.stop()
     panel.worker.wait(60)
     points = panel.loss_plot.point_count("loss_d")
+    grids = len(panel.samples_view.steps())
     window.close()
-    print(f"   (GUI run: {last.step} steps, {points} curve points drawn, "
-          f"{len(panel.samples_view.steps())} grids shown; the GUI thread used {main_cpu:.2f} CPU s "
-          f"= {100 * main_cpu / elapsed:.1f}% of one core while measuring)")
-    return rate, np.asarray(lateness[1:])
+
+    bare_rate, gui_rate = bare_steps / bare_time, gui_steps / gui_time
+    print(f"bare loop     {bare_rate:6.2f} it/s  ({bare_steps} steps in {bare_time:.0f} s)")
+    print(f"GUI-attached  {gui_rate:6.2f} it/s  ({gui_steps} steps in {gui_time:.0f} s; {points} curve points "
+          f"drawn, {grids} grids shown; the GUI thread used {100 * gui_cpu / gui_time:.1f}% of one core)")
+    print(f"overhead ratio GUI / bare = {gui_rate / bare_rate:.3f}  (target ≥ 0.95); per round: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)} (median {np.median(ratios):.3f})")
+    late = np.asarray(lateness)
+    p50, p99 = np.percentile(late, [50, 99])
+    print(f"10 ms QTimer lateness while training: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {late.max():.1f} ms "
+          f"over {len(late)} ticks in {lateness_seconds:g} s of training  (target p99 ≤ 20 ms)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=40.0, help="measuring time per phase")
+    parser.add_argument("--rounds", type=int, default=8, help="bare/GUI chunk pairs")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each chunk")
+    parser.add_argument("--lateness-seconds", type=float, default=30.0, help="training time with the 10 ms probe "
+                        "timer, after the rounds")
     parser.add_argument("--sample-every", type=int, default=20, help="steps between sample grids in the GUI run")
     args = parser.parse_args()
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads, "
-          f"trainer nice +{os.environ.get('WORKBENCH_TRAINER_NICE', '10')}")
-    bare1 = bare_loop(args.seconds)
-    print(f"bare loop       {bare1:6.2f} it/s")
-    gui, lateness = gui_run(args.seconds, args.sample_every)
-    print(f"GUI-attached    {gui:6.2f} it/s")
-    bare2 = bare_loop(args.seconds)
-    print(f"bare loop again {bare2:6.2f} it/s")
-    ratio = gui / ((bare1 + bare2) / 2)
-    print(f"overhead ratio GUI / bare = {ratio:.3f}  (target ≥ 0.95)")
-    p50, p99 = np.percentile(lateness, [50, 99])
-    print(f"10 ms QTimer lateness while training: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lateness.max():.1f} ms "
-          f"over {len(lateness)} ticks  (target p99 ≤ 20 ms)")
+          f"trainer nice +{os.environ.get('WORKBENCH_TRAINER_NICE', '10')}; {args.rounds} rounds of "
+          f"{args.seconds:g} s bare then {args.seconds:g} s GUI")
+    interleaved(args.rounds, args.seconds, args.lateness_seconds, args.sample_every)
 
 
 if __name__ == "__main__":
