@@ -187,6 +187,31 @@ def test_unavailable_devices_are_greyed_out(window, qtbot):
     assert "cpu" in panel.available_devices
 
 
+def test_data_form_shows_only_the_settings_the_dataset_uses(window):
+    panel = window.training_panel
+    form = panel.data_form
+
+    def choose(method: str, dataset: str | None = None) -> None:
+        panel.method_combo.setCurrentIndex(panel.method_combo.findData(method))
+        if dataset is not None:
+            panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData(dataset))
+
+    visible = lambda: {name for name in ("root", "direction", "scale") if form.is_field_visible(name)}  # noqa: E731
+    choose("dcgan", "digits")
+    assert visible() == set()
+    choose("srresnet")  # moves to the first super-resolution dataset
+    assert panel.dataset_combo.currentData() == "sr-photos" and visible() == {"scale"}
+    choose("srresnet", "sr-folder")
+    assert visible() == {"root", "scale"}
+    choose("pix2pix", "edges2photos")
+    assert visible() == {"direction"}
+    form.set_value("direction", "BtoA")  # a hidden field keeps its value and is still built
+    choose("pix2pix", "pix2pix-folder")
+    assert visible() == {"root", "direction"}
+    choose("dcgan", "digits")
+    assert panel.build_config().data.direction == "BtoA"
+
+
 def test_evaluation_scalars_stay_out_of_the_training_curves(window, qtbot, workspace):
     from workbench.config import RunConfig
     from workbench.methods.settings import DCGANSettings

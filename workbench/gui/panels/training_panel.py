@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data import available_datasets, dataset_spec
+from workbench.data.catalog import DatasetSpec
 from workbench.gui.widgets.config_form import ConfigForm
 from workbench.gui.widgets.curve_plot import CurvePlot
 from workbench.gui.widgets.dataset_preview import DatasetPreview
@@ -300,7 +301,15 @@ class TrainingPanel(QWidget):
         spec = dataset_spec(self.dataset_combo.currentData())
         self.dataset_summary.setText(spec.summary)
         self.data_form.set_value("channels", spec.default_channels)
+        self._show_data_fields_for(spec)
         self._request_preview()
+
+    def _show_data_fields_for(self, spec: DatasetSpec) -> None:
+        """Only the data settings that mean something for this dataset: a folder for user data, the direction
+        for image-to-image pairs, the upscaling factor for super-resolution."""
+        self.data_form.set_field_visible("root", spec.needs_root)
+        self.data_form.set_field_visible("direction", spec.kind in ("paired", "unpaired"))
+        self.data_form.set_field_visible("scale", spec.kind == "super_resolution")
 
     def _request_preview(self) -> None:
         """Preview the data the form describes (only while setting up a new run)."""
@@ -334,6 +343,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.setCurrentIndex(max(0, self.dataset_combo.findData(config.data.name)))
         self.dataset_combo.blockSignals(False)
         self.dataset_summary.setText(dataset_spec(config.data.name).summary)
+        self._show_data_fields_for(dataset_spec(config.data.name))
         for form, section in ((self.data_form, config.data), (self.train_form, config.train)):
             for name in form.field_names():
                 form.set_value(name, getattr(section, name))

@@ -46,8 +46,9 @@ class ConfigForm(QWidget):
         self.section = getattr(settings_cls, "section", "")
         self._types = field_types(settings_cls)
         self._editors: dict[str, QWidget] = {}
+        self._rows: dict[str, QWidget] = {}  # the widget of each field's row (the editor, or it with Browse…)
         self._fixed: dict[str, Any] = {}
-        layout = QFormLayout(self)
+        self._layout = layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         current = values if values is not None else settings_cls()
@@ -63,6 +64,7 @@ class ConfigForm(QWidget):
             row = editor
             if f.name == "root":
                 row = self._with_browse(editor)
+            self._rows[f.name] = row
             layout.addRow(_label(f), row)
 
     def _make_editor(self, f: dataclasses.Field, value: Any) -> QWidget:
@@ -106,6 +108,15 @@ class ConfigForm(QWidget):
 
     def editor(self, name: str) -> QWidget:
         return self._editors[name]
+
+    def set_field_visible(self, name: str, visible: bool) -> None:
+        """Show or hide a field's row (a field that does not apply to the current choice); a hidden field keeps
+        its value and is still built."""
+        if name in self._rows:
+            self._layout.setRowVisible(self._rows[name], visible)
+
+    def is_field_visible(self, name: str) -> bool:
+        return name in self._rows and not self._rows[name].isHidden()
 
     def set_value(self, name: str, value: Any) -> None:
         editor = self._editors[name]
