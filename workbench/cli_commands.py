@@ -312,7 +312,7 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
 
     files = latest_checkpoint(run.checkpoints_dir)
     if files is None:
-        raise CLIError(f"run {run.id} has no checkpoint yet; train it first")
+        raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first")
     session = TrainingSession(run.config.replace("train", device="cpu", mixed_precision=False))
     state = load_checkpoint(files)
     # The training-noise generator is irrelevant for sampling, and a CUDA generator's state does not fit a CPU one.
@@ -353,7 +353,8 @@ def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
     run = find_run(ws, args.run)
     _require_generator(run, "eval")
     if run.latest_checkpoint_step() is None:
-        raise CLIError(f"run {run.id} has no checkpoint yet; train it first (`workbench train --resume {run.id}`)")
+        raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first "
+                       f"(`workbench train --resume {run.id}`)")
 
     from workbench.metrics.run_evaluation import EvaluationError, evaluate_run, format_value
 

@@ -50,6 +50,20 @@ def test_placeholder_without_run_and_without_checkpoint(panel, workspace):
                        TrainConfig(steps=4))
     panel.show_run(workspace.create_run(config, name="untrained"))
     assert "No checkpoint yet" in panel.placeholder.text() and not panel.load_button.isEnabled()
+    # checkpoint files that cannot be loaded are named, not passed off as "no checkpoint yet"
+    import torch
+
+    from workbench.runs.checkpoint_files import checkpoint_files
+    from workbench.training.checkpoints import save_checkpoint
+
+    damaged = workspace.create_run(config, name="damaged")
+    save_checkpoint(damaged.checkpoints_dir, 2, {"w": torch.zeros(3), "step": 2})
+    tensors = checkpoint_files(damaged.checkpoints_dir, 2).tensors
+    tensors.write_bytes(tensors.read_bytes()[:-4])
+    panel.show_run(damaged)
+    text = panel.placeholder.text()
+    assert "No usable checkpoint" in text and "step 2: 0000000002.safetensors has" in text
+    assert "no complete checkpoint" in panel.title.text() and not panel.load_button.isEnabled()
 
 
 def test_vae_pin_interpolate_export_sliders_traversal_arithmetic(panel, qtbot, tiny_run, tmp_path):

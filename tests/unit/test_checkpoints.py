@@ -253,3 +253,40 @@ def test_a_pickle_in_place_of_the_tensors_is_never_executed(ckpt, tmp_path):
 def test_file_not_named_like_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="not named like a checkpoint"):
         load_checkpoint_file(tmp_path / "model.safetensors")
+
+
+def test_damaged_checkpoints_say_what_is_wrong(tmp_path):
+    """Files that do not make a complete checkpoint are named with the reason, instead of "no checkpoint yet"."""
+    from workbench.runs.checkpoint_files import damaged_checkpoints
+
+    assert damaged_checkpoints(tmp_path / "absent") == [] and damaged_checkpoints(tmp_path) == []
+    for step in (5, 6, 7, 8):
+        save_checkpoint(tmp_path, step, {"w": torch.arange(6.0), "step": step})
+    truncated, unreadable, no_meta, no_tensors = (checkpoint_files(tmp_path, s) for s in (5, 6, 7, 8))
+    truncated.tensors.write_bytes(truncated.tensors.read_bytes()[:-10])
+    unreadable.meta.write_text("{not json")
+    no_meta.meta.unlink()
+    no_tensors.tensors.unlink()
+    reasons = damaged_checkpoints(tmp_path)
+    assert len(reasons) == 4 and latest_checkpoint(tmp_path) is None
+    assert reasons[0].startswith("step 5: 0000000005.safetensors has ") and "its metadata says" in reasons[0]
+    assert reasons[1].startswith("step 6: metadata 0000000006.json unreadable (JSONDecodeError")
+    assert reasons[2].startswith("step 7: tensor file without its metadata (0000000007.json missing")
+    assert reasons[3] == "step 8: 0000000008.safetensors missing"
+    save_checkpoint(tmp_path, 9, {"w": torch.arange(6.0), "step": 9})
+    assert latest_checkpoint(tmp_path).step == 9 and len(damaged_checkpoints(tmp_path)) == 4  # a good one is used
+
+
+def test_a_run_with_only_damaged_checkpoints_says_so(workspace, capsys, tmp_path):
+    from workbench.cli import main
+    from workbench.config import RunConfig
+    from workbench.methods.settings import VAESettings
+
+    run = workspace.create_run(RunConfig(method=VAESettings()), name="damaged")
+    assert run.missing_checkpoint_text() == "no checkpoint yet"
+    save_checkpoint(run.checkpoints_dir, 3, {"w": torch.arange(6.0), "step": 3})
+    checkpoint_files(run.checkpoints_dir, 3).meta.write_text("garbage")
+    assert run.missing_checkpoint_text().startswith("no complete checkpoint: step 3: metadata 0000000003.json "
+                                                    "unreadable")
+    assert main(["sample", "damaged", "-o", str(tmp_path / "x.png")]) == 2
+    assert "run damaged has no complete checkpoint: step 3: metadata" in capsys.readouterr().err

@@ -80,8 +80,8 @@ def load_run_session(run: Run) -> Any:
 
     files = latest_checkpoint(run.checkpoints_dir)
     if files is None:
-        raise EvaluationError(f"run {run.id} has no checkpoint yet; train it first (checkpoints are written every "
-                              f"train.checkpoint_every steps and when training stops)")
+        raise EvaluationError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first (checkpoints are "
+                              "written every train.checkpoint_every steps and when training stops)")
     with _preserved_rng():
         session = TrainingSession(run.config.replace("train", device="cpu", mixed_precision=False))
         state = load_checkpoint(files)

@@ -63,6 +63,34 @@ def complete_checkpoints(folder: Path) -> list[CheckpointFiles]:
     return sorted(found, key=lambda f: f.step)
 
 
+def damaged_checkpoints(folder: Path) -> list[str]:
+    """Why each checkpoint step present in `folder` is not a complete checkpoint ("step 100: ..."), oldest first:
+    told to the user instead of "no checkpoint yet" when files are there but none can be loaded."""
+    if not folder.is_dir():
+        return []
+    steps = sorted({int(p.stem) for p in folder.iterdir() if p.stem.isdigit() and p.suffix in (".json",
+                                                                                                ".safetensors")})
+    reasons = []
+    for step in steps:
+        files = checkpoint_files(folder, step)
+        if not files.meta.exists():
+            reasons.append(f"step {step}: tensor file without its metadata ({files.meta.name} missing; a write "
+                           "that did not finish)")
+            continue
+        try:
+            meta = read_meta(files)
+            expected = int(meta["tensors_bytes"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            reasons.append(f"step {step}: metadata {files.meta.name} unreadable ({type(err).__name__}: {err})")
+            continue
+        if not files.tensors.exists():
+            reasons.append(f"step {step}: {files.tensors.name} missing")
+        elif files.tensors.stat().st_size != expected:
+            reasons.append(f"step {step}: {files.tensors.name} has {files.tensors.stat().st_size:,} bytes, its "
+                           f"metadata says {expected:,}")
+    return reasons
+
+
 def latest_checkpoint(folder: Path) -> CheckpointFiles | None:
     found = complete_checkpoints(folder)
     return found[-1] if found else None

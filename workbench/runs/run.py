@@ -177,3 +177,14 @@ class Run:
 
         found = latest_checkpoint(self.checkpoints_dir)
         return None if found is None else found.step
+
+    def missing_checkpoint_text(self) -> str:
+        """Why there is no checkpoint to load: "no checkpoint yet", or which checkpoint files are damaged (their
+        files are left as they are)."""
+        from workbench.runs.checkpoint_files import damaged_checkpoints
+
+        damaged = damaged_checkpoints(self.checkpoints_dir)
+        if not damaged:
+            return "no checkpoint yet"
+        more = f"; and {len(damaged) - 2} more" if len(damaged) > 2 else ""
+        return f"no complete checkpoint: {'; '.join(damaged[-2:])}{more}"

@@ -102,8 +102,9 @@ class SuperResolutionModel:
                                        f"srresnet or srgan run")
         step = run.latest_checkpoint_step()
         if step is None:
-            raise SuperResolutionError(f"run {run.id} has no checkpoint yet; train it first (checkpoints are "
-                                       f"written every train.checkpoint_every steps and when training stops)")
+            raise SuperResolutionError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first "
+                                       "(checkpoints are written every train.checkpoint_every steps and when "
+                                       "training stops)")
         try:
             with single_thread():
                 session = load_run_session(run)

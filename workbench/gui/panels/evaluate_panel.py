@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.config import ConfigError
+from workbench.gui.panels.run_header import run_missing_checkpoint_text
 from workbench.gui.widgets.metric_table import metric_table
 from workbench.gui.widgets.neighbours_view import NeighboursView
 from workbench.runs import Run, Workspace
@@ -196,7 +197,7 @@ class EvaluatePanel(QWidget):
         else:
             self.title.setText(self._run_title(run, checkpoint))
             if checkpoint is None:
-                self.neighbours.set_placeholder("This run has no checkpoint yet: train it first.")
+                self.neighbours.set_placeholder(f"This run has {run_missing_checkpoint_text(run)}: train it first.")
             elif self.evaluations:
                 self._find_neighbours()
             else:
@@ -210,7 +211,7 @@ class EvaluatePanel(QWidget):
             what = f"{config.method_name} on {config.data.name}"
         except ConfigError as err:
             return f"<b>{run.id}</b>: unreadable ({err})"
-        where = f"latest checkpoint: step {checkpoint}" if checkpoint is not None else "no checkpoint yet"
+        where = f"latest checkpoint: step {checkpoint}" if checkpoint is not None else run_missing_checkpoint_text(run)
         return f"<b>{run.id}</b> · {what} · {where}"
 
     def _checkpoint_step(self) -> int | None:
@@ -249,7 +250,8 @@ class EvaluatePanel(QWidget):
             if self.run is None:
                 self.placeholder.setText("Select a run to see its evaluations.")
             elif self._checkpoint_step() is None:
-                self.placeholder.setText("This run has no checkpoint yet, so there is nothing to evaluate.")
+                self.placeholder.setText(f"This run has {run_missing_checkpoint_text(self.run)}, so there is nothing "
+                                         "to evaluate.")
             else:
                 self.placeholder.setText("Not evaluated yet. “Evaluate now” (or `workbench eval RUN`) scores the "
                                          "latest checkpoint and stores the numbers in the run.")

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.panels.latent.code_sources import CodeSources
 from workbench.gui.panels.latent.pinned_strip import PinnedStrip
 from workbench.gui.panels.latent.session import LatentSession
-from workbench.gui.panels.run_header import run_checkpoint_step, run_title_html
+from workbench.gui.panels.run_header import missing_checkpoint_placeholder, run_checkpoint_step, run_title_html
 from workbench.runs import Run, Workspace
 
 ERROR_STYLE = "color: #c62828;"
@@ -166,8 +166,7 @@ class LatentPanel(QWidget):
         elif self._checkpoint_step() is None:
             self._pending = False
             self.title.setText(self._run_title())
-            self._set_placeholder("<h3>No checkpoint yet</h3>This run has not written a checkpoint: train it "
-                                  "first, then load it here.")
+            self._set_placeholder(missing_checkpoint_placeholder(run))
         else:
             self.title.setText(self._run_title())
             self._set_placeholder("<h3>Not loaded yet</h3>The latest checkpoint is loaded when this tab is shown.")

@@ -38,5 +38,22 @@ def run_title_html(run: Run, method_names: dict[str, str] | None = None) -> str:
     except ConfigError as err:
         return f"<b>{html.escape(run.id)}</b>: unreadable ({html.escape(str(err))})"
     step = run_checkpoint_step(run)
-    where = f"latest checkpoint: step {step}" if step is not None else "no checkpoint yet"
-    return f"<b>{html.escape(run.id)}</b> · {html.escape(what)} · {where}"
+    where = f"latest checkpoint: step {step}" if step is not None else run_missing_checkpoint_text(run)
+    return f"<b>{html.escape(run.id)}</b> · {html.escape(what)} · {html.escape(where)}"
+
+
+def run_missing_checkpoint_text(run: Run) -> str:
+    """"no checkpoint yet", or which checkpoint files are damaged; never raises (an unreadable folder is "none")."""
+    try:
+        return run.missing_checkpoint_text()
+    except OSError:
+        return "no checkpoint yet"
+
+
+def missing_checkpoint_placeholder(run: Run) -> str:
+    """The HTML a pane shows for a run with nothing to load: not trained yet, or its checkpoint files damaged."""
+    text = run_missing_checkpoint_text(run)
+    if text == "no checkpoint yet":
+        return "<h3>No checkpoint yet</h3>This run has not written a checkpoint: train it first, then load it here."
+    return (f"<h3>No usable checkpoint</h3>This run has {html.escape(text)}. The files are left as they are: "
+            "resume training to write a new checkpoint, or put the damaged files back.")

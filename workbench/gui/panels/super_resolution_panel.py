@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.config import ConfigError
+from workbench.gui.panels.run_header import run_missing_checkpoint_text
 from workbench.gui.panels.super_resolution.session import SuperResolutionSession
 from workbench.gui.panels.super_resolution.zoom_views import (
     ComparisonGrid,
@@ -366,7 +367,7 @@ class SuperResolutionPanel(QWidget):
     def _run_text(self, run: Run) -> tuple[str, bool]:
         config = run.config
         step = run.latest_checkpoint_step()
-        where = f"step {step}" if step is not None else "no checkpoint yet"
+        where = f"step {step}" if step is not None else run_missing_checkpoint_text(run)
         return (f"{SR_METHODS[config.method_name]} · {run.id} · ×{config.data.scale} · {where}", step is not None)
 
     def _picked(self, combo: QComboBox) -> Run | None:
@@ -417,7 +418,8 @@ class SuperResolutionPanel(QWidget):
             return
         combo.setCurrentIndex(index)  # → _pickers_changed
         if not combo.model().item(index).isEnabled():
-            self.show_error(f"Run {run.id} has no checkpoint yet: train it first, then choose it here.")
+            self.show_error(f"Run {run.id} has {run_missing_checkpoint_text(run)}: train it first, then choose it "
+                            "here.")
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

@@ -41,7 +41,12 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.config import ConfigError
-from workbench.gui.panels.run_header import run_checkpoint_step, run_method_name, run_title_html
+from workbench.gui.panels.run_header import (
+    missing_checkpoint_placeholder,
+    run_checkpoint_step,
+    run_method_name,
+    run_title_html,
+)
 from workbench.gui.panels.voxel.export_box import ExportBox
 from workbench.gui.panels.voxel.gallery import THUMBNAIL, SampleGallery
 from workbench.gui.panels.voxel.interpolation_box import InterpolationBox
@@ -238,8 +243,7 @@ class VoxelPanel(QWidget):
             self.show_error(f"Run {run.id} trains {method!r}, which does not generate voxel grids: select a 3D-GAN "
                             "(gan3d) run.")
         elif self._checkpoint_step() is None:
-            self._set_placeholder("<h3>No checkpoint yet</h3>This run has not written a checkpoint: train it first, "
-                                  "then load it here.")
+            self._set_placeholder(missing_checkpoint_placeholder(run))
         else:
             self._pending = True
             self._set_placeholder("<h3>Not loaded yet</h3>The latest checkpoint is loaded when this tab is shown.")
