@@ -29,12 +29,13 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cpu_budget import train_for  # noqa: E402 - bench/, next to this script
 
 TOY_LOSSES = ("non_saturating", "wgan_gp", "minimax")
 CONDITIONAL = ("conditional_gan", "conditional_vae")
@@ -70,17 +71,6 @@ def make_session(method: str, dataset: str, **settings: Any):  # noqa: ANN201
     data = DataConfig(name=dataset, image_size=32, channels=1)
     cfg = RunConfig(method_settings_class(method)(**settings), data, TrainConfig(steps=10**8, seed=0))
     return TrainingSession(cfg)
-
-
-def train_for(session: Any, cpu_seconds: float) -> tuple[int, float, float]:
-    """Bare train_steps until this process has used `cpu_seconds` of CPU; (steps, CPU s, wall s)."""
-    c0, w0 = time.process_time(), time.perf_counter()
-    steps = 0
-    while time.process_time() - c0 < cpu_seconds:
-        session.method.train_step(session.stream.next())
-        session.step += 1
-        steps += 1
-    return steps, time.process_time() - c0, time.perf_counter() - w0
 
 
 def fid_kid(method: Any, reference: Any, extractor: Any, n: int) -> tuple[float, float]:

@@ -44,6 +44,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cpu_budget import train_for  # noqa: E402 - bench/, next to this script
+
 SCALE = 4
 BORDER = SCALE  # pixels cropped from every edge before scoring (the upscaling factor)
 EVAL_BATCH = 50
@@ -59,17 +61,6 @@ def make_config(method_settings: Any, args: argparse.Namespace) -> Any:
     data = DataConfig(name="sr-photos", image_size=args.image_size, channels=3, batch_size=args.batch_size,
                       scale=SCALE)
     return RunConfig(method_settings, data, TrainConfig(steps=10**8, seed=args.seed, checkpoint_every=10**7))
-
-
-def train_for(session: Any, cpu_seconds: float) -> tuple[int, float, float]:
-    """Bare train_steps until this process has used `cpu_seconds` of CPU; (steps, CPU s, wall s)."""
-    c0, w0 = time.process_time(), time.perf_counter()
-    steps = 0
-    while time.process_time() - c0 < cpu_seconds:
-        session.method.train_step(session.stream.next())
-        session.step += 1
-        steps += 1
-    return steps, time.process_time() - c0, time.perf_counter() - w0
 
 
 def to_uint8(images: Any) -> Any:
