@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QMouseEvent, QWheelEvent
@@ -187,6 +188,22 @@ def test_runs_that_cannot_upscale_are_explained(panel, qtbot, tiny_run, workspac
     qtbot.waitUntil(lambda: not panel.session.busy and panel.error_label.isVisible(), timeout=LOAD_TIMEOUT)
     assert "cannot load the checkpoint of run broken-sr" in panel.error_label.text()
     assert "could not load" in panel.info_a.text()
+
+    # a run whose only checkpoint is damaged is greyed out in the picker, named with the damage, and not picked
+    from workbench.runs.checkpoint_files import checkpoint_files
+    from workbench.training.checkpoints import save_checkpoint
+
+    damaged = workspace.create_run(broken.config, name="damaged-sr")
+    save_checkpoint(damaged.checkpoints_dir, 2, {"w": torch.zeros(3), "step": 2})
+    checkpoint_files(damaged.checkpoints_dir, 2).meta.write_text("{")
+    picked = panel.model_a.currentData()
+    panel.show_run(damaged)
+    index = panel.model_a.findData(str(damaged.path))
+    assert not panel.model_a.model().item(index).isEnabled()
+    assert "no complete checkpoint (1 damaged)" in panel.model_a.itemText(index)
+    assert panel.model_a.currentData() == picked and not panel.session.busy
+    assert "damaged-sr has no complete checkpoint: step 2: metadata 0000000002.json unreadable" in \
+        panel.error_label.text()
 
 
 def wheel(view, delta: int) -> None:

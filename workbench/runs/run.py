@@ -178,13 +178,15 @@ class Run:
         found = latest_checkpoint(self.checkpoints_dir)
         return None if found is None else found.step
 
-    def missing_checkpoint_text(self) -> str:
+    def missing_checkpoint_text(self, detailed: bool = True) -> str:
         """Why there is no checkpoint to load: "no checkpoint yet", or which checkpoint files are damaged (their
-        files are left as they are)."""
+        files are left as they are); `detailed=False` only counts them, for one-line titles."""
         from workbench.runs.checkpoint_files import damaged_checkpoints
 
         damaged = damaged_checkpoints(self.checkpoints_dir)
         if not damaged:
             return "no checkpoint yet"
+        if not detailed:
+            return f"no complete checkpoint ({len(damaged)} damaged)"
         more = f"; and {len(damaged) - 2} more" if len(damaged) > 2 else ""
         return f"no complete checkpoint: {'; '.join(damaged[-2:])}{more}"

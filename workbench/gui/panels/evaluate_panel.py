@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.config import ConfigError
-from workbench.gui.panels.run_header import run_missing_checkpoint_text
+from workbench.gui.panels.run_header import run_missing_checkpoint_text, run_title_html
 from workbench.gui.widgets.metric_table import metric_table
 from workbench.gui.widgets.neighbours_view import NeighboursView
 from workbench.runs import Run, Workspace
@@ -195,7 +194,7 @@ class EvaluatePanel(QWidget):
             self.title.setText("<b>No run selected</b>: choose one in the Runs list.")
             self.neighbours.set_placeholder("No run selected.")
         else:
-            self.title.setText(self._run_title(run, checkpoint))
+            self.title.setText(run_title_html(run))
             if checkpoint is None:
                 self.neighbours.set_placeholder(f"This run has {run_missing_checkpoint_text(run)}: train it first.")
             elif self.evaluations:
@@ -204,15 +203,6 @@ class EvaluatePanel(QWidget):
                 self.neighbours.set_placeholder("Press “Evaluate now” to score the latest checkpoint and find the "
                                                 "nearest training images of 8 samples.")
         self.evaluate_button.setEnabled(run is not None and checkpoint is not None and not self.busy)
-
-    def _run_title(self, run: Run, checkpoint: int | None) -> str:
-        try:
-            config = run.config
-            what = f"{config.method_name} on {config.data.name}"
-        except ConfigError as err:
-            return f"<b>{run.id}</b>: unreadable ({err})"
-        where = f"latest checkpoint: step {checkpoint}" if checkpoint is not None else run_missing_checkpoint_text(run)
-        return f"<b>{run.id}</b> · {what} · {where}"
 
     def _checkpoint_step(self) -> int | None:
         if self.run is None:

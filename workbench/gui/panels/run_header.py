@@ -38,14 +38,15 @@ def run_title_html(run: Run, method_names: dict[str, str] | None = None) -> str:
     except ConfigError as err:
         return f"<b>{html.escape(run.id)}</b>: unreadable ({html.escape(str(err))})"
     step = run_checkpoint_step(run)
-    where = f"latest checkpoint: step {step}" if step is not None else run_missing_checkpoint_text(run)
+    where = f"latest checkpoint: step {step}" if step is not None else run_missing_checkpoint_text(run, False)
     return f"<b>{html.escape(run.id)}</b> · {html.escape(what)} · {html.escape(where)}"
 
 
-def run_missing_checkpoint_text(run: Run) -> str:
-    """"no checkpoint yet", or which checkpoint files are damaged; never raises (an unreadable folder is "none")."""
+def run_missing_checkpoint_text(run: Run, detailed: bool = True) -> str:
+    """"no checkpoint yet", or which checkpoint files are damaged (`detailed=False`: how many, for a title line);
+    never raises (an unreadable folder is "none")."""
     try:
-        return run.missing_checkpoint_text()
+        return run.missing_checkpoint_text(detailed)
     except OSError:
         return "no checkpoint yet"
 

@@ -367,7 +367,7 @@ class SuperResolutionPanel(QWidget):
     def _run_text(self, run: Run) -> tuple[str, bool]:
         config = run.config
         step = run.latest_checkpoint_step()
-        where = f"step {step}" if step is not None else run_missing_checkpoint_text(run)
+        where = f"step {step}" if step is not None else run_missing_checkpoint_text(run, False)
         return (f"{SR_METHODS[config.method_name]} · {run.id} · ×{config.data.scale} · {where}", step is not None)
 
     def _picked(self, combo: QComboBox) -> Run | None:
@@ -416,10 +416,11 @@ class SuperResolutionPanel(QWidget):
         index = combo.findData(str(run.path))
         if index < 0:
             return
-        combo.setCurrentIndex(index)  # → _pickers_changed
-        if not combo.model().item(index).isEnabled():
+        if not combo.model().item(index).isEnabled():  # greyed out: nothing to load, so leave the pickers alone
             self.show_error(f"Run {run.id} has {run_missing_checkpoint_text(run)}: train it first, then choose it "
                             "here.")
+            return
+        combo.setCurrentIndex(index)  # → _pickers_changed
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
