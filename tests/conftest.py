@@ -22,6 +22,18 @@ def workspace(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def one_torch_thread():
+    """Tiny networks on a shared 2-core machine: a second intra-op thread only adds contention. Modules opt in
+    with `pytestmark = pytest.mark.usefixtures("one_torch_thread")`."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
 def tiny_run(workspace):
     """Factory: a run of `method` trained for a few steps with tiny networks, with a checkpoint at the end.
 

@@ -10,7 +10,6 @@ import types
 from pathlib import Path
 
 import pytest
-import torch
 from PIL import Image
 
 from workbench.cli import main
@@ -22,13 +21,7 @@ TINY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks on a shared 2-core machine: a second intra-op thread only adds contention."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def train_args(ws, method: str, name: str, steps: int = 4) -> list[str]:

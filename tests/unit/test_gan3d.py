@@ -27,13 +27,7 @@ TINY = {"latent_dim": 8, "g_channels": 4, "d_channels": 4}
 INFO = DataInfo(name="t", size=8, channels=1, image_size=16, kind="voxels", class_names=("a", "b"))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks on a shared 2-core machine: a second intra-op thread only adds contention."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def config(*, steps: int = 2, seed: int = 0, **settings) -> RunConfig:

@@ -17,13 +17,8 @@ from workbench.methods.vae import gaussian_kl, reconstruction_loss
 SIZE, CHANNELS, BATCH = 8, 1, 8
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks on a shared 2-core machine: a second intra-op thread only adds contention."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+
 
 INFO = DataInfo(name="test", size=64, channels=CHANNELS, image_size=SIZE)
 

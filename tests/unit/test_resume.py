@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from workbench.config import DataConfig, RunConfig, TrainConfig
 from workbench.methods.settings import DCGANSettings
@@ -27,13 +26,7 @@ CONFIG = RunConfig(
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks on a shared 2-core machine: a second intra-op thread only adds contention."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def scalar_rows(run: Run) -> list[tuple[int, str, float]]:

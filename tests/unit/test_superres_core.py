@@ -27,12 +27,7 @@ from workbench.superres.model import SuperResolutionModel
 TINY = {"data": "sr-photos", "image_size": 16, "steps": 2, "batch_size": 2, "residual_blocks": 1}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture
