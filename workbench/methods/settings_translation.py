@@ -18,6 +18,10 @@ _NORM_HELP = ("normalisation layer in G and D: batch (pix2pix's default) or inst
 _D_LAYERS_HELP = ("strided convolutions in the PatchGAN discriminator: 3 gives the 70×70 receptive field of the "
                   "papers (each output scores one overlapping 70×70 patch); fewer = smaller patches")
 _BETA1_HELP = "Adam β1 (0.5 in the papers)"
+_BICUBIC_SKIP_HELP = (
+    "add the generator's output to the bicubic interpolation of the input, so the network learns only the detail "
+    "bicubic misses (VDSR's global residual; not in the paper, which learns the whole image). On a CPU budget it "
+    "beats bicubic within minutes where the paper's network needs far longer; off = the paper's generator")
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,7 @@ class SRResNetSettings(Validated):
     residual_blocks: int = setting(8, min=1, max=32, help="residual blocks (16 in the paper; 8 trains twice as fast)")
     channels: int = setting(32, min=8, max=256, help="feature maps in every block (64 in the paper)")
     bicubic_skip: bool = setting(
-        True, help="add G's output to the bicubic interpolation of the input, so the network learns only the detail "
-                   "bicubic misses (VDSR's global residual; not in the paper, which learns the whole image). On a "
-                   "CPU budget it beats bicubic within minutes where the paper's network needs far longer; "
-                   "off = the paper's generator")
+        True, help=_BICUBIC_SKIP_HELP)
     lr: float = setting(2e-4, min=1e-7, max=1.0, help="Adam learning rate (1e-4 in the paper)")
 
 
@@ -94,10 +95,7 @@ class SRGANSettings(Validated):
     residual_blocks: int = setting(8, min=1, max=32, help="generator residual blocks (16 in the paper)")
     channels: int = setting(32, min=8, max=256, help="generator feature maps (64 in the paper)")
     bicubic_skip: bool = setting(
-        True, help="add the generator's output to the bicubic interpolation of the input, so the network learns "
-                   "only the detail bicubic misses (VDSR's global residual; not in the paper, which learns the "
-                   "whole image). On a CPU budget it beats bicubic within minutes where the paper's network "
-                   "needs far longer; off = the paper's generator")
+        True, help=_BICUBIC_SKIP_HELP)
     d_channels: int = setting(32, min=8, max=512, help="feature maps in the discriminator's first layer (64 in "
                                                        "the paper)")
     init_from: str = setting("", help="an SRResNet run (its id or folder) whose latest checkpoint initialises the "
