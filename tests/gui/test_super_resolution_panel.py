@@ -56,8 +56,11 @@ def test_convention_and_placeholder_without_runs(panel, qtbot):
     assert "No srresnet or srgan runs" in panel.info_a.text()
     assert panel.convention_label.text().startswith("PSNR / SSIM on RGB")
     assert not panel.export_button.isEnabled()
+    panel.show_error("a model failed to load")  # e.g. while the held-out crops are still being read
     qtbot.waitUntil(lambda: panel.examples.count() > 0, timeout=LOAD_TIMEOUT)  # held-out crops, opened as HR
     qtbot.waitUntil(lambda: panel.session.comparison is not None and not panel.session.busy, timeout=LOAD_TIMEOUT)
+    # the first crop is chosen for the user: the error they have not dismissed stays
+    assert panel.error_label.isVisible() and "a model failed to load" in panel.error_label.text()
     comparison = panel.session.comparison
     assert comparison.source.startswith("sr-photos test #") and comparison.scale == 4  # bicubic only, no model
     assert [c.objectName() for c in panel.grid.cards] == ["sr-card-lr", "sr-card-bicubic", "sr-card-hr"]

@@ -477,14 +477,19 @@ class SuperResolutionPanel(QWidget):
         self.prev_button.setEnabled(bool(examples))
         self.next_button.setEnabled(bool(examples))
         if examples and self.session.image is None:
+            # Chosen for the user, not by them: an error shown meanwhile (a model that failed to load) stays.
+            self.examples.blockSignals(True)
             self.examples.setCurrentRow(0)
+            self.examples.blockSignals(False)
+            self._use_example(0)
 
     def _example_chosen(self, row: int) -> None:
-        examples = self.session.examples or []
-        if not 0 <= row < len(examples):
-            return
-        name, image = examples[row]
-        self.clear_error()
+        if 0 <= row < len(self.session.examples or []):
+            self.clear_error()
+            self._use_example(row)
+
+    def _use_example(self, row: int) -> None:
+        name, image = (self.session.examples or [])[row]
         if self.as_lr_box.isChecked():  # the examples are HR originals: compare against them
             self.as_lr_box.blockSignals(True)
             self.as_lr_box.setChecked(False)
