@@ -5,6 +5,7 @@
     workbench train --method dcgan --data digits --steps 2000 [--set method.lr_g=1e-4 ...]
     workbench train --config run.toml [--name my-run]  a run from a saved config (a run's run.toml works)
     workbench train --resume RUN [--steps N]           continue a stopped or interrupted run
+    workbench train --restart RUN [--steps N]          start over as a new run with RUN's settings
     workbench runs [--json]                            every run in the workspace
     workbench sample RUN -n 64 -o grid.png [--seed N]  a grid from the run's latest checkpoint
     workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
@@ -81,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--device", choices=("cpu", "cuda", "mps"), help="where the networks run")
     how.add_argument("--batch-size", type=int, metavar="N", help="images per step")
     how.add_argument("--image-size", type=int, metavar="N", help="square image size, a power of two")
-    train.add_argument("--resume", metavar="RUN", help="continue this run (id, unique id prefix or folder) "
+    again = train.add_mutually_exclusive_group()
+    again.add_argument("--resume", metavar="RUN", help="continue this run (id, unique id prefix or folder) "
                                                         "from its latest checkpoint")
+    again.add_argument("--restart", metavar="RUN", help="start over: a new run with RUN's settings, trained from "
+                                                         "step 0 (RUN, its metrics and checkpoints stay as they are)")
 
     runs = sub.add_parser("runs", parents=[common], help="list the runs in the workspace")
     runs.add_argument("--json", action="store_true", help="machine-readable output")

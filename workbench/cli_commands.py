@@ -23,6 +23,7 @@ from workbench.data import available_datasets, dataset_spec
 from workbench.methods import available_methods, method_settings_class, method_spec
 from workbench.methods.registry import check_data_kind
 from workbench.runs import Run, RunStatus, Workspace
+from workbench.runs.checkpoint_files import only_damaged_checkpoints
 
 
 class CLIError(Exception):
@@ -84,13 +85,18 @@ def _read_config_file(path: str) -> dict[str, Any]:
 
     try:
         doc = tomllib.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"--config: {path} is not UTF-8 text (byte {err.start}: {err.reason})") from None
     except OSError as err:
         raise ConfigError(f"--config: cannot read {path}: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"--config: {path} is not valid TOML: {err}") from None
-    doc.pop("run", None)  # a run folder's run.toml also records its status and package versions
-    doc.pop("versions", None)
-    return {k: dict(v) if isinstance(v, dict) else v for k, v in doc.items()}
+    for extra in ("run", "versions", "notes"):  # a run folder's run.toml also records its status and more
+        doc.pop(extra, None)
+    for section, value in doc.items():
+        if not isinstance(value, dict):
+            raise ConfigError(f"--config: {path}: {section} = {value!r} must be a table ([{section}])")
+    return {k: dict(v) for k, v in doc.items()}
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -138,43 +144,77 @@ def _check_runnable(config: RunConfig) -> None:
 # ---- train ------------------------------------------------------------------------------------------------
 def train(args: argparse.Namespace, workspace: str | None) -> int:
     ws = Workspace(workspace)
-    run = _resumed_run(args, ws) if args.resume else _new_run(args, ws)
-    return _train_run(run, resume_hint=_resume_command(run, workspace))
+    total_steps = None
+    if getattr(args, "restart", None):
+        run = _restarted_run(args, ws)
+    elif args.resume:
+        run = _resumed_run(args, ws)
+        total_steps = args.steps
+    else:
+        run = _new_run(args, ws)
+    return _train_run(run, resume_hint=_resume_command(run, workspace), total_steps=total_steps)
 
 
 def _new_run(args: argparse.Namespace, ws: Workspace) -> Run:
     config = config_from_args(args)
     _check_runnable(config)
-    if args.name is not None:
-        if not args.name or "/" in args.name or args.name.startswith("."):
-            raise CLIError(f"--name {args.name!r}: a run id is a plain folder name")
-        if (ws.runs_dir / args.name).exists():
-            raise CLIError(f"--name {args.name!r}: a run with that id already exists in {ws.runs_dir}")
+    _check_run_name(ws, args.name)
     return ws.create_run(config, name=args.name)
 
 
+def _check_run_name(ws: Workspace, name: str | None) -> None:
+    if name is None:
+        return
+    if not name or "/" in name or name.startswith("."):
+        raise CLIError(f"--name {name!r}: a run id is a plain folder name")
+    if (ws.runs_dir / name).exists():
+        raise CLIError(f"--name {name!r}: a run with that id already exists in {ws.runs_dir}")
+
+
+def _settings_flags(args: argparse.Namespace, *allowed: str) -> list[str]:
+    """The settings flags given on the command line, except `allowed`."""
+    given = (("--method", args.method), ("--data", args.data), ("--root", args.root), ("--config", args.config),
+             ("--name", args.name), ("--seed", args.seed), ("--device", args.device),
+             ("--batch-size", args.batch_size), ("--image-size", args.image_size), ("--set", args.overrides or None))
+    return [flag for flag, value in given if value is not None and flag not in allowed]
+
+
 def _resumed_run(args: argparse.Namespace, ws: Workspace) -> Run:
-    changed = [flag for flag, value in (
-        ("--method", args.method), ("--data", args.data), ("--root", args.root), ("--config", args.config),
-        ("--name", args.name), ("--seed", args.seed), ("--device", args.device), ("--batch-size", args.batch_size),
-        ("--image-size", args.image_size), ("--set", args.overrides or None)) if value is not None]
+    changed = _settings_flags(args)
     if changed:
         raise CLIError(f"--resume continues a run with its saved config; only --steps may change "
                        f"(got {', '.join(changed)})")
     run = find_run(ws, args.resume)
     config, info = run.config, run.info()
-    done = run.latest_checkpoint_step() or 0
+    done = run.latest_checkpoint_step()
+    if only_damaged_checkpoints(run.checkpoints_dir):
+        raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; nothing was changed. To start over "
+                       f"with the same settings as a new run: workbench train --restart {run.id}")
+    done = done or 0
     if args.steps is not None and args.steps != config.train.steps:
         if args.steps <= done:
             raise CLIError(f"--steps {args.steps}: run {run.id} already has a checkpoint at step {done}")
-        run.acquire()  # nobody may be training it while its config changes
-        try:
-            run.write(config.replace("train", steps=args.steps), run.info())
-        finally:
-            run.release()
     elif info.status == RunStatus.FINISHED.value:
         raise CLIError(f"run {run.id} has finished ({info.step}/{config.train.steps} steps); "
                        f"pass --steps N to train it further")
+    return run
+
+
+def _restarted_run(args: argparse.Namespace, ws: Workspace) -> Run:
+    """A new run with the settings of `--restart RUN` (and --steps, --name): the old run is left untouched."""
+    changed = _settings_flags(args, "--name")
+    if changed:
+        raise CLIError(f"--restart starts over with the run's saved config; only --steps and --name may be given "
+                       f"(got {', '.join(changed)})")
+    old = find_run(ws, args.restart)
+    config = old.config
+    if args.steps is not None:
+        config = config.replace("train", steps=args.steps)
+    _check_runnable(config)
+    _check_run_name(ws, args.name)
+    run = ws.create_run(config, name=args.name)
+    run.set_notes({"restarted_from": old.id})
+    print(f"run {run.id}: a new run with the settings of {old.id} (which is left as it was)", file=sys.stderr)
     return run
 
 
@@ -207,7 +247,7 @@ def _ctrl_c_stops(control: Any, say: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _train_run(run: Run, resume_hint: str) -> int:
+def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> int:
     from tqdm import tqdm
 
     from workbench.methods import method_class
@@ -221,7 +261,7 @@ def _train_run(run: Run, resume_hint: str) -> int:
     end_status, diverged, last_postfix = None, False, 0.0
     bar = None  # opened at the first step, so that building the dataset and networks does not skew the rate
     try:
-        with _ctrl_c_stops(control, tqdm.write), closing(run_training(run, control)) as events:
+        with _ctrl_c_stops(control, tqdm.write), closing(run_training(run, control, total_steps)) as events:
             for event in events:
                 if isinstance(event, StepEvent):
                     if bar is None:
@@ -248,11 +288,11 @@ def _train_run(run: Run, resume_hint: str) -> int:
     info = run.info()
     if end_status in ("stopped", "aborted"):
         kept = run.latest_checkpoint_step()
-        print(f"{end_status} at step {bar.n if bar else info.step}/{config.train.steps}; "
+        print(f"{end_status} at step {bar.n if bar else info.step}/{run.config.train.steps}; "
               + (f"latest good checkpoint: step {kept}" if kept is not None else "no checkpoint yet"),
               file=sys.stderr)
         print(f"resume with: {resume_hint}", file=sys.stderr)
-    print(f"run {run.id}: {info.status} at step {info.step}/{config.train.steps}")
+    print(f"run {run.id}: {info.status} at step {info.step}/{run.config.train.steps}")
     print(f"folder: {run.path}")
     return 130 if end_status == "aborted" else 1 if diverged else 0
 
@@ -267,8 +307,8 @@ def _run_row(run: Run) -> dict[str, Any]:
                    created=datetime.fromtimestamp(info.created).astimezone().isoformat(timespec="seconds"))
         config = run.config
         row.update(method=config.method_name, data=config.data.name, steps=config.train.steps)
-    except ConfigError as err:  # e.g. a run made by a newer version with a method this one lacks
-        row["error"] = str(err)
+    except ConfigError as err:  # a damaged run.toml, or a run made by a newer version with an unknown method
+        row.update(status="damaged", error=str(err))
     return row
 
 
@@ -291,6 +331,9 @@ def list_runs(args: argparse.Namespace, workspace: str | None) -> int:
     table = [[r["id"], r["method"], r["data"], r["status"], f"{r['step']}/{r['steps']}",
               r["created"][:16].replace("T", " ")] for r in rows]
     print(format_table(["ID", "METHOD", "DATA", "STATUS", "STEP", "CREATED"], table))
+    for r in rows:
+        if r["status"] == "damaged":
+            print(f"damaged: {r['id']}: {r['error']}")
     return 0
 
 

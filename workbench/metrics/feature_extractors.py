@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -29,6 +30,8 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from workbench.child_process import FileLock
 
 CACHE_FOLDER = "feature_extractors"
 FORMAT_VERSION = 1
@@ -255,20 +258,36 @@ def load_classifier(folder: str | Path, dataset_name: str, image_size: int, chan
     if record.format_version != FORMAT_VERSION or record.input_size != CNN_INPUT_SIZE:
         return None
     net = SmallCNN(record.channels, len(record.class_names))
-    net.load_state_dict(load_file(str(weights)))
+    try:
+        net.load_state_dict(load_file(str(weights)))
+    except Exception:  # noqa: BLE001 - a damaged cache (truncated, foreign or mis-shaped file) is trained again
+        return None
     return ClassifierExtractor(net, record)
 
 
+def classifier_lock(folder: str | Path, dataset_name: str, image_size: int, channels: int) -> FileLock:
+    """Held while one process trains this classifier, so that a workspace trains each one once at a time."""
+    weights, _ = classifier_paths(folder, dataset_name, image_size, channels)
+    return FileLock(weights.with_suffix(".lock"))
+
+
 def dataset_classifier(dataset: Any, folder: str | Path, *, steps: int = 400, batch_size: int = 64, seed: int = 0,
-                       retrain: bool = False) -> ClassifierExtractor:
-    """The default extractor for `dataset`: loaded from the cache in `folder`, else trained and cached."""
+                       retrain: bool = False, on_train: Callable[[], None] | None = None) -> ClassifierExtractor:
+    """The default extractor for `dataset`: loaded from the cache in `folder`, else trained and cached.
+
+    Another process training the same classifier is waited for (its lock), and then its cache is used.
+    `on_train` is called when this call really trains it.
+    """
     info = dataset.info
-    if not retrain:
-        cached = load_classifier(folder, info.name, info.image_size, info.channels)
-        if cached is not None and cached.class_names == tuple(info.class_names):
-            return cached
-    extractor = train_classifier(dataset, steps=steps, batch_size=batch_size, seed=seed)
-    save_classifier(extractor, folder)
+    with classifier_lock(folder, info.name, info.image_size, info.channels):
+        if not retrain:
+            cached = load_classifier(folder, info.name, info.image_size, info.channels)
+            if cached is not None and cached.class_names == tuple(info.class_names):
+                return cached
+        if on_train is not None:
+            on_train()
+        extractor = train_classifier(dataset, steps=steps, batch_size=batch_size, seed=seed)
+        save_classifier(extractor, folder)
     return extractor
 
 
@@ -383,7 +402,11 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        return load_file(str(path))
+        try:
+            return load_file(str(path))
+        except Exception as err:  # noqa: BLE001 - SafetensorError and friends: truncated, huge or bad header
+            raise ValueError(f"cannot read Inception weights from {path}: not a valid safetensors file "
+                             f"({type(err).__name__}: {err})") from err
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - unpickling errors of every kind

@@ -172,16 +172,17 @@ def _evaluate_session(run: Run, session: Any, *, samples: int, inception: str | 
         result.metrics.update(_points_metrics(method, info, samples, seed))
         return result
 
-    classifier = _classifier(dataset, root, say)
-    extractor = classifier
-    if inception is not None:
+    inception_extractor = None
+    if inception is not None:  # first: a damaged weights file is reported before minutes of other work
         from workbench.metrics.feature_extractors import load_inception_v3
 
         say("loading InceptionV3…")
         try:
-            extractor = load_inception_v3(inception)
+            inception_extractor = load_inception_v3(inception)
         except (FileNotFoundError, ValueError) as err:
             raise EvaluationError(str(err)) from None
+    classifier = _classifier(dataset, root, say)
+    extractor = inception_extractor or classifier
     if extractor is not None:
         result.extractor = extractor.name
         if extractor is classifier:
@@ -322,7 +323,10 @@ def nearest_neighbour_view(run: Run, *, count: int = NEIGHBOUR_SAMPLES, k: int =
         if extractor is None and inception is not None:
             from workbench.metrics.feature_extractors import load_inception_v3
 
-            extractor = load_inception_v3(inception)
+            try:
+                extractor = load_inception_v3(inception)
+            except (FileNotFoundError, ValueError) as err:
+                raise EvaluationError(str(err)) from None
         if extractor is None:
             raise EvaluationError(f"dataset {dataset.info.name!r} has no labels for a classifier feature extractor; "
                                   "give InceptionV3 weights to find nearest neighbours")

@@ -63,9 +63,12 @@ def complete_checkpoints(folder: Path) -> list[CheckpointFiles]:
     return sorted(found, key=lambda f: f.step)
 
 
-def damaged_checkpoints(folder: Path) -> list[str]:
+def damaged_checkpoints(folder: Path, unfinished: bool = True) -> list[str]:
     """Why each checkpoint step present in `folder` is not a complete checkpoint ("step 100: ..."), oldest first:
-    told to the user instead of "no checkpoint yet" when files are there but none can be loaded."""
+    told to the user instead of "no checkpoint yet" when files are there but none can be loaded.
+
+    `unfinished=False` leaves out tensor files without metadata: a write cut short (the metadata is written
+    last), never a checkpoint that was complete, so training may write over it."""
     if not folder.is_dir():
         return []
     steps = sorted({int(p.stem) for p in folder.iterdir() if p.stem.isdigit() and p.suffix in (".json",
@@ -74,6 +77,8 @@ def damaged_checkpoints(folder: Path) -> list[str]:
     for step in steps:
         files = checkpoint_files(folder, step)
         if not files.meta.exists():
+            if not unfinished:
+                continue
             reasons.append(f"step {step}: tensor file without its metadata ({files.meta.name} missing; a write "
                            "that did not finish)")
             continue
@@ -89,6 +94,11 @@ def damaged_checkpoints(folder: Path) -> list[str]:
             reasons.append(f"step {step}: {files.tensors.name} has {files.tensors.stat().st_size:,} bytes, its "
                            f"metadata says {expected:,}")
     return reasons
+
+
+def only_damaged_checkpoints(folder: Path) -> bool:
+    """True when checkpoints were written but none is usable: resuming would silently start over."""
+    return latest_checkpoint(folder) is None and bool(damaged_checkpoints(folder, unfinished=False))
 
 
 def latest_checkpoint(folder: Path) -> CheckpointFiles | None:

@@ -34,14 +34,13 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     else:
         conn = sqlite3.connect(path, timeout=10.0)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(SCHEMA)
-        conn.commit()
+        conn.execute("PRAGMA synchronous=FULL")  # a commit is on disk when it returns (checkpoints rely on it)
+        conn.executescript(f"BEGIN;{SCHEMA}COMMIT;")  # one transaction: a reader sees every table or none
     return conn
 
 
 class MetricsWriter:
-    """Buffered writer; call `flush()` before checkpoints and at the end of a run."""
+    """Buffered writer; `flush()` commits durably (fsync of the WAL) and runs before every checkpoint."""
 
     def __init__(self, path: str | Path, commit_interval: float = 0.5) -> None:
         self.path = Path(path)
@@ -104,7 +103,7 @@ class MetricsReader:
         if self.conn is None and self.path.exists():
             try:
                 self.conn = _connect(self.path, readonly=True)
-                self.conn.execute("SELECT 1 FROM scalars LIMIT 1")
+                self.conn.execute("SELECT 1 FROM scalars, events, samples LIMIT 1")
             except sqlite3.Error:
                 self.conn = None  # created but schema not written yet: try again on the next poll
         return self.conn
@@ -147,6 +146,18 @@ class MetricsReader:
         if rows:
             self.last_sample_id = rows[-1][0]
         return [SampleRecord(step, name, path) for _, step, name, path in rows]
+
+    def last_step(self) -> int | None:
+        """The step of the newest scalar row (one indexed lookup): how far a live run really is, where run.toml's
+        step only moves at checkpoints. None while the file or its schema does not exist yet."""
+        conn = self._connection()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT step FROM scalars ORDER BY id DESC LIMIT 1").fetchone()
+        except sqlite3.Error:  # e.g. locked for longer than the timeout by a writer on a slow disk
+            return None
+        return None if row is None else int(row[0])
 
     def scalar_tags(self) -> list[str]:
         conn = self._connection()

@@ -87,24 +87,43 @@ class Run:
         return self.path / "checkpoints"
 
     def _read_toml(self) -> dict[str, Any]:
+        path = self.path / self.CONFIG_FILE
         try:
-            return tomllib.loads((self.path / self.CONFIG_FILE).read_text(encoding="utf-8"))
+            return tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
             raise ConfigError(f"{self.path} is not a run folder (no {self.CONFIG_FILE})") from err
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"{path} is not UTF-8 text (byte {err.start}: {err.reason})") from None
+        except OSError as err:
+            raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
         except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{self.path / self.CONFIG_FILE} is not valid TOML: {err}") from err
+            raise ConfigError(f"{path} is not valid TOML: {err}") from err
 
     @property
     def config(self) -> RunConfig:
         if self._config is None:
             doc = self._read_toml()
-            self._config = RunConfig.from_dict({k: doc[k] for k in ("method", "data", "train") if k in doc})
+            try:
+                self._config = RunConfig.from_dict({k: doc[k] for k in ("method", "data", "train") if k in doc})
+            except ConfigError as err:
+                raise ConfigError(f"{self.path / self.CONFIG_FILE}: {err}") from None
         return self._config
 
     def info(self) -> RunInfo:
-        doc = self._read_toml().get("run", {})
+        """The [run] table; ConfigError naming the file when it is missing or malformed (a damaged run)."""
+        doc = self._read_toml().get("run")
+        where = self.path / self.CONFIG_FILE
+        if not isinstance(doc, dict) or not {"id", "created"} <= set(doc):
+            raise ConfigError(f"{where}: no [run] table with id and created (an empty or damaged run file)")
         known = RunInfo.__dataclass_fields__
         info = RunInfo(**{k: v for k, v in doc.items() if k in known})
+        for name, types in (("id", str), ("created", (int, float)), ("status", str), ("step", int), ("pid", int),
+                            ("host", str), ("error", str), ("updated", (int, float))):
+            if not isinstance(getattr(info, name), types) or isinstance(getattr(info, name), bool):
+                raise ConfigError(f"{where}: [run] {name} = {getattr(info, name)!r} is not a valid value")
+        if info.status not in {s.value for s in RunStatus}:
+            raise ConfigError(f"{where}: [run] status {info.status!r} is not one of "
+                              f"{', '.join(s.value for s in RunStatus)}")
         if info.status == RunStatus.RUNNING.value and info.host == socket.gethostname() and not _pid_alive(info.pid):
             info.status = RunStatus.INTERRUPTED.value
         return info
@@ -144,8 +163,10 @@ class Run:
         return info
 
     # ---- ownership ---------------------------------------------------------------------------------------
-    def acquire(self) -> None:
-        """Take the training lock (an flock on `.lock`); fails if anyone else trains this run."""
+    def acquire(self, record_owner: bool = True) -> None:
+        """Take the training lock (an flock on `.lock`); fails if anyone else trains this run.
+
+        `record_owner=False` leaves run.toml alone: the caller records pid and host once it really starts."""
         fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -154,7 +175,8 @@ class Run:
             info = self.info()
             raise RunLockedError(f"run {self.id} is being trained by process {info.pid} on {info.host}") from err
         self._lock_fd = fd
-        self.update(pid=os.getpid(), host=socket.gethostname())
+        if record_owner:
+            self.update(pid=os.getpid(), host=socket.gethostname())
 
     def release(self) -> None:
         if self._lock_fd is not None:

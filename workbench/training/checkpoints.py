@@ -32,6 +32,22 @@ class CheckpointError(RuntimeError):
     """A checkpoint that cannot be loaded; the message says which file and why."""
 
 
+class NonFiniteStateError(ValueError):
+    """A state with NaN or Inf in a tensor: never written as a checkpoint (it would pass for a good one)."""
+
+
+def non_finite_tensor(tensors: dict[str, torch.Tensor]) -> str | None:
+    """'G/net.0.weight (3 NaN, 0 Inf of 4,096 values)' for the first floating tensor that is not all finite."""
+    for key, tensor in tensors.items():
+        if not (tensor.is_floating_point() or tensor.is_complex()) or tensor.numel() == 0:
+            continue
+        finite = torch.isfinite(tensor)
+        if not bool(finite.all()):
+            nan = int(torch.isnan(tensor).sum())
+            return f"{key} ({nan:,} NaN, {int((~finite).sum()) - nan:,} Inf of {tensor.numel():,} values)"
+    return None
+
+
 def flatten_state(state: Any, prefix: str = "") -> tuple[Any, dict[str, torch.Tensor]]:
     """Split a nested state into (JSON-able structure, {key: tensor})."""
     tensors: dict[str, torch.Tensor] = {}
@@ -81,6 +97,9 @@ def save_checkpoint(folder: Path, step: int, state: dict[str, Any], keep_last: i
     remove_stale_temporaries(folder)
     files = checkpoint_files(folder, step)
     structure, tensors = flatten_state(state)
+    bad = non_finite_tensor(tensors)
+    if bad is not None:
+        raise NonFiniteStateError(f"not writing checkpoint {step}: tensor {bad} is not finite")
     # safetensors refuses tensors that share storage; views into larger storages are copied out.
     payload = save_tensors_bytes(
         {k: (t.clone() if t.untyped_storage().nbytes() != t.nbytes else t) for k, t in tensors.items()}
@@ -125,6 +144,9 @@ def load_checkpoint(files: CheckpointFiles) -> dict[str, Any]:
         tensors = load_tensors_bytes(data)
     except Exception as err:  # safetensors raises its own error types for malformed headers
         raise CheckpointError(f"{files.tensors} is not a valid safetensors file: {err}") from err
+    bad = non_finite_tensor(tensors)
+    if bad is not None:
+        raise CheckpointError(f"{files.tensors}: tensor {bad} is not finite; this checkpoint cannot be used")
     try:
         return unflatten_state(meta["state"], tensors)
     except (KeyError, TypeError, ValueError) as err:

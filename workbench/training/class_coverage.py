@@ -4,6 +4,10 @@ The classifier is the one `workbench eval` uses, cached in the workspace. When i
 trained in a separate low-priority process (a few seconds of CPU, once per dataset and image size) so the run
 neither waits for it nor shares its random number generator with it: a resumed run stays bit-identical
 whether or not the classifier appeared in between. Until it is ready, no coverage is reported.
+
+That process dies with the one that started it (normal exit, Ctrl-C or SIGKILL alike), and a lock file beside
+the cache makes sure one workspace trains one classifier at a time: a second run finds the lock held and waits
+for the cache instead of training its own copy.
 """
 
 from __future__ import annotations
@@ -17,9 +21,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import torch
+from workbench.child_process import exit_with_parent, spawn_tied_child
 
-from workbench.config import DataConfig
+if __name__ == "__main__":  # a helper process: die with the parent before the slow imports below
+    exit_with_parent()
+
+import torch  # noqa: E402
+
+from workbench.config import DataConfig  # noqa: E402
+
+CHILD_MODULE = "workbench.training.class_coverage"
 
 
 class ClassCoverageProbe:
@@ -53,16 +64,18 @@ class ClassCoverageProbe:
         return classifier
 
     def _start_trainer(self) -> None:
+        """Start the trainer unless this probe already did or another process is training it right now."""
         if self._trainer is not None:
             return
+        from workbench.metrics.feature_extractors import classifier_lock
+
+        info = self.dataset.info
+        if classifier_lock(self.workspace_root, info.name, info.image_size, info.channels).held_elsewhere():
+            return  # another run trains it: its cache appears for us too
         log = self.workspace_root / "feature_extractors" / "training.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "workbench.training.class_coverage",
-                   json.dumps(asdict(self.data_config)), str(self.workspace_root)]
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        with open(log, "ab") as out:
-            self._trainer = subprocess.Popen(command, stdout=out, stderr=out, env=env,
-                                             preexec_fn=(lambda: os.nice(10)) if os.name == "posix" else None)
+        self._trainer = spawn_tied_child(CHILD_MODULE, [json.dumps(asdict(self.data_config)),
+                                                        str(self.workspace_root)],
+                                         log=log, env=dict(os.environ, OMP_NUM_THREADS="1"))
 
     def ready(self) -> bool:
         if self._classifier is None:
@@ -73,8 +86,17 @@ class ClassCoverageProbe:
 
     def wait_until_ready(self, timeout: float = 300.0) -> bool:
         """Block until the classifier exists (tests and scripts); False if it could not be made in time."""
-        if not self.ready() and self._trainer is not None:
-            self._trainer.wait(timeout)
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.ready() and time.monotonic() < deadline:
+            if self._trainer is not None:
+                try:
+                    self._trainer.wait(min(1.0, max(0.0, deadline - time.monotonic())))
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                time.sleep(0.5)  # another process holds the lock and trains it
         return self.ready()
 
     def classes_covered(self, samples: torch.Tensor) -> int | None:
@@ -87,13 +109,16 @@ class ClassCoverageProbe:
 
 
 def _train_and_cache(data_config_json: str, workspace_root: str) -> None:
+    """Train and cache the classifier unless it is cached (waiting for another process that trains it)."""
     from workbench.data import build_dataset
     from workbench.metrics.feature_extractors import dataset_classifier
 
     torch.set_num_threads(1)
     dataset = build_dataset(DataConfig(**json.loads(data_config_json)))
-    classifier = dataset_classifier(dataset, workspace_root)
-    print(f"{classifier.name}: held-out accuracy {classifier.test_accuracy:.3f}", flush=True)
+    trained = []
+    classifier = dataset_classifier(dataset, workspace_root, on_train=lambda: trained.append(True))
+    print(f"{classifier.name}: {'trained' if trained else 'found in the cache'}, "
+          f"held-out accuracy {classifier.test_accuracy:.3f}", flush=True)
 
 
 if __name__ == "__main__":

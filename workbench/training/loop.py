@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from workbench.methods.registry import method_spec
+from workbench.training.checkpoints import NonFiniteStateError
 from workbench.training.control import TrainingControl
 from workbench.training.diversity import diversity_ratio
 from workbench.training.events import (
@@ -90,8 +91,12 @@ def _non_finite(scalars: dict[str, float]) -> list[str]:
 
 
 def train(session: TrainingSession, control: TrainingControl | None = None,
-          checkpoint_dir: Path | None = None) -> Iterator[Event]:
-    """Run `session` to its configured number of steps, yielding events; honours pause/step/stop."""
+          checkpoint_dir: Path | None = None, before_checkpoint: Callable[[], None] | None = None) -> Iterator[Event]:
+    """Run `session` to its configured number of steps, yielding events; honours pause/step/stop.
+
+    `before_checkpoint` runs just before a checkpoint is written (the run store commits every row recorded so
+    far): once checkpoint N is on disk, nothing recorded up to step N can be lost.
+    """
     control = control or TrainingControl()
     cfg = session.config.train
     recent: deque[float] = deque(maxlen=50)
@@ -110,11 +115,24 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             if isinstance(event, MetricEvent):
                 yield from watch({event.name: event.value})
 
-    def checkpoint() -> Iterator[CheckpointEvent]:
+    def checkpoint() -> Iterator[CheckpointEvent | AlertEvent]:
         nonlocal last_saved
         if checkpoint_dir is None or not session.healthy or session.step == last_saved:
             return
-        path = session.save(checkpoint_dir, keep_last=cfg.keep_checkpoints)
+        if before_checkpoint is not None:
+            before_checkpoint()
+        try:
+            path = session.save(checkpoint_dir, keep_last=cfg.keep_checkpoints)
+        except NonFiniteStateError as err:  # weights went bad before any loss showed it
+            session.healthy = False
+            control.pause()
+            yield AlertEvent(
+                session.step, time.time(), "non_finite",
+                f"{err}. Training is paused and no checkpoint will be written from this state; the last good "
+                f"checkpoint (step {last_saved}) is kept. Lower the learning rate or change the loss, then resume "
+                "from that checkpoint.",
+            )
+            return
         last_saved = session.step
         yield CheckpointEvent(session.step, time.time(), str(path))
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from collections.abc import Iterator
 
+from workbench.runs.checkpoint_files import only_damaged_checkpoints
 from workbench.runs.run import Run, RunStatus
+from workbench.training.checkpoints import CheckpointError
 from workbench.training.class_coverage import ClassCoverageProbe
 from workbench.training.control import TrainingControl
 from workbench.training.events import Event, RunEndEvent
@@ -29,31 +32,44 @@ def _forget_after(run: Run, step: int) -> None:
             png.unlink(missing_ok=True)
 
 
-def run_training(run: Run, control: TrainingControl | None = None) -> Iterator[Event]:
-    """Train `run` from its latest checkpoint (or from scratch), yielding the loop's events."""
+def run_training(run: Run, control: TrainingControl | None = None, total_steps: int | None = None
+                 ) -> Iterator[Event]:
+    """Train `run` from its latest checkpoint (or from scratch), yielding the loop's events.
+
+    `total_steps` extends (or sets) the run's length; it is written to run.toml only once the checkpoint has
+    loaded, so a refused resume leaves every file as it was.
+    """
     control = control or TrainingControl()
-    run.acquire()
+    if only_damaged_checkpoints(run.checkpoints_dir):  # refuse before touching any file of the run
+        raise CheckpointError(f"run {run.id} has {run.missing_checkpoint_text()}; nothing was changed. Start over "
+                              f"as a new run with the same settings (`workbench train --restart {run.id}`)")
+    run.acquire(record_owner=False)  # run.toml is first written once the checkpoint has loaded
     writer = None
     try:
-        session = TrainingSession(run.config)
+        config = run.config if total_steps is None else run.config.replace("train", steps=total_steps)
+        session = TrainingSession(config)
         if os.environ.get(CLASS_COVERAGE_ENV, "1") != "0":
             session.class_probe = ClassCoverageProbe.for_dataset(session.dataset, run.config.data,
                                                                  run.path.parent.parent)
         session.restore_latest(run.checkpoints_dir)
+        if config != run.config:
+            run.write(config, run.info())
         writer = run.metrics_writer()
         writer.truncate_after(session.step)
         _forget_after(run, session.step)
-        run.update(status=RunStatus.RUNNING, step=session.step, error="")
+        run.update(status=RunStatus.RUNNING, step=session.step, error="", pid=os.getpid(), host=socket.gethostname())
         if hasattr(session.method, "workspace_root"):  # run ids in its settings (SRGAN's init_from) mean this one
             session.method.workspace_root = run.path.parent.parent
         run_notes = getattr(session.method, "run_notes", None)  # e.g. which content loss SRGAN could use
         if run_notes is not None:
             run.set_notes(run_notes())
         writer.add_event(session.step, time.time(), "layout", json.dumps({"losses": list(session.method.loss_names)}))
-        for event in record(train(session, control, run.checkpoints_dir), run, writer):
+        for event in record(train(session, control, run.checkpoints_dir, before_checkpoint=writer.flush), run, writer):
             if isinstance(event, RunEndEvent):
                 run.update(status=RunStatus(event.status), step=event.step)
             yield event
+    except CheckpointError:  # a checkpoint that cannot be loaded: the run stays as it was, files untouched
+        raise
     except Exception as err:
         run.update(status=RunStatus.FAILED, error=f"{type(err).__name__}: {err}")
         raise

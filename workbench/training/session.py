@@ -15,7 +15,7 @@ from workbench.data import build_dataset
 from workbench.data.batches import BatchStream
 from workbench.methods.registry import build_method
 from workbench.runs.checkpoint_files import latest_checkpoint
-from workbench.training.checkpoints import load_checkpoint, save_checkpoint
+from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.training.devices import resolve_device
 
 SAMPLE_SEED_OFFSET = 10_007  # the fixed latent batch of the live sample grid
@@ -42,10 +42,22 @@ class TrainingSession:
         rng: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate()}
         if torch.cuda.is_available() and self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
-        return {"step": self.step, "method": self.method.state_dict(), "data": self.stream.state_dict(), "rng": rng}
+        # The settings go along (JSON metadata only): a checkpoint that no longer fits can name what changed.
+        return {"step": self.step, "method": self.method.state_dict(), "data": self.stream.state_dict(), "rng": rng,
+                "config": self.config.to_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.method.load_state_dict(state["method"])
+        """Restore a checkpoint's state; CheckpointError naming the tensor and setting when it does not fit."""
+        mismatch = shape_mismatch(self.method.state_dict(), state.get("method", {}), "method")
+        if mismatch is not None:
+            raise CheckpointError(f"step {state.get('step', '?')} does not fit this run's settings: {mismatch}"
+                                  + changed_settings(state.get("config"), self.config))
+        try:
+            self.method.load_state_dict(state["method"])
+        except (RuntimeError, KeyError, ValueError, TypeError) as err:
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise CheckpointError(f"step {state.get('step', '?')} does not fit this run's method: {first_line}"
+                                  + changed_settings(state.get("config"), self.config)) from None
         self.stream.load_state_dict(state["data"])
         self.step = int(state["step"])
         rng = state["rng"]
@@ -63,5 +75,41 @@ class TrainingSession:
         files = latest_checkpoint(folder)
         if files is None:
             return None
-        self.load_state_dict(load_checkpoint(files))
+        state = load_checkpoint(files)
+        try:
+            self.load_state_dict(state)
+        except CheckpointError as err:
+            raise CheckpointError(f"checkpoint {files.tensors}: {err}") from None
         return self.step
+
+
+def shape_mismatch(expected: Any, found: Any, path: str = "") -> str | None:
+    """The first tensor whose shape differs between the run's state and a checkpoint's, in words; else None."""
+    if isinstance(expected, torch.Tensor) and isinstance(found, torch.Tensor):
+        if tuple(expected.shape) != tuple(found.shape):
+            return (f"tensor {path} has shape {list(found.shape)} in the checkpoint, the run's settings make "
+                    f"{list(expected.shape)}")
+        return None
+    if isinstance(expected, dict) and isinstance(found, dict):
+        for key, value in expected.items():
+            if key in found:
+                inner = shape_mismatch(value, found[key], f"{path}/{key}" if path else str(key))
+                if inner is not None:
+                    return inner
+    return None
+
+
+def changed_settings(saved: Any, config: RunConfig) -> str:
+    """'; settings changed since: method.g_channels (64 then, 32 now)', or '' when it cannot be told."""
+    if not isinstance(saved, dict):
+        return ""
+    now = config.to_dict()
+    changes = []
+    for section, fields in now.items():
+        before = saved.get(section)
+        if not isinstance(fields, dict) or not isinstance(before, dict):
+            continue
+        for name, value in fields.items():
+            if name in before and before[name] != value and section != "train":
+                changes.append(f"{section}.{name} ({before[name]!r} then, {value!r} now)")
+    return f"; settings changed since it was written: {', '.join(changes)}" if changes else ""
