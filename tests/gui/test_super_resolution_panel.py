@@ -189,7 +189,8 @@ def test_runs_that_cannot_upscale_are_explained(panel, qtbot, tiny_run, workspac
     assert "not super-resolution" in panel.status_label.text()
     panel.show_run(broken)
     qtbot.waitUntil(lambda: not panel.session.busy and panel.error_label.isVisible(), timeout=LOAD_TIMEOUT)
-    assert "cannot load the checkpoint of run broken-sr" in panel.error_label.text()
+    assert "cannot load run broken-sr: step" in panel.error_label.text()
+    assert "method.channels" in panel.error_label.text()
     assert "could not load" in panel.info_a.text()
 
     # a run whose only checkpoint is damaged is greyed out in the picker, named with the damage, and not picked

@@ -173,6 +173,7 @@ def test_killed_at_random_and_resumed_ends_bit_identical(tmp_path):
             assert set(range(1, done.step + 1)) <= set(steps), f"loss rows lost before checkpoint {done.step}"
         trainer = _train(ws, "--resume", "victim")
     assert trainer.returncode == 0, trainer.stderr.read().decode()
+    print(f"killed {kills} times, resumed {kills} times, final state bit-identical")
     assert kills >= 5
     assert _loss_steps(run) == list(range(1, 301)), "every step recorded exactly once"
     expected, got = _final_tensors(ws / "runs" / "reference"), _final_tensors(run)

@@ -108,3 +108,37 @@ def test_build_dataset_gives_model_range_tensors_of_the_configured_shape(messy_f
     assert torch.equal(white, torch.full_like(white, 1.0))
     assert gray.abs().max() < 0.01
     assert dataset.images.min() >= -1 and dataset.images.max() <= 1
+
+
+def test_a_16bit_png_trains_at_its_true_brightness_not_saturated(tmp_path):
+    Image.fromarray(np.full((12, 12), 32768, np.uint16)).save(tmp_path / "half16.png")  # mode I;16, mean 0.5
+    Image.new("L", (12, 12), 0).save(tmp_path / "black.png")
+    dataset = build_dataset(DataConfig(name="folder", root=str(tmp_path), image_size=8, channels=1))
+    black, half = dataset.images  # sorted: black.png, half16.png; model range [-1, 1]
+    assert float(black.mean()) == -1.0
+    assert abs(float(half.mean())) < 0.01  # PIL's convert("L") alone gave +1 (white)
+
+
+def test_a_1x1_image_is_skipped_with_its_size_not_upsampled(tmp_path):
+    Image.new("RGB", (1, 1), (255, 0, 0)).save(tmp_path / "dot.png")
+    Image.new("RGB", (16, 16), (0, 0, 255)).save(tmp_path / "blue.png")
+    scan = scan_image_folder(tmp_path)
+    assert [p.name for p in scan.files] == ["blue.png"]
+    assert [(p.path.name, p.reason) for p in scan.problems] == [
+        ("dot.png", "image is 1×1 pixels, smaller than the minimum 8×8")]
+
+
+def test_a_symlink_loop_in_a_subfolder_keeps_the_images_at_the_root(tmp_path):
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.png").write_bytes(png_bytes((255, 255, 255)))
+    (root / "b.png").write_bytes(png_bytes((0, 0, 0)))
+    (root / "sub" / "loop").symlink_to(root / "sub")
+    (root / "sub" / "up").symlink_to(root)
+    scan = scan_image_folder(root)  # was: "0 readable image(s)", the loop-only subfolder taken for a class
+    assert [p.name for p in scan.files] == ["a.png", "b.png"] and scan.class_names == ()
+    assert sorted(p.path.name for p in scan.problems) == ["loop", "up"]
+    assert all("symbolic link loop" in p.reason for p in scan.problems)
+    (root / "dangling.png").symlink_to(tmp_path / "nowhere.png")
+    scan = scan_image_folder(root)
+    assert len(scan.files) == 2 and "broken symbolic link" in scan.report()

@@ -158,3 +158,37 @@ def test_sr_folder_uses_a_test_subfolder_and_checks_sizes(tmp_path):
         build_dataset(config("sr-folder", small, scale=2))
     with pytest.raises(ConfigError, match="no test/ folder"):
         build_dataset(config("sr-folder", small, scale=2), split="test")
+
+
+def save_16bit(path, value, width, height):
+    Image.fromarray(np.full((height, width), value, np.uint16)).save(path)
+
+
+def test_translation_and_sr_folders_scale_16bit_images_skip_tiny_ones_and_survive_loops(tmp_path, caplog):
+    root = tmp_path / "domains"
+    for folder in ("trainA", "trainB"):
+        (root / folder).mkdir(parents=True)
+    save_16bit(root / "trainA" / "half.png", 32768, 20, 20)  # I;16 mean 0.5: was loaded as white
+    (root / "trainA" / "loop").symlink_to(root)
+    noise_image(root / "trainB" / "0.png", 20, 20, seed=1)
+    Image.new("RGB", (1, 1), "red").save(root / "trainB" / "dot.png")
+    with caplog.at_level(logging.WARNING):
+        ds = build_dataset(config("cyclegan-folder", root, channels=1))
+    assert ds.domain_size("A") == 1 and ds.domain_size("B") == 1
+    assert abs(float(ds.domain_batch("A", torch.tensor([0])).mean())) < 0.01
+    assert "dot.png: image is 1×1 pixels, smaller than the minimum 8×8" in caplog.text
+    assert "loop: symbolic link loop" in caplog.text
+
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    pixels = np.zeros((16, 32), np.uint16)
+    pixels[:, 16:] = 65535
+    Image.fromarray(pixels).save(pairs / "ab16.png")
+    a, b = build_dataset(config("pix2pix-folder", pairs, channels=1)).get_batch(torch.tensor([0]))
+    assert float(a.max()) == -1.0 and float(b.min()) == 1.0  # black | white, not white | white
+
+    hr = tmp_path / "hr"
+    hr.mkdir()
+    save_16bit(hr / "quarter.png", 16384, 32, 32)
+    sr = build_dataset(config("sr-folder", hr, channels=1, scale=2))
+    assert abs(float(sr.get_batch(torch.tensor([0]))[1].mean()) + 0.5) < 0.01  # 0.25 → -0.5 in [-1, 1]

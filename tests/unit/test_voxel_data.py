@@ -13,7 +13,7 @@ import torch
 from workbench.config import ConfigError, DataConfig
 from workbench.data import build_dataset, dataset_spec
 from workbench.data.preview import dataset_preview
-from workbench.data.voxel_folder import resample_grid
+from workbench.data.voxel_folder import resample_grid, scan_voxel_folder
 from workbench.data.voxels3d import TEST_SIZE, TRAIN_SIZE, shape_table
 from workbench.voxels.binvox import write_binvox
 from workbench.voxels.shapes import CLASS_NAMES, PARAM_NAMES, render_shape, render_shapes
@@ -207,3 +207,25 @@ def test_voxel_folder_without_test_folder_or_readable_files_is_a_clear_error(tmp
         build_dataset(DataConfig(name="voxel-folder", root="", image_size=16))
     with pytest.raises(ConfigError, match="data.image_size"):
         build_dataset(DataConfig(name="voxel-folder", root=str(root), image_size=8))
+
+
+def test_voxel_folder_walks_links_once_and_keeps_the_files_beside_a_loop(tmp_path):
+    root = tmp_path / "shapes"
+    (root / "sub").mkdir(parents=True)
+    np.save(root / "a.npy", _ball(16, 5))
+    outside = tmp_path / "outside.npy"
+    np.save(outside, _ball(16, 6))
+    (root / "b.npy").symlink_to(outside)  # a link to a file elsewhere is read
+    (root / "gone.npy").symlink_to(tmp_path / "deleted.npy")
+    (root / "sub" / "loop").symlink_to(root)  # `sub` holds only a loop: no class folder
+    scan = scan_voxel_folder(root, 16)
+    assert [p.name for p in scan.files] == ["a.npy", "b.npy"] and scan.class_names == ()
+    reasons = {p.path.name: p.reason for p in scan.problems}
+    assert reasons["gone.npy"].startswith("broken symbolic link") and "symbolic link loop" in reasons["loop"]
+    (root / "sub").rename(tmp_path / "moved")
+    (root / "chairs").mkdir()
+    (root / "chairs" / "again").symlink_to(root / "chairs")
+    np.save(root / "chairs" / "c.npy", _ball(16, 4))
+    scan = scan_voxel_folder(root, 16)
+    assert scan.class_names == ("chairs",) and [p.name for p in scan.files] == ["c.npy"]
+    assert {p.path.name for p in scan.problems} >= {"a.npy", "b.npy", "gone.npy", "again"}

@@ -2,6 +2,10 @@
 
 `scan_image_folder` decodes every file up front and reports each unreadable one with its reason, so a corrupt
 file is found before training instead of failing mid-epoch. Training then uses only the files that decoded.
+The folder is walked by `workbench.data.walk` (symbolic links followed once, loops reported), and only the
+subfolders that hold an image file are classes: an empty one, or one holding just a loop, does not hide the
+images beside it. Images are decoded by `workbench.data.image_files` (16-bit and float images scaled, images
+under 8×8 pixels refused).
 """
 
 from __future__ import annotations
@@ -10,17 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from workbench.config import ConfigError
+from workbench.data.image_files import decode_image, open_image, to_8bit
+from workbench.data.walk import FileProblem, FolderWalk
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    path: Path
-    reason: str
+__all__ = ["IMAGE_EXTENSIONS", "FileProblem", "FolderScan", "decode_image", "decode_problem", "load_image",
+           "scan_image_folder"]
 
 
 @dataclass
@@ -41,22 +43,6 @@ class FolderScan:
         return "\n".join(lines)
 
 
-def decode_image(path: Path) -> tuple[Image.Image | None, str | None]:
-    """The completely decoded image and None, or None and why the file cannot be read (one decode per file)."""
-    try:
-        with Image.open(path) as img:
-            img.load()
-            if img.width < 1 or img.height < 1:
-                return None, "image has no pixels"
-            return img, None
-    except UnidentifiedImageError:
-        return None, "not a recognised image format"
-    except (OSError, ValueError, SyntaxError) as err:  # truncated data, bad headers
-        return None, f"cannot decode: {err}"
-    except Image.DecompressionBombError as err:
-        return None, f"refused: {err}"
-
-
 def decode_problem(path: Path) -> str | None:
     """None when the file decodes completely, else why it does not."""
     return decode_image(path)[1]
@@ -66,23 +52,23 @@ _decode_problem = decode_problem  # the name older callers use
 
 
 def scan_image_folder(root: str | Path) -> FolderScan:
-    """List and decode every image under `root`; class subfolders become labels, else one class."""
+    """List and decode every image under `root`; subfolders holding images are classes, else one class."""
     root = Path(root).expanduser()
     if not str(root).strip() or not root.exists():
         raise ConfigError(f"data.root: folder {str(root)!r} does not exist")
     if not root.is_dir():
         raise ConfigError(f"data.root: {root} is a file, expected a folder of images")
-    subdirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     scan = FolderScan(root=root)
-    if subdirs:
-        scan.class_names = tuple(p.name for p in subdirs)
-        groups = [(i, sorted(p.rglob("*"))) for i, p in enumerate(subdirs)]
+    walk = FolderWalk()
+    classes, loose = walk.class_folders(root, lambda p: p.suffix.lower() in IMAGE_EXTENSIONS)
+    if classes:
+        scan.class_names = tuple(p.name for p, _ in classes)
+        groups = [(i, files) for i, (_, files) in enumerate(classes)]
     else:
-        groups = [(0, sorted(root.iterdir()))]
+        groups = [(0, loose)]
+    scan.problems += walk.problems
     for label, paths in groups:
         for path in paths:
-            if not path.is_file() or path.name.startswith("."):
-                continue
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 scan.problems.append(FileProblem(path, f"extension {path.suffix or '(none)'} is not an image type"))
                 continue
@@ -98,11 +84,11 @@ def scan_image_folder(root: str | Path) -> FolderScan:
 
 
 def load_image(path: Path, size: int, channels: int) -> np.ndarray:
-    """Decode, convert to L or RGB, centre-crop to a square and resize: float32 C×H×W in [0, 1]."""
-    with Image.open(path) as img:
-        img = img.convert("L" if channels == 1 else "RGB")
-        side = min(img.size)
-        left, top = (img.width - side) // 2, (img.height - side) // 2
-        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
-        arr = np.asarray(img, dtype=np.float32) / 255.0
+    """Decode, convert to L or RGB (`to_8bit`: high bit depths scaled, not clipped), centre-crop to a square and
+    resize: float32 C×H×W in [0, 1]."""
+    img = to_8bit(open_image(path), channels)
+    side = min(img.size)
+    left, top = (img.width - side) // 2, (img.height - side) // 2
+    img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+    arr = np.asarray(img, dtype=np.float32) / 255.0
     return arr[None] if channels == 1 else arr.transpose(2, 0, 1)

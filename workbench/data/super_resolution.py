@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from workbench.config import ConfigError, DataConfig
-from workbench.data.folder import FileProblem, decode_image
+from workbench.data.folder import FileProblem
+from workbench.data.image_files import decode_image, to_8bit
 from workbench.data.image_pairs import SuperResolutionDataset, bicubic_downscale, build_super_resolution
 from workbench.data.translation_builtin import check_sr_size
 from workbench.data.translation_folders import FolderReport, check_root, list_image_files
@@ -72,7 +73,7 @@ def load_sr_folder(config: DataConfig, split: str = "train") -> SuperResolutionD
             report.problems.append(FileProblem(path, f"smaller than data.image_size ({width}×{height} < "
                                                      f"{size}×{size}); HR crops are cut, never enlarged"))
             continue
-        image = image.convert("L" if config.channels == 1 else "RGB")
+        image = to_8bit(image, config.channels)
         for box in _crop_boxes(path, width, height, size):
             array = np.asarray(image.crop(box), dtype=np.uint8)
             crops.append(array[:, :, None] if array.ndim == 2 else array)

@@ -7,6 +7,8 @@
 
 Every file is decoded up front and every one that cannot be used is reported with its reason (logged as a
 warning, like the plain `folder` dataset does), so a bad file is found before training, not in the middle of it.
+Folders are walked by `workbench.data.walk` (symbolic links followed once, loops and broken links reported) and
+images decoded by `workbench.data.image_files` (16-bit and float images scaled, images under 8×8 refused).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import numpy as np
 from PIL import Image
 
 from workbench.config import ConfigError, DataConfig
-from workbench.data.folder import IMAGE_EXTENSIONS, FileProblem, decode_image
+from workbench.data.folder import IMAGE_EXTENSIONS, FileProblem
+from workbench.data.image_files import decode_image, to_8bit
 from workbench.data.image_pairs import PairedImageDataset, UnpairedImageDataset, build_pairs, build_unpaired
+from workbench.data.walk import walk_files
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +70,11 @@ def check_root(config: DataConfig, layout: str) -> Path:
 
 def list_image_files(folder: Path, recursive: bool = True, exclude: Path | None = None) -> tuple[list[Path],
                                                                                                  list[FileProblem]]:
-    """Sorted image files under `folder` (hidden files and folders skipped), and every other file as a problem."""
-    paths = sorted(folder.rglob("*") if recursive else folder.iterdir())
-    files, problems = [], []
+    """Sorted image files under `folder` (hidden files and folders skipped, `exclude` not entered, symbolic links
+    followed once), and every other file, broken link or loop as a problem."""
+    paths, problems = walk_files(folder, recursive=recursive, exclude=() if exclude is None else (exclude,))
+    files = []
     for path in paths:
-        relative = path.relative_to(folder)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
-        if exclude is not None and path.is_relative_to(exclude):
-            continue
         if path.suffix.lower() not in IMAGE_EXTENSIONS:
             problems.append(FileProblem(path, f"extension {path.suffix or '(none)'} is not an image type"))
         else:
@@ -83,8 +83,9 @@ def list_image_files(folder: Path, recursive: bool = True, exclude: Path | None 
 
 
 def square_array(image: Image.Image, size: int, channels: int) -> np.ndarray:
-    """Convert to L or RGB, centre-crop to a square and resize (bicubic, antialiased): uint8 size×size×channels."""
-    image = image.convert("L" if channels == 1 else "RGB")
+    """Convert to L or RGB (`to_8bit`), centre-crop to a square and resize (bicubic, antialiased): uint8
+    size×size×channels."""
+    image = to_8bit(image, channels)
     side = min(image.size)
     left, top = (image.width - side) // 2, (image.height - side) // 2
     image = image.resize((size, size), Image.Resampling.BICUBIC, box=(left, top, left + side, top + side))
@@ -148,6 +149,7 @@ def load_pix2pix_folder(config: DataConfig, split: str = "train") -> PairedImage
                                                      f"must be twice the height"))
             continue
         half = width // 2
+        image = to_8bit(image, config.channels)  # before cutting, so both halves are scaled alike
         a_images.append(square_array(image.crop((0, 0, half, height)), config.image_size, config.channels))
         b_images.append(square_array(image.crop((width - half, 0, width, height)), config.image_size,
                                      config.channels))

@@ -30,8 +30,8 @@ import numpy as np
 
 from workbench.config import ConfigError, DataConfig
 from workbench.data.dataset import DataInfo
-from workbench.data.folder import FileProblem
 from workbench.data.voxels3d import VoxelGridDataset, check_voxel_size
+from workbench.data.walk import FileProblem, FolderWalk
 from workbench.voxels.binvox import MAX_SIDE, VoxelFileError, read_binvox
 from workbench.voxels.mesh_import import MESH_EXTENSIONS
 
@@ -143,23 +143,31 @@ def load_voxel_file(path: Path, size: int) -> tuple[np.ndarray, bool]:
     return grid, is_open
 
 
+def _is_voxel_file(path: Path) -> bool:
+    return path.suffix.lower() in VOXEL_EXTENSIONS
+
+
 def _class_groups(folder: Path, class_names: tuple[str, ...] | None, skip: tuple[str, ...],
                   scan: VoxelFolderScan) -> list[tuple[int, list[Path]]]:
-    """(label, files) per class; loose files beside class folders and unknown classes become problems."""
-    subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in skip)
-    loose = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    if not subdirs:
+    """(label, files) per class; loose files beside class folders and unknown classes become problems.
+
+    Class folders are the subfolders holding a shape file (walked once each, loops reported): an empty one, or
+    one holding just a symbolic link loop, does not hide the files beside it.
+    """
+    walk = FolderWalk()
+    classes, loose = walk.class_folders(folder, _is_voxel_file, skip)
+    scan.problems += walk.problems
+    if not classes:
         if class_names:
             scan.problems += [FileProblem(p, f"not in a class folder, but the training files are in class folders "
                                              f"({', '.join(class_names)})") for p in loose]
             return []
         return [(0, loose)]
-    scan.class_names = class_names if class_names is not None else tuple(p.name for p in subdirs)
+    scan.class_names = class_names if class_names is not None else tuple(p.name for p, _ in classes)
     scan.problems += [FileProblem(p, "outside the class subfolders (with class subfolders, every file belongs in "
                                      "one)") for p in loose]
     groups = []
-    for sub in subdirs:
-        files = sorted(p for p in sub.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for sub, files in classes:
         if sub.name not in scan.class_names:
             known = ", ".join(scan.class_names) or "none: the training files have no class folders"
             scan.problems += [FileProblem(p, f"class folder {sub.name}/ is not a training class ({known})")
@@ -167,6 +175,12 @@ def _class_groups(folder: Path, class_names: tuple[str, ...] | None, skip: tuple
             continue
         groups.append((scan.class_names.index(sub.name), files))
     return groups
+
+
+def class_folder_names(folder: Path, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The class names of a training folder: its subfolders that hold a shape file, sorted."""
+    classes, _ = FolderWalk().class_folders(folder, _is_voxel_file, skip)
+    return tuple(p.name for p, _ in classes)
 
 
 def _check_folder(folder: str | Path) -> Path:
@@ -223,8 +237,7 @@ def load_voxel_folder(config: DataConfig, split: str = "train") -> VoxelFolderDa
         if not (root / "test").is_dir():
             raise ConfigError(f"data.root: {root} has no test/ folder; voxel-folder's test split is root/test/, laid "
                               "out like the training files")
-        train_classes = tuple(sorted(p.name for p in train_folder.iterdir() if p.is_dir()
-                                     and not p.name.startswith(".") and p.name not in skip))
+        train_classes = class_folder_names(train_folder, skip)
         scan = scan_voxel_folder(root / "test", size, class_names=train_classes)
     else:
         scan = scan_voxel_folder(train_folder, size, skip=skip)

@@ -150,16 +150,16 @@ def load_image_file(path: str | Path, image_shape: tuple[int, int, int]) -> torc
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    from workbench.data.image_files import open_image, to_8bit
+
     path = Path(path).expanduser()
     channels, height, width = (int(v) for v in image_shape)
     if channels not in (1, 3):
         raise LatentError(f"cannot convert {path.name} to {channels} channels (only 1 or 3)")
     try:
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img)
-            img = img.convert("L" if channels == 1 else "RGB")
-            img = ImageOps.fit(img, (width, height), method=Image.Resampling.BICUBIC)
-            array = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
+        img = to_8bit(open_image(path), channels)  # upright; 16-bit and float images scaled, not clipped
+        img = ImageOps.fit(img, (width, height), method=Image.Resampling.BICUBIC)
+        array = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
     except FileNotFoundError as err:
         raise LatentError(f"image file {path} does not exist") from err
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError) as err:

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
+from workbench.data.image_files import ImageValueError, to_8bit, upright
 from workbench.superres.errors import SuperResolutionError
 from workbench.superres.metrics import CONVENTION, sr_psnr, sr_ssim
 
@@ -120,7 +121,8 @@ def to_gray_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """An image file as uint8 H×W×3 (grayscale repeated, alpha dropped); SuperResolutionError if unreadable."""
+    """An image file as uint8 H×W×3 (grayscale repeated, alpha dropped, EXIF orientation applied, high bit depths
+    scaled by `workbench.data.image_files.to_8bit`); SuperResolutionError if unreadable."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise SuperResolutionError(f"{path}: no such file")
@@ -132,8 +134,10 @@ def read_image(path: str | Path) -> np.ndarray:
             img.load()
             if img.width < 1 or img.height < 1:
                 raise SuperResolutionError(f"{path.name}: the image has no pixels")
-            rgb = img.convert("RGB")
+            rgb = to_8bit(upright(img), 3)  # 16-bit and float images scaled, not clipped
             return np.array(rgb, dtype=np.uint8)  # a writable copy
+    except ImageValueError as err:
+        raise SuperResolutionError(f"{path.name}: {err.reason}") from None
     except UnidentifiedImageError:
         raise SuperResolutionError(f"{path.name}: not a recognised image format") from None
     except Image.DecompressionBombError as err:

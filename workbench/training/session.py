@@ -48,7 +48,8 @@ class TrainingSession:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a checkpoint's state; CheckpointError naming the tensor and setting when it does not fit."""
-        mismatch = shape_mismatch(self.method.state_dict(), state.get("method", {}), "method")
+        mismatch = shape_mismatch(self.method.state_dict(), state.get("method", {}), "method",
+                                  _network_storages(self.method))
         if mismatch is not None:
             raise CheckpointError(f"step {state.get('step', '?')} does not fit this run's settings: {mismatch}"
                                   + changed_settings(state.get("config"), self.config))
@@ -83,9 +84,22 @@ class TrainingSession:
         return self.step
 
 
-def shape_mismatch(expected: Any, found: Any, path: str = "") -> str | None:
-    """The first tensor whose shape differs between the run's state and a checkpoint's, in words; else None."""
+def _network_storages(method: Any) -> set[int]:
+    """Storage addresses of the method's network weights and buffers, whose shapes its settings fix (unlike,
+    say, a pool of past fakes that grows while training)."""
+    modules = []
+    for value in vars(method).values():
+        values = value.values() if isinstance(value, dict) else [value]
+        modules += [v for v in values if isinstance(v, torch.nn.Module)]
+    return {t.data_ptr() for m in modules for t in m.state_dict().values() if t.numel()}
+
+
+def shape_mismatch(expected: Any, found: Any, path: str = "", networks: set[int] | None = None) -> str | None:
+    """The first network tensor (storage in `networks`; any when None) whose shape differs between the run's
+    state and a checkpoint's, in words; else None."""
     if isinstance(expected, torch.Tensor) and isinstance(found, torch.Tensor):
+        if networks is not None and (not expected.numel() or expected.data_ptr() not in networks):
+            return None
         if tuple(expected.shape) != tuple(found.shape):
             return (f"tensor {path} has shape {list(found.shape)} in the checkpoint, the run's settings make "
                     f"{list(expected.shape)}")
@@ -93,7 +107,7 @@ def shape_mismatch(expected: Any, found: Any, path: str = "") -> str | None:
     if isinstance(expected, dict) and isinstance(found, dict):
         for key, value in expected.items():
             if key in found:
-                inner = shape_mismatch(value, found[key], f"{path}/{key}" if path else str(key))
+                inner = shape_mismatch(value, found[key], f"{path}/{key}" if path else str(key), networks)
                 if inner is not None:
                     return inner
     return None
