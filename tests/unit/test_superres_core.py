@@ -72,7 +72,8 @@ def test_from_run_reports_a_checkpoint_that_does_not_fit(tiny_run):
     run = tiny_run("srresnet", data_options={"scale": 2}, **TINY)
     config = run.config
     run.write(dataclasses.replace(config, method=dataclasses.replace(config.method, channels=16)), run.info())
-    with pytest.raises(SuperResolutionError, match="cannot load run tiny-srresnet: step 2 does not fit this run.s settings: tensor method/G/.*method.channels"):
+    with pytest.raises(SuperResolutionError, match="cannot load run tiny-srresnet: step 2 does not fit this run.s "
+                                                   "settings: tensor method/G/.*method.channels"):
         SuperResolutionModel.from_run(run)
 
 

@@ -60,7 +60,8 @@ def test_from_run_refuses_other_methods_untrained_and_broken_runs(tiny_run, work
     run = tiny_run("pix2pix", data="edges2photos", name="edited", **TINY)
     edited = run.config.replace("method", g_channels=16)
     run.write(edited, run.info())
-    with pytest.raises(TranslationError, match="cannot load run edited: step 2 does not fit this run.s settings: tensor method/G/"):
+    with pytest.raises(TranslationError, match="cannot load run edited: step 2 does not fit this run.s settings: "
+                                               "tensor method/G/"):
         TranslationModel.from_run(Run(run.path))
 
 

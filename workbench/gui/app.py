@@ -16,14 +16,14 @@ QUIT_AFTER_ENV = "WORKBENCH_QUIT_AFTER_SHOWN"  # quit right after showing (used 
 
 
 def _warm_up_torch() -> None:
-    """Import the training stack in the background so the first Start is quick."""
-    try:
-        import workbench.training.runner  # noqa: F401
-        from workbench.compat import import_torchvision
+    """Import the training stack in the background so the first Start is quick.
 
-        import_torchvision()
-    except Exception as err:  # a broken install shows up as a clear error on Start; say so here too
-        print(f"workbench: background import failed: {err}", file=sys.stderr)
+    A broken install raises here: `threading.excepthook`, which the window owns, shows it in the window.
+    """
+    import workbench.training.runner  # noqa: F401
+    from workbench.compat import import_torchvision
+
+    import_torchvision()
 
 
 def _run_script(path: str, window, app) -> None:  # noqa: ANN001 - MainWindow, QApplication
@@ -53,9 +53,12 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
     app.setApplicationName("Generative Workbench")
     app.setOrganizationName("generative-workbench")
 
+    from workbench.gui.ctrl_c import INTERRUPTED_STATUS, CtrlCCloses
     from workbench.gui.main_window import MainWindow
 
     window = MainWindow(Workspace(workspace))
+    ctrl_c = CtrlCCloses(window)
+    ctrl_c.install()
     window.show()
     if os.environ.get(STARTUP_REPORT_ENV):
         def report() -> None:
@@ -68,6 +71,9 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
         QTimer.singleShot(0, lambda: _run_script(script, window, app))
     if not os.environ.get(QUIT_AFTER_ENV):  # once the window has painted, load torch in the background
         QTimer.singleShot(300, lambda: threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start())
-    status = app.exec()
-    window.training_panel.shutdown()  # quitting without closing the window still stops training cleanly
-    return status
+    try:
+        status = app.exec()
+        window.training_panel.shutdown()  # quitting without closing the window still stops training cleanly
+    finally:
+        ctrl_c.uninstall()
+    return INTERRUPTED_STATUS if ctrl_c.interrupted else status

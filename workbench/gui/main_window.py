@@ -1,5 +1,9 @@
 """The main window: the Runs list on the left, panel tabs in the centre, a status bar with step, rate, ETA
 and device. It wires the panels together and owns nothing the core does not also hold.
+
+Every panel has `set_workspace`; the tabs also have `show_run` and learn each selection from the Runs list
+(the run Start creates included). An exception anywhere in the window (a slot, a timer, a thread) is shown
+in the status bar by `ErrorReporter` instead of being printed to a terminal the user may not have.
 """
 
 from __future__ import annotations
@@ -18,20 +22,24 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import __version__
+from workbench.gui.error_reporter import ErrorIndicator, ErrorReporter
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
 from workbench.gui.panels.latent_panel import LatentPanel
+from workbench.gui.panels.run_header import run_checkpoint_step
 from workbench.gui.panels.runs_panel import RunsPanel
 from workbench.gui.panels.super_resolution_panel import SuperResolutionPanel
 from workbench.gui.panels.training_panel import TrainingPanel
 from workbench.gui.panels.translate_panel import TranslatePanel
 from workbench.gui.panels.voxel_panel import VoxelPanel
-from workbench.runs import Workspace
+from workbench.runs import Run, Workspace
 
 
 class MainWindow(QMainWindow):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        self.error_reporter = ErrorReporter(self)  # first: errors while the panels are built are shown too
+        self.error_reporter.install()
         self.setWindowTitle("Generative Workbench")
         self.resize(1600, 960)
 
@@ -59,12 +67,16 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
 
-        self.runs_panel.run_selected.connect(self.training_panel.show_run)
-        self.runs_panel.run_selected.connect(self.evaluate_panel.show_run)
-        self.runs_panel.run_selected.connect(self.latent_panel.show_run)  # loads when its tab is shown
-        self.runs_panel.run_selected.connect(self.translate_panel.show_run)  # idem
-        self.runs_panel.run_selected.connect(self.super_resolution_panel.show_run)  # idem
-        self.runs_panel.run_selected.connect(self.voxel_panel.show_run)  # idem
+        # the tabs, in order; each takes the Runs list's selection (the heavy ones load it when first shown)
+        self.tab_panels = [self.training_panel, self.evaluate_panel, self.latent_panel, self.translate_panel,
+                           self.super_resolution_panel, self.voxel_panel]
+        self.panels = [*self.tab_panels, self.runs_panel]  # everything that works on the workspace
+        for panel in self.tab_panels:
+            self.runs_panel.run_selected.connect(panel.show_run)
+        self.runs_panel.run_selected.connect(self._run_selected)
+        self._awaiting_checkpoint: Run | None = None  # the selected run, while it had no checkpoint to load
+        self._told_without_checkpoint: set[int] = set()  # tab indexes shown that run before it had one
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)
@@ -76,6 +88,8 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.status_labels = {key: QLabel() for key in ("state", "step", "rate", "eta", "device")}
+        self.error_indicator = ErrorIndicator(self.error_reporter)
+        bar.addWidget(self.error_indicator, 1)
         for key, label in self.status_labels.items():
             label.setMinimumWidth(110 if key != "state" else 160)
             label.setObjectName(f"status-{key}")
@@ -97,9 +111,28 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     # ---- slots -------------------------------------------------------------------------------------------
-    def _run_created(self, run) -> None:  # noqa: ANN001 - a workbench.runs.Run
-        self.runs_panel.refresh()
-        self.runs_panel.select_run(run.id, emit=False)
+    def _run_created(self, run: Run) -> None:
+        """Select the run Start created and tell every panel. The Training panel shows it from here on; the
+        show_run its own start then makes for the same run is a no-op, so training is neither stopped nor reloaded."""
+        self.runs_panel.select_run(run.id)
+
+    def _run_selected(self, run: Run) -> None:
+        if run_checkpoint_step(run) is None:  # e.g. just started: the tabs say "no checkpoint yet" for now
+            self._awaiting_checkpoint = run
+            self._told_without_checkpoint = set(range(1, self.tabs.count()))  # all but Training, which tails
+        else:
+            self._awaiting_checkpoint = None
+
+    def _tab_shown(self, index: int) -> None:
+        """A tab that was told about the selected run before it had a checkpoint is told again once it has one,
+        so that a run trained from Start can be evaluated and explored without clicking it again."""
+        run = self._awaiting_checkpoint
+        if run is None or index not in self._told_without_checkpoint or run_checkpoint_step(run) is None:
+            return
+        self._told_without_checkpoint.discard(index)
+        if not self._told_without_checkpoint:
+            self._awaiting_checkpoint = None
+        self.tabs.widget(index).show_run(run)
 
     def _show_status(self, status: dict) -> None:
         total = status.get("total")
@@ -123,14 +156,11 @@ class MainWindow(QMainWindow):
             self.set_workspace(Workspace(folder))
 
     def set_workspace(self, workspace: Workspace) -> None:
+        """Every panel forgets the old workspace's selection and works on `workspace`."""
         self.workspace = workspace
-        self.training_panel.workspace = workspace
-        self.training_panel.new_run_mode()
-        self.runs_panel.set_workspace(workspace)
-        self.latent_panel.set_workspace(workspace)
-        self.translate_panel.set_workspace(workspace)
-        self.super_resolution_panel.set_workspace(workspace)
-        self.voxel_panel.set_workspace(workspace)
+        self._awaiting_checkpoint = None
+        for panel in self.panels:
+            panel.set_workspace(workspace)
 
     def _about(self) -> None:
         QMessageBox.about(self, "Generative Workbench",
@@ -138,15 +168,19 @@ class MainWindow(QMainWindow):
                           "models, offline.\nWorkspace: " + str(self.workspace.root))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Stop training cleanly (one iteration + one checkpoint) before the window goes."""
-        worker = self.training_panel.worker
-        if worker is not None and worker.is_alive:
-            dialog = QProgressDialog("Stopping training and writing a checkpoint…", None, 0, 0, self)
-            dialog.setWindowModality(Qt.WindowModality.WindowModal)
-            dialog.show()
-            QApplication.processEvents()
-            self.training_panel.shutdown()
-            dialog.close()
-        self.translate_panel.shutdown()  # a folder being translated stops after its current file
-        self.voxel_panel.shutdown()  # its shape worker thread and the 3D views' render windows
+        """Stop training cleanly (one iteration + one checkpoint) and every helper thread before the window goes."""
+        try:
+            worker = self.training_panel.worker
+            if worker is not None and worker.is_alive:
+                dialog = QProgressDialog("Stopping training and writing a checkpoint…", None, 0, 0, self)
+                dialog.setWindowModality(Qt.WindowModality.WindowModal)
+                dialog.show()
+                QApplication.processEvents()
+                self.training_panel.shutdown()
+                dialog.close()
+            self.runs_panel.shutdown()  # its poll timer and the run stores it reads
+            self.translate_panel.shutdown()  # a folder being translated stops after its current file
+            self.voxel_panel.shutdown()  # its shape worker thread and the 3D views' render windows
+        finally:
+            self.error_reporter.uninstall()
         event.accept()

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.config import ConfigError
-from workbench.runs import Run, Workspace
+from workbench.runs import MetricsReader, Run, Workspace
+from workbench.runs.run import RunStatus
 
 STATUS_COLOURS = {
     "running": "#2e7d32",
@@ -28,8 +29,11 @@ STATUS_COLOURS = {
     "failed": "#c62828",
     "interrupted": "#ef6c00",
     "created": "#616161",
+    "damaged": "#ad1457",  # run.toml cannot be read: the Step cell says why
 }
+DAMAGED = "damaged"
 COLUMNS = ("Run", "Method", "Data", "Status", "Step")
+MAX_CELL = 48  # characters: a long reason would widen its column and squeeze the run ids
 
 
 class RunsPanel(QWidget):
@@ -41,7 +45,9 @@ class RunsPanel(QWidget):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None, poll_ms: int = 1500) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self._rows: dict[str, tuple] = {}
+        self._rows: dict[str, tuple] = {}  # run id → the cells shown
+        self._ids: list[str] = []  # the run id of each row, in order
+        self._readers: dict[str, MetricsReader] = {}  # run id → reader of a running run's store
         self.setMinimumWidth(250)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -84,33 +90,72 @@ class RunsPanel(QWidget):
 
     def set_workspace(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self.location.setText(f"Workspace: {workspace.root}")
         self.table.setRowCount(0)
+        self._ids = []
         self._rows.clear()
+        self._close_readers()
         self.refresh()
 
+    def shutdown(self) -> None:
+        """Stop polling and close the run stores this panel reads (the window is closing)."""
+        self._timer.stop()
+        self._close_readers()
+
+    def _close_readers(self, keep: set[str] | None = None) -> None:
+        for run_id in [r for r in self._readers if r not in (keep or set())]:
+            self._readers.pop(run_id).close()
+
     def _describe(self, run: Run) -> tuple:
+        """The row's cells; a run whose run.toml cannot be read is listed as damaged, with the reason."""
         try:
             info = run.info()
             cfg = run.config
-            return (run.id, cfg.method_name, cfg.data.name, info.status, f"{info.step}/{cfg.train.steps}")
-        except (ConfigError, OSError, ValueError) as err:
-            return (run.id, "?", "?", "unreadable", str(err)[:60])
+            step = info.step
+            if info.status == RunStatus.RUNNING.value:  # run.toml's step moves only at checkpoints
+                step = max(step, self._last_recorded_step(run))
+            return (run.id, cfg.method_name, cfg.data.name, info.status, f"{step}/{cfg.train.steps}")
+        except (ConfigError, OSError, ValueError, TypeError, KeyError, AttributeError) as err:
+            # ValueError covers UnicodeDecodeError; TypeError / KeyError a [run] table with missing fields
+            reason = " ".join(str(err).split()) or type(err).__name__
+            reason = reason.replace(str(run.path / Run.CONFIG_FILE), Run.CONFIG_FILE).replace(str(run.path), run.id)
+            return (run.id, "?", "?", DAMAGED, reason)  # the cell shows the start of it, its tooltip all of it
+
+    def _last_recorded_step(self, run: Run) -> int:
+        """The newest step in the run's store, through one reader per running run (kept open between polls)."""
+        reader = self._readers.get(run.id)
+        if reader is None:
+            reader = self._readers[run.id] = run.metrics_reader()
+        return reader.last_step() or 0
 
     def refresh(self) -> None:
-        """Re-read the workspace; only rows whose contents changed are touched."""
-        runs = self.workspace.runs()
+        """Re-read the workspace; only rows whose contents changed are touched, and the selection is kept."""
+        try:
+            runs = self.workspace.runs()
+        except OSError as err:  # e.g. a shared disk gone away: say so, keep the rows, try again on the next poll
+            self.location.setText(f"Workspace: {self.workspace.root} (cannot be read: {err})")
+            return
+        self.location.setText(f"Workspace: {self.workspace.root}")
         self.empty_hint.setVisible(not runs)
         wanted = [r.id for r in runs]
-        current = [self.table.item(i, 0).text() for i in range(self.table.rowCount())]
-        if wanted != current:
+        if wanted != self._ids:
             selected = self.selected_run_id()
-            self.table.blockSignals(True)
-            self.table.setRowCount(len(runs))
-            self._rows.clear()
-            self.table.blockSignals(False)
-            if selected in wanted:
-                self.select_run(selected, emit=False)
+            self.table.blockSignals(True)  # the selection is restored below, not changed
+            try:
+                self.table.clearSelection()
+                self.table.setRowCount(len(runs))
+                self._ids = wanted
+                self._rows.clear()
+                self._fill(runs)
+                if selected in wanted:
+                    self.table.selectRow(wanted.index(selected))
+            finally:
+                self.table.blockSignals(False)
+        else:
+            self._fill(runs)
+        running = {run_id for run_id, values in self._rows.items() if values[3] == RunStatus.RUNNING.value}
+        self._close_readers(keep=running)
+
+    def _fill(self, runs: list[Run]) -> None:
         for row, run in enumerate(runs):
             values = self._describe(run)
             if self._rows.get(run.id) == values:
@@ -121,24 +166,36 @@ class RunsPanel(QWidget):
                 if item is None:
                     item = QTableWidgetItem()
                     self.table.setItem(row, col, item)
-                item.setText(str(text))
+                text = str(text)
+                item.setText(text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…")
                 if col == 3:
                     item.setForeground(QColor(STATUS_COLOURS.get(str(text), "#000")))
                 if col == 0:
                     item.setToolTip(str(run.path))
+                elif col in (3, 4):
+                    item.setToolTip(values[4] if values[3] == DAMAGED else "")
 
     def selected_run_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.table.item(rows[0].row(), 0).text() if rows else None
+        return self._ids[rows[0].row()] if rows and rows[0].row() < len(self._ids) else None
+
+    def cell_text(self, run_id: str, column: str) -> str | None:
+        """The text shown in `column` (one of COLUMNS) of `run_id`'s row; None when the run is not listed."""
+        if run_id not in self._ids:
+            return None
+        item = self.table.item(self._ids.index(run_id), COLUMNS.index(column))
+        return None if item is None else item.text()
 
     def select_run(self, run_id: str, emit: bool = True) -> None:
+        """Select `run_id` (re-reading the workspace first: it may be new); `emit=False` tells no panel."""
         self.refresh()
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).text() == run_id:
-                self.table.blockSignals(not emit)
-                self.table.selectRow(row)
-                self.table.blockSignals(False)
-                return
+        if run_id not in self._ids:
+            return
+        self.table.blockSignals(not emit)
+        try:
+            self.table.selectRow(self._ids.index(run_id))
+        finally:
+            self.table.blockSignals(False)
 
     def _selection_changed(self) -> None:
         run_id = self.selected_run_id()

@@ -9,7 +9,6 @@ never waits for the UI.
 from __future__ import annotations
 
 import json
-from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data import available_datasets, dataset_spec
 from workbench.data.catalog import DatasetSpec
+from workbench.gui.panels.training_rate import RateEstimator, format_duration
 from workbench.gui.widgets.config_form import ConfigForm
 from workbench.gui.widgets.curve_plot import CurvePlot
 from workbench.gui.widgets.dataset_preview import DatasetPreview
@@ -45,37 +45,6 @@ TAIL_INTERVAL_MS = 500  # the run store is read twice a second
 # Each curve plot repaints new points once a second, a third of a second apart from the others: one repaint
 # costs 5-15 ms of the CPU the trainer would use, and three in one event-loop turn delay the UI by that much.
 CURVE_REDRAW_MS = 1000
-
-
-def _format_duration(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds or seconds == float("inf"):
-        return "–"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-class RateEstimator:
-    """Iterations per second from (step, wall time) observations over the last few seconds."""
-
-    def __init__(self, window_s: float = 5.0) -> None:
-        self.window_s = window_s
-        self.points: deque[tuple[int, float]] = deque()
-
-    def add(self, step: int, wall: float) -> None:
-        self.points.append((step, wall))
-        while len(self.points) > 2 and self.points[-1][1] - self.points[0][1] > self.window_s:
-            self.points.popleft()
-
-    def rate(self) -> float:
-        if len(self.points) < 2:
-            return 0.0
-        (s0, w0), (s1, w1) = self.points[0], self.points[-1]
-        return (s1 - s0) / (w1 - w0) if w1 > w0 else 0.0
-
-    def clear(self) -> None:
-        self.points.clear()
 
 
 class TrainingPanel(QWidget):
@@ -367,6 +336,11 @@ class TrainingPanel(QWidget):
             self._dataset_changed()
         self._update_buttons()
 
+    def set_workspace(self, workspace: Workspace) -> None:
+        """New runs are created in `workspace`; a run this window trains goes on where it is."""
+        self.workspace = workspace
+        self.new_run_mode()
+
     def show_run(self, run: Run) -> None:
         """Display a stored run (its config read-only) and follow it live."""
         if self.run is not None and self.run.path == run.path:
@@ -606,7 +580,7 @@ class TrainingPanel(QWidget):
             "step": self._latest_step,
             "total": total,
             "rate": rate,
-            "eta": _format_duration(eta),
+            "eta": format_duration(eta),
             "device": device,
         })
 
