@@ -290,3 +290,43 @@ def test_a_run_with_only_damaged_checkpoints_says_so(workspace, capsys, tmp_path
                                                     "unreadable")
     assert main(["sample", "damaged", "-o", str(tmp_path / "x.png")]) == 2
     assert "run damaged has no complete checkpoint: step 3: metadata" in capsys.readouterr().err
+
+
+def test_non_finite_state_is_never_written_and_never_loaded(tmp_path):
+    from workbench.training.checkpoints import NonFiniteStateError
+
+    state = {"G": {"w": torch.tensor([1.0, float("nan"), float("inf")])}, "step": torch.tensor(3)}
+    with pytest.raises(NonFiniteStateError, match=r"G/w \(1 NaN, 1 Inf of 3 values\) is not finite"):
+        save_checkpoint(tmp_path, 3, state)
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_loop_refuses_a_checkpoint_of_weights_gone_non_finite(workspace):
+    """Weights can turn NaN in the update after a finite loss: the checkpoint at that step is not written, an
+    alert names the tensor and training pauses, so the last good checkpoint stays the latest."""
+    from workbench.config import DataConfig, RunConfig, TrainConfig
+    from workbench.methods.registry import method_settings_class
+    from workbench.training.control import TrainingControl
+    from workbench.training.events import AlertEvent, CheckpointEvent, StepEvent
+    from workbench.training.loop import train
+    from workbench.training.session import TrainingSession
+
+    settings = method_settings_class("dcgan")(latent_dim=4, g_channels=8, d_channels=8)
+    config = RunConfig(settings, DataConfig(image_size=8, batch_size=8),
+                       TrainConfig(steps=6, checkpoint_every=2, sample_every=100, sample_count=4))
+    session = TrainingSession(config)
+    control = TrainingControl()
+    folder = workspace.root / "ckpt"
+    events = []
+    for event in train(session, control, folder):
+        events.append(event)
+        if isinstance(event, StepEvent) and event.step == 4:  # after its finite losses, before its checkpoint
+            with torch.no_grad():
+                next(session.method.G.parameters()).view(-1)[0] = float("nan")
+        if control.paused:
+            break
+    assert [e.step for e in events if isinstance(e, CheckpointEvent)] == [2]
+    alert = next(e for e in events if isinstance(e, AlertEvent))
+    assert alert.kind == "non_finite" and alert.step == 4 and "tensor method/G/" in alert.message
+    assert "last good checkpoint (step 2)" in alert.message
+    assert latest_checkpoint(folder).step == 2 and not session.healthy
