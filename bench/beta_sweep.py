@@ -80,8 +80,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
+    from workbench.evaluation.disentanglement import disentanglement_report
     from workbench.latent.model import LatentSpace
-    from workbench.metrics.disentanglement import disentanglement_report
 
     print(f"β-VAE on shapes2d {args.image_size}×{args.image_size}, {args.steps} steps of 64 images per β, "
           f"{args.threads} torch thread(s); scores on {args.n} codes and {args.interventions} × 32 interventions")

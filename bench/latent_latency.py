@@ -79,7 +79,7 @@ def wait_for(app, condition, timeout: float = 30.0) -> None:  # noqa: ANN001
 
 
 def measure_model(app, workspace, run, moves: int, seed: int) -> dict[str, np.ndarray]:  # noqa: ANN001
-    from workbench.gui.panels.latent_panel import LatentPanel
+    from workbench.gui.panels.latent.panel import LatentPanel
     from workbench.latent.codes import prior_code
 
     panel = LatentPanel(workspace)

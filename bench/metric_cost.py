@@ -28,10 +28,10 @@ def main() -> None:
 
     import torch
 
+    from workbench.compat import one_blas_thread
     from workbench.config import DataConfig
     from workbench.data import build_dataset
     from workbench.metrics import feature_statistics, frechet_distance
-    from workbench.metrics._threads import single_threaded_blas
     from workbench.metrics.feature_extractors import classifier_paths, dataset_classifier
 
     if args.threads:
@@ -59,7 +59,7 @@ def main() -> None:
     t = time.perf_counter()
     fake_feats = extractor.features(fake).double().numpy()
     t_fake = time.perf_counter() - t
-    with single_threaded_blas():
+    with one_blas_thread():
         t = time.perf_counter()
         stats_real = feature_statistics(real_feats)
         stats_fake = feature_statistics(fake_feats)

@@ -1,4 +1,4 @@
-"""3D pane latency: a latent change → its mesh ready for the view, and the time to draw it.
+"""Voxels tab latency: a latent change → its mesh ready for the view, and the time to draw it.
 
 For grids of 32³ and 64³, a 3D-GAN generator at the app's default sizes (latent 200, 32 feature maps in G's last
 hidden layer; `--g-channels 64` for the paper's width; untrained: timing does not depend on what the weights
@@ -6,7 +6,7 @@ learned, though the meshes do, see below) decodes `--moves` random codes. "Mesh 
 
 - core: `VoxelModel.decode` (generator forward, one torch thread) + `build_mesh` (flying edges + Taubin
   smoothing, or the cubes) in one thread;
-- pane: the 3D pane's `ShapeWorker` (the same work on its worker thread), from `submit` until the mesh is handed
+- pane: the Voxels tab's `ShapeWorker` (the same work on its worker thread), from `submit` until the mesh is handed
   to the GUI thread's slot, i.e. including the thread hand-off; the target is ≤ 50 ms at 64³.
 
 Drawing is measured separately in a real `pyvistaqt.QtInteractor` (the pane's `ShapeCanvas`, `--window` pixels),
@@ -41,9 +41,9 @@ def make_model(side: int, g_channels: int | None):  # noqa: ANN201 - a VoxelMode
 
     from workbench.config import DataConfig, RunConfig, TrainConfig
     from workbench.data.dataset import DataInfo
+    from workbench.data.voxel_shapes import CLASS_NAMES
     from workbench.methods.registry import build_method, method_settings_class
     from workbench.voxels.model import VoxelModel
-    from workbench.voxels.shapes import CLASS_NAMES
 
     settings_class = method_settings_class("gan3d")
     settings = settings_class() if g_channels is None else settings_class(g_channels=g_channels)
@@ -55,14 +55,14 @@ def make_model(side: int, g_channels: int | None):  # noqa: ANN201 - a VoxelMode
 
 
 def training_shapes(side: int, n: int) -> np.ndarray:
-    from workbench.voxels.shapes import render_shapes, sample_params
+    from workbench.data.voxel_shapes import render_shapes, sample_params
 
     labels = np.arange(n) % 7
     return render_shapes(labels, sample_params(labels, np.random.default_rng(1)), side).astype(np.float32)
 
 
 def measure_core(model, codes: np.ndarray) -> dict[str, list[float]]:  # noqa: ANN001
-    from workbench.gui.panels.latent.session import one_torch_thread
+    from workbench.compat import one_torch_thread
     from workbench.voxels.turntable import build_mesh
 
     times: dict[str, list[float]] = {"decode": [], "mesh": [], "total": [], "triangles": []}
@@ -98,7 +98,7 @@ def measure_shape_meshes(grids: np.ndarray) -> tuple[list[float], list[int]]:
 def measure_pane(app, model, codes: np.ndarray | None, grids: np.ndarray | None = None) -> list[float]:  # noqa: ANN001
     """Submit each code (or each ready grid, which skips the decode) to the pane's ShapeWorker and wait for its
     result in the GUI thread."""
-    from workbench.gui.panels.voxel.shape_worker import ShapeRequest, ShapeWorker
+    from workbench.gui.panels.voxels.shape_worker import ShapeRequest, ShapeWorker
 
     worker = ShapeWorker()
     worker.model = model
@@ -153,7 +153,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
     app = QApplication([])
-    from workbench.gui.panels.voxel.canvas import ShapeCanvas
+    from workbench.gui.panels.voxels.canvas import ShapeCanvas
     from workbench.voxels.turntable import build_mesh, frame_camera, shape_radius
 
     width, height = (int(v) for v in args.window.lower().split("x"))
@@ -198,7 +198,7 @@ def main() -> None:
 
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     g_width = model.method.settings.g_channels
-    print(f"\n3D pane latency: latent change → mesh ready ({args.moves} random codes per size; 3D-GAN with "
+    print(f"\nVoxels tab latency: latent change → mesh ready ({args.moves} random codes per size; 3D-GAN with "
           f"g_channels {g_width}, untrained; one torch thread; load average {load}; {os.cpu_count()} CPUs)\n")
     print(f"{'grid':>5} | {'decode ms':>13} | {'mesh ms':>13} | {'core total ms':>13} | {'pane ms':>13} | "
           f"{'triangles':>9} || {'shape mesh ms':>13} | {'triangles':>9} | {'pane, shape':>13} | {'expected ms':>11}")

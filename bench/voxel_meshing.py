@@ -1,5 +1,5 @@
 """Meshing voxel grids: VTK's flying edges (pyvista `contour(method="flying_edges")`) against scikit-image's
-marching cubes on the same grids, with the Taubin smoothing the 3D pane adds and the cubes view for scale.
+marching cubes on the same grids, with the Taubin smoothing the Voxels tab adds and the cubes view for scale.
 
 The grids are voxels3d training shapes (the dataset's own shape table: the first `--shapes` rows, every class),
 at 32³ and 64³. Both contour methods get the same padded grid and the same iso-level (0.5) and give practically
@@ -36,9 +36,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64])
     args = parser.parse_args()
 
+    from workbench.data.voxel_shapes import render_shapes
     from workbench.data.voxels3d import shape_table
     from workbench.voxels.meshing import cube_mesh, surface_mesh
-    from workbench.voxels.shapes import render_shapes
 
     labels, params = shape_table("train")
     labels, params = labels[: args.shapes], params[: args.shapes]

@@ -49,7 +49,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DATASET = "voxels3d"
-THRESHOLD = 0.5  # occupancy ≥ 0.5 is a voxel, as the 3D pane and VoxelModel's IoU count it
+THRESHOLD = 0.5  # occupancy ≥ 0.5 is a voxel, as the Voxels tab and VoxelModel's IoU count it
 DECODE_BATCH = 100
 QUERY_BYTES = 32 << 20  # temporary memory of one block of the vectorised IoU
 CHECKED_SAMPLES = 20  # samples also searched with VoxelModel.nearest_training_shapes (timed, compared)
@@ -216,7 +216,7 @@ def score_run(run: Any, classifier: Any, samples: int, seed: int = 0,
 
 def fresh_shapes(n: int, side: int, seed: int = FRESH_SEED) -> Any:
     """n new voxels3d shapes (classes in equal numbers, shuffled) from the same generator, in chunks."""
-    from workbench.voxels.shapes import CLASS_NAMES, render_shapes, sample_params
+    from workbench.data.voxel_shapes import CLASS_NAMES, render_shapes, sample_params
 
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(CLASS_NAMES))

@@ -21,7 +21,7 @@ from typing import Any
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig, field_types
 from workbench.data import available_datasets, dataset_spec
 from workbench.methods import available_methods, method_settings_class, method_spec
-from workbench.methods.registry import check_data_kind
+from workbench.methods.registry import check_data_kind, load_run_config
 from workbench.runs import Run, RunStatus, Workspace
 from workbench.runs.checkpoint_files import only_damaged_checkpoints
 
@@ -124,7 +124,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             doc.setdefault(section, {})[name] = value
     for text in args.overrides:
         apply_override(doc, text)
-    return RunConfig.from_dict(doc)
+    return load_run_config(doc)
 
 
 def _check_runnable(config: RunConfig) -> None:
@@ -348,9 +348,9 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
 
     from PIL import Image
 
+    from workbench.images import image_grid
     from workbench.runs.checkpoint_files import latest_checkpoint
     from workbench.training.checkpoints import load_checkpoint
-    from workbench.training.grids import image_grid
     from workbench.training.session import TrainingSession
 
     files = latest_checkpoint(run.checkpoints_dir)
@@ -364,7 +364,7 @@ def sample(args: argparse.Namespace, workspace: str | None) -> int:
     session.load_state_dict(state)
     samples = session.method.sample(args.count, seed=args.seed)
     if samples.ndim == 5:  # voxel grids: rendered thumbnails, as in the live view
-        from workbench.voxels.render import thumbnail_grid
+        from workbench.data.voxel_render import thumbnail_grid
 
         grid = thumbnail_grid(samples)
     else:
@@ -399,7 +399,7 @@ def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
         raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first "
                        f"(`workbench train --resume {run.id}`)")
 
-    from workbench.metrics.run_evaluation import EvaluationError, evaluate_run, format_value
+    from workbench.evaluation.run_evaluation import EvaluationError, evaluate_run, format_value
 
     def say(text: str) -> None:
         if not args.json:
@@ -426,9 +426,9 @@ def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
 
 
 def _evaluate_disentanglement(args: argparse.Namespace, run: Run, say: Any) -> int:
+    from workbench.evaluation.disentanglement import evaluate_disentanglement
+    from workbench.evaluation.store import evaluations_dir, format_value
     from workbench.latent.errors import LatentError
-    from workbench.metrics.disentanglement import evaluate_disentanglement
-    from workbench.metrics.evaluation_store import evaluations_dir, format_value
 
     if args.inception:
         raise CLIError("--inception does not apply to --disentanglement (it needs no feature extractor)")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, get_type_hints
 
 import tomli_w
-import tomllib
 
 
 class ConfigError(ValueError):
@@ -163,7 +162,7 @@ class TrainConfig(Validated):
 class RunConfig:
     """Everything that defines a run: the method (with its own settings), the data and the schedule."""
 
-    method: Any  # a method settings dataclass registered in workbench.methods.registry
+    method: Any  # a method's settings dataclass (see workbench.methods)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -175,37 +174,30 @@ class RunConfig:
         method = {"name": self.method_name, **dataclasses.asdict(self.method)}
         return {"method": method, "data": dataclasses.asdict(self.data), "train": dataclasses.asdict(self.train)}
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
-        from workbench.methods.registry import method_settings_class
-
-        unknown = sorted(set(d) - {"method", "data", "train"})
-        if unknown:
-            raise ConfigError(f"unknown section(s): {', '.join(unknown)}; valid: method, data, train")
-        method_values = dict(d.get("method", {}))
-        name = method_values.pop("name", None)
-        if not name:
-            raise ConfigError("[method] needs a name, e.g. name = \"dcgan\"")
-        settings_cls = method_settings_class(name)
-        return cls(
-            method=from_mapping(settings_cls, method_values, "method"),
-            data=from_mapping(DataConfig, dict(d.get("data", {})), "data"),
-            train=from_mapping(TrainConfig, dict(d.get("train", {})), "train"),
-        )
-
     def to_toml(self) -> str:
         return tomli_w.dumps(self.to_dict())
 
     @classmethod
-    def from_toml(cls, text: str) -> RunConfig:
-        try:
-            return cls.from_dict(tomllib.loads(text))
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"not valid TOML: {err}") from err
-
-    @classmethod
-    def load(cls, path: str | Path) -> RunConfig:
-        return cls.from_toml(Path(path).read_text(encoding="utf-8"))
+    def from_dict(cls, d: dict[str, Any], settings_class: Callable[[str], type]) -> RunConfig:
+        """Parse the `[method]`, `[data]`, `[train]` mapping; `settings_class(name)` is the method's settings
+        dataclass (`workbench.methods.registry.load_run_config` passes the registry's)."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"a run configuration is a table of [method], [data] and [train], not {d!r}")
+        unknown = sorted(set(d) - {"method", "data", "train"})
+        if unknown:
+            raise ConfigError(f"unknown section(s): {', '.join(unknown)}; valid: method, data, train")
+        for section in ("method", "data", "train"):
+            if not isinstance(d.get(section, {}), dict):
+                raise ConfigError(f"{section} = {d[section]!r} must be a table ([{section}])")
+        method_values = dict(d.get("method", {}))
+        name = method_values.pop("name", None)
+        if not name:
+            raise ConfigError("[method] needs a name, e.g. name = \"dcgan\"")
+        return cls(
+            method=from_mapping(settings_class(name), method_values, "method"),
+            data=from_mapping(DataConfig, dict(d.get("data", {})), "data"),
+            train=from_mapping(TrainConfig, dict(d.get("train", {})), "train"),
+        )
 
     def replace(self, section: str, **changes: Any) -> RunConfig:
         """A copy with some fields of one section changed (validated again)."""

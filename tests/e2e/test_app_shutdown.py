@@ -22,7 +22,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-READY_TIMEOUT_S = 180  # start-up, the first training steps and the 3D tab's pyvista import on 2 busy cores
+READY_TIMEOUT_S = 180  # start-up, the first training steps and the Voxels tab's pyvista import on 2 busy cores
 EXIT_TIMEOUT_S = 90  # stopping training writes a checkpoint
 LEFTOVER_GRACE_S = 5.0  # a helper notices that its parent is gone within a quarter of a second
 VOXEL_RUN = "a-voxels"  # sorts below the run the scenario starts (named by date), which stays on top
@@ -46,21 +46,21 @@ SCENARIO = textwrap.dedent(
     panel.start_button.click()
     tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     print("scenario: tabs", "|".join(tabs), flush=True)
-    voxel_tab = tabs.index("3D")
+    voxel_tab = tabs.index("Voxels")
     visits = list(range(window.tabs.count())) + [0]
 
     def voxels_drawn():
-        pane = window.voxel_panel
+        pane = window.voxels_panel
         return pane.current is not None and not pane.busy
 
     def visit():
         if visits and visits[0] == voxel_tab and window.runs_panel.selected_run_id() != VOXEL_RUN:
-            window.runs_panel.select_run(VOXEL_RUN)  # a run the 3D tab draws: pyvista's render windows open
+            window.runs_panel.select_run(VOXEL_RUN)  # a run the Voxels tab draws: pyvista's render windows open
         if window.tabs.currentIndex() == voxel_tab:
             if not voxels_drawn():
-                QTimer.singleShot(200, visit)  # the 3D tab loads, meshes and draws the shape in the background
+                QTimer.singleShot(200, visit)  # the Voxels tab loads, meshes and draws the shape in the background
                 return
-            canvas = window.voxel_panel.view.canvas
+            canvas = window.voxels_panel.view.canvas
             print("scenario: 3D view drawn by", canvas.renderer_name or "nothing", flush=True)
         if visits:
             window.tabs.setCurrentIndex(visits.pop(0))
@@ -135,7 +135,7 @@ class _Output:
 
 @pytest.fixture(scope="module")
 def voxel_run(tmp_path_factory) -> Path:
-    """A tiny trained 3D-GAN run (one checkpoint), for the 3D tab to draw with pyvista."""
+    """A tiny trained 3D-GAN run (one checkpoint), for the Voxels tab to draw with pyvista."""
     root = tmp_path_factory.mktemp("voxel-ws")
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(root), OMP_NUM_THREADS="1", WORKBENCH_CLASS_COVERAGE="0")
     subprocess.run([sys.executable, "-m", "workbench", "train", "--method", "gan3d", "--data", "voxels3d",

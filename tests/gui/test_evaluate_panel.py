@@ -57,7 +57,7 @@ def test_placeholders_without_run_or_checkpoint(panel, workspace):
 
 
 def test_stored_results_evaluate_now_and_neighbours(panel, trained_run, qtbot):
-    from workbench.metrics.run_evaluation import EvaluationResult, store_evaluation
+    from workbench.evaluation.run_evaluation import EvaluationResult, store_evaluation
 
     stored = {"FID [digits-cnn, 300]": 123.456, "precision [digits-cnn, 300]": 0.5}
     store_evaluation(trained_run, EvaluationResult(trained_run.id, 4, "dcgan", "digits", stored, 300, 0, 1.5,

@@ -27,7 +27,7 @@ def make_tool(qtbot, session, run):
 
 
 def test_compute_fills_table_and_heat_maps_and_is_stored(qtbot, session, tiny_run):
-    from workbench.metrics.disentanglement import stored_disentanglement
+    from workbench.evaluation.disentanglement import stored_disentanglement
 
     run = tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)
     tool = make_tool(qtbot, session, run)

@@ -15,7 +15,7 @@ LOAD_TIMEOUT = 60_000
 
 @pytest.fixture
 def panel(qtbot, workspace):
-    from workbench.gui.panels.latent_panel import LatentPanel
+    from workbench.gui.panels.latent.panel import LatentPanel
 
     widget = LatentPanel(workspace)
     qtbot.addWidget(widget)
@@ -177,7 +177,7 @@ def test_dataset_browser_drop_and_saved_pins(panel, qtbot, tiny_run, tmp_path, w
     assert panel.session.pins[-1].source == "encoded" and "face.png" in panel.session.pins[-1].name
 
     # pins were saved automatically: a new panel on the same run loads them
-    from workbench.gui.panels.latent_panel import LatentPanel
+    from workbench.gui.panels.latent.panel import LatentPanel
 
     again = LatentPanel(workspace)
     qtbot.addWidget(again)

@@ -24,7 +24,7 @@ def test_start_tells_every_tab_about_the_new_run(window, qtbot, fill_tiny):
     panel.start_button.click()
     run = panel.run
     assert window.runs_panel.selected_run_id() == run.id
-    for tab in (window.evaluate_panel, window.latent_panel, window.translate_panel, window.voxel_panel):
+    for tab in (window.evaluate_panel, window.latent_panel, window.translation_panel, window.voxels_panel):
         assert tab.run is not None and tab.run.id == run.id, type(tab).__name__  # was None: "No run selected"
     assert "No run selected" not in window.latent_panel.title.text()
     assert run.id in window.evaluate_panel.title.text()

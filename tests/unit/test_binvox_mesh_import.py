@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from workbench.config import ConfigError
-from workbench.voxels.binvox import read_binvox, read_binvox_header, write_binvox
-from workbench.voxels.mesh_import import import_mesh, voxelize_mesh
+from workbench.data.binvox import read_binvox, read_binvox_header, write_binvox
+from workbench.data.mesh_import import import_mesh, voxelize_mesh
 
 
 def binvox_bytes(dim: str, data: bytes, extra: str = "") -> bytes:

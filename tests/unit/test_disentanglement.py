@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.evaluation.disentanglement import DisentanglementReport
 from workbench.metrics.disentanglement import (
-    DisentanglementReport,
     beta_vae_score,
     dci,
     factor_vae_score,
@@ -115,9 +115,13 @@ REPORT_OPTIONS = {"interventions": 30, "batch_size": 8}
 
 
 def test_report_of_a_run_is_stored_and_loaded(tiny_run):
-    from workbench.metrics.disentanglement import evaluate_disentanglement
-    from workbench.metrics.disentanglement.report import MATRIX_NAMES, SCORE_NAMES, stored_disentanglement
-    from workbench.metrics.evaluation_store import stored_evaluations
+    from workbench.evaluation.disentanglement import (
+        MATRIX_NAMES,
+        SCORE_NAMES,
+        evaluate_disentanglement,
+        stored_disentanglement,
+    )
+    from workbench.evaluation.store import stored_evaluations
 
     run = tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)
     assert stored_disentanglement(run) is None
@@ -140,8 +144,8 @@ def test_report_of_a_run_is_stored_and_loaded(tiny_run):
 
 
 def test_report_merges_into_an_existing_evaluation(tiny_run):
-    from workbench.metrics.disentanglement import evaluate_disentanglement
-    from workbench.metrics.evaluation_store import EvaluationResult, store_evaluation, stored_evaluations
+    from workbench.evaluation.disentanglement import evaluate_disentanglement
+    from workbench.evaluation.store import EvaluationResult, store_evaluation, stored_evaluations
 
     run = tiny_run("vae", data="shapes2d", image_size=16, steps=6, latent_dim=6)
     store_evaluation(run, EvaluationResult(run.id, 6, "vae", "shapes2d", {"PSNR dB [1k training images]": 12.0},
@@ -155,8 +159,8 @@ def test_report_merges_into_an_existing_evaluation(tiny_run):
 
 
 def test_report_refuses_runs_without_factors_or_encoder(tiny_run):
+    from workbench.evaluation.disentanglement import evaluate_disentanglement
     from workbench.latent.errors import LatentError
-    from workbench.metrics.disentanglement import evaluate_disentanglement
 
     with pytest.raises(LatentError, match="known generative factors"):
         evaluate_disentanglement(tiny_run("vae", data="digits", steps=2, name="digits-vae"), n=50)
@@ -166,7 +170,7 @@ def test_report_refuses_runs_without_factors_or_encoder(tiny_run):
 
 def test_cli_eval_disentanglement(tiny_run, workspace, capsys, monkeypatch):
     from workbench.cli import main
-    from workbench.metrics.disentanglement import report as report_module
+    from workbench.evaluation import disentanglement as report_module
 
     monkeypatch.setattr(report_module, "INTERVENTIONS", 30)
     monkeypatch.setattr(report_module, "INTERVENTION_BATCH", 8)

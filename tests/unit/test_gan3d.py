@@ -13,6 +13,7 @@ from PIL import Image
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
+from workbench.data.silhouettes import silhouettes
 from workbench.methods.gan3d import d_accuracy, should_update_d
 from workbench.methods.registry import build_method
 from workbench.methods.settings_voxels import GAN3DSettings
@@ -21,7 +22,6 @@ from workbench.training import checkpoints
 from workbench.training.events import SampleEvent, StepEvent
 from workbench.training.loop import sample_events, train
 from workbench.training.session import TrainingSession
-from workbench.voxels.silhouettes import silhouettes
 
 TINY = {"latent_dim": 8, "g_channels": 4, "d_channels": 4}
 INFO = DataInfo(name="t", size=8, channels=1, image_size=16, kind="voxels", class_names=("a", "b"))

@@ -82,10 +82,10 @@ def test_run_without_checkpoint_is_a_latent_error(workspace):
 
 def test_loaded_weights_are_the_trained_ones(tiny_run):
     """from_run decodes what the trained method decodes, not a freshly initialised network."""
-    from workbench.metrics.run_evaluation import load_run_session
+    from workbench.training.session import TrainingSession
 
     run = tiny_run("vae", steps=3)
-    expected = load_run_session(run).method.decode(torch.ones(2, 4))
+    expected = TrainingSession.from_run(run).method.decode(torch.ones(2, 4))
     assert torch.allclose(LatentSpace.from_run(run).decode(torch.ones(2, 4)), expected, atol=1e-6)
 
 
@@ -212,15 +212,15 @@ def test_damaged_checkpoint_is_a_latent_error(tiny_run):
 
 
 def test_single_thread_restores_the_thread_count_even_on_errors():
-    from workbench.latent.threads import single_thread
+    from workbench.compat import one_torch_thread
 
     previous = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with single_thread():
+        with one_torch_thread():
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 2
-        with pytest.raises(KeyError), single_thread():
+        with pytest.raises(KeyError), one_torch_thread():
             raise KeyError("x")
         assert torch.get_num_threads() == 2
     finally:

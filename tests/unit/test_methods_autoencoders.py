@@ -13,7 +13,12 @@ import torch
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
-from workbench.methods.registry import build_method, method_settings_class, method_spec
+from workbench.methods.registry import (
+    build_method,
+    load_run_config,
+    method_settings_class,
+    method_spec,
+)
 from workbench.training.events import SampleEvent, ScatterEvent, StepEvent
 from workbench.training.loop import train
 from workbench.training.session import TrainingSession
@@ -360,7 +365,7 @@ def test_latent_help_explains_under_and_overcomplete():
 )
 def test_invalid_settings_name_the_field(name, values, field):
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
-        RunConfig.from_dict({"method": {"name": name, **values}})
+        load_run_config({"method": {"name": name, **values}})
 
 
 def _unlabelled() -> DataInfo:

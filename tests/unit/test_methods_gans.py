@@ -12,7 +12,7 @@ import torch
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
-from workbench.methods.registry import build_method, method_spec
+from workbench.methods.registry import build_method, load_run_config_toml, method_spec
 from workbench.methods.settings_gans import (
     GAN_LOSSES,
     ConditionalGANSettings,
@@ -271,7 +271,7 @@ def test_specs_declare_capabilities():
 )
 def test_settings_round_trip_through_toml(settings):
     cfg = config(settings)
-    assert RunConfig.from_toml(cfg.to_toml()) == cfg
+    assert load_run_config_toml(cfg.to_toml()) == cfg
 
 
 @pytest.mark.parametrize(

@@ -325,8 +325,8 @@ def nets_of(method) -> list[torch.nn.Module]:
 
 # --- through the real loop and run store ---------------------------------------------------------------------------
 def test_pix2pix_trains_through_the_real_loop_and_loads_for_translation(tiny_run):
-    from workbench.metrics.run_evaluation import load_run_session
     from workbench.runs import RunStatus
+    from workbench.training.session import TrainingSession
 
     run = tiny_run("pix2pix", data="edges2photos", image_size=SIZE, steps=2, batch_size=2, d_layers=2)
     assert run.status is RunStatus.FINISHED and run.latest_checkpoint_step() == 2
@@ -334,7 +334,7 @@ def test_pix2pix_trains_through_the_real_loop_and_loads_for_translation(tiny_run
     assert len(grids) == 2
     width, height = Image.open(grids[-1]).size
     assert height > 2 * width  # 8 rows (one example each) of 3 columns: input, output, target
-    session = load_run_session(run)
+    session = TrainingSession.from_run(run)
     x = session.visual_batch[0][:3]
     assert session.method.translate(x).shape == (3, 3, SIZE, SIZE)
 

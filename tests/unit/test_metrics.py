@@ -18,9 +18,9 @@ from workbench.metrics.precision_recall import precision_recall
 @pytest.fixture(autouse=True)
 def _one_blas_thread():
     # shared 2-core machines: multi-threaded OpenBLAS spins against other processes (see metrics/_threads.py)
-    from workbench.metrics._threads import single_threaded_blas
+    from workbench.compat import one_blas_thread
 
-    with single_threaded_blas():
+    with one_blas_thread():
         yield
 
 

@@ -18,11 +18,11 @@ from workbench.metrics.memorization import nearest_neighbours, nearest_training_
 @pytest.fixture(scope="module")
 def one_thread():
     # the machines are shared: one intra-op thread is as fast alone and far faster when the cores are busy
-    from workbench.metrics._threads import single_threaded_blas
+    from workbench.compat import one_blas_thread
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
-    with single_threaded_blas():
+    with one_blas_thread():
         yield
     torch.set_num_threads(before)
 

@@ -57,7 +57,7 @@ def ws(tmp_path_factory, one_thread):
 
 
 def test_dcgan_evaluation_is_labelled_finite_and_stored(ws):
-    from workbench.metrics.run_evaluation import evaluate_run, stored_evaluations
+    from workbench.evaluation.run_evaluation import evaluate_run, stored_evaluations
 
     run = ws.run("dcgan-run")
     messages = []
@@ -83,7 +83,7 @@ def test_dcgan_evaluation_is_labelled_finite_and_stored(ws):
 
 
 def test_vae_evaluation_adds_reconstruction(ws):
-    from workbench.metrics.run_evaluation import evaluate_run
+    from workbench.evaluation.run_evaluation import evaluate_run
 
     result = evaluate_run(ws.run("vae-run"), samples=SAMPLES)
     psnr = [v for k, v in result.metrics.items() if k.startswith("PSNR dB [")]
@@ -95,8 +95,8 @@ def test_vae_evaluation_adds_reconstruction(ws):
 
 def test_points_and_conditional_metrics_on_stub_methods(ws):
     from workbench.data import build_dataset
+    from workbench.evaluation.run_evaluation import _conditional_accuracy, _points_metrics
     from workbench.metrics.feature_extractors import dataset_classifier
-    from workbench.metrics.run_evaluation import _conditional_accuracy, _points_metrics
 
     class Ring:  # samples exactly on 4 of 8 ring modes
         def sample(self, n, *, seed):
@@ -121,7 +121,7 @@ def test_points_and_conditional_metrics_on_stub_methods(ws):
 
 
 def test_nearest_neighbour_view(ws):
-    from workbench.metrics.run_evaluation import nearest_neighbour_view
+    from workbench.evaluation.run_evaluation import nearest_neighbour_view
 
     view = nearest_neighbour_view(ws.run("dcgan-run"), count=8, k=3)
     assert view.samples.shape == (8, 8, 8, 1) and view.samples.dtype == np.uint8
@@ -151,7 +151,7 @@ def test_cli_eval_errors(ws, capsys):
 
 
 def test_a_new_evaluation_of_the_same_step_keeps_other_kinds_of_metrics(workspace):
-    from workbench.metrics.evaluation_store import EvaluationResult, store_evaluation, stored_evaluations
+    from workbench.evaluation.store import EvaluationResult, store_evaluation, stored_evaluations
 
     run = workspace.create_run(RunConfig(DCGANSettings(), DataConfig(name="digits"), TrainConfig(steps=10)))
     first = EvaluationResult(run.id, 10, "dcgan", "digits", {"MIG [shapes2d, 5k codes]": 0.3,

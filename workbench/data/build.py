@@ -68,7 +68,7 @@ def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - a
 
         return load_pix2pix_folder(config, split)
     if name == "sr-folder":
-        from workbench.data.super_resolution import load_sr_folder
+        from workbench.data.superres import load_sr_folder
 
         return load_sr_folder(config, split)
     if name == "voxels3d":

@@ -42,7 +42,7 @@ def _side_by_side(inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def _image_to_image_preview(dataset, count: int, seed: int) -> DatasetPreview:  # noqa: ANN001 - image_pairs sets
-    from workbench.training.grids import image_grid
+    from workbench.images import image_grid
 
     info = dataset.info
     n = len(dataset)
@@ -66,7 +66,7 @@ def _image_to_image_preview(dataset, count: int, seed: int) -> DatasetPreview:  
 
 
 def _depth_views(grid: torch.Tensor) -> list[torch.Tensor]:
-    """Front, right-side and top views of one occupancy grid D×H×W (axes as in workbench.voxels.shapes): the
+    """Front, right-side and top views of one occupancy grid D×H×W (axes as in workbench.data.voxel_shapes): the
     nearest occupied voxel along each line of sight, 1 near to 0.3 far, −1 where the line of sight is empty."""
     side = grid.shape[0]
     solid = grid > 0.5
@@ -85,7 +85,7 @@ def _depth_views(grid: torch.Tensor) -> list[torch.Tensor]:
 
 
 def _voxel_preview(dataset, count: int, seed: int) -> DatasetPreview:  # noqa: ANN001 - a voxel dataset
-    from workbench.training.grids import image_grid
+    from workbench.images import image_grid
 
     info = dataset.info
     n = len(dataset)
@@ -110,7 +110,7 @@ def _voxel_preview(dataset, count: int, seed: int) -> DatasetPreview:  # noqa: A
 def dataset_preview(config: DataConfig, count: int = 32, seed: int = 0) -> DatasetPreview:
     """Build the dataset `config` names and describe it; raises ConfigError for a bad root or name."""
     from workbench.data import build_dataset
-    from workbench.training.grids import image_grid
+    from workbench.images import image_grid
 
     dataset = build_dataset(config)
     info = dataset.info

@@ -6,8 +6,8 @@ Files read:
   Python objects (a pickled .npy) or a plain pickle is refused, as is any other shape. Numbers already in [0, 1]
   are thresholded at 0.5 (occupied where ≥ 0.5); other numbers are first rescaled so that the smallest value
   becomes 0 and the largest 1 (a 0/255 mask becomes 0/1). NaN or infinite values are refused.
-- `.binvox`: read by `workbench.voxels.binvox` (ShapeNet voxelisations, the 3D-GAN release).
-- `.obj`, `.stl`, `.ply` meshes: voxelised directly at the grid side by `workbench.voxels.mesh_import` (centred,
+- `.binvox`: read by `workbench.data.binvox` (ShapeNet voxelisations, the 3D-GAN release).
+- `.obj`, `.stl`, `.ply` meshes: voxelised directly at the grid side by `workbench.data.mesh_import` (centred,
   scaled to fit with one voxel of margin, filled when closed; an open mesh gives its surface as a shell, and
   the log names each such file).
 Grids are resampled to data.image_size³: a larger grid by max-pooling (a voxel is occupied if any voxel of its
@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from workbench.config import ConfigError, DataConfig
+from workbench.data.binvox import MAX_SIDE, VoxelFileError, read_binvox
 from workbench.data.dataset import DataInfo
+from workbench.data.mesh_import import MESH_EXTENSIONS
 from workbench.data.voxels3d import VoxelGridDataset, check_voxel_size
 from workbench.data.walk import FileProblem, FolderWalk
-from workbench.voxels.binvox import MAX_SIDE, VoxelFileError, read_binvox
-from workbench.voxels.mesh_import import MESH_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def load_voxel_file(path: Path, size: int) -> tuple[np.ndarray, bool]:
     """One file as a bool size³ grid, and whether it was an open mesh (filled as a shell); VoxelFileError."""
     suffix = path.suffix.lower()
     if suffix in MESH_EXTENSIONS:
-        from workbench.voxels.mesh_import import import_mesh  # (pyvista is imported only when a mesh is read)
+        from workbench.data.mesh_import import import_mesh  # (pyvista is imported only when a mesh is read)
 
         result = import_mesh(path, size)
         grid, is_open = result.grid, not result.closed

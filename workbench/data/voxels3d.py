@@ -3,7 +3,7 @@
 `voxels3d`: 2,000 training shapes (200 different ones in the "test" split) of seven classes, sphere, box,
 cylinder, cone, torus, chair and table, in equal numbers, each with random size, proportions, position (a few
 voxels off centre) and yaw, boxes, cylinders and cones tilted up to 10° and tori up to 30°
-(see `workbench.voxels.shapes`). Labels are the class; every shape's parameters are kept (`params`,
+(see `workbench.data.voxel_shapes`). Labels are the class; every shape's parameters are kept (`params`,
 `param_names`, `shape_params(indices)`); they are continuous, so DataInfo has no factor_names. The parameters
 are drawn from fixed seeds and do not depend on the grid side, so 16³, 32³ and 64³ show the same shapes.
 
@@ -21,7 +21,7 @@ import torch
 
 from workbench.config import ConfigError
 from workbench.data.dataset import DataInfo
-from workbench.voxels.shapes import CLASS_NAMES, PARAM_NAMES, render_shapes, sample_params
+from workbench.data.voxel_shapes import CLASS_NAMES, PARAM_NAMES, render_shapes, sample_params
 
 VOXEL_SIZES = (16, 32, 64)
 TRAIN_SIZE = 2000
@@ -58,7 +58,7 @@ class VoxelGridDataset:
         return self.packed.shape[0]
 
     def grids(self, indices: torch.Tensor | np.ndarray) -> np.ndarray:
-        """The grids at `indices` as bool N×S×S×S (axes as in workbench.voxels.shapes: depth, height, width)."""
+        """The grids at `indices` as bool N×S×S×S (axes as in workbench.data.voxel_shapes: depth, height, width)."""
         rows = np.asarray(torch.as_tensor(indices, dtype=torch.long).reshape(-1))
         side = self.info.image_size
         bits = np.unpackbits(self.packed[rows], axis=1, count=side**3)

@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 from workbench.gui.error_reporter import ErrorIndicator, ErrorReporter
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
-from workbench.gui.panels.latent_panel import LatentPanel
+from workbench.gui.panels.latent.panel import LatentPanel
 from workbench.gui.panels.run_header import run_checkpoint_step
 from workbench.gui.panels.runs_panel import RunsPanel
-from workbench.gui.panels.super_resolution_panel import SuperResolutionPanel
-from workbench.gui.panels.training_panel import TrainingPanel
-from workbench.gui.panels.translate_panel import TranslatePanel
-from workbench.gui.panels.voxel_panel import VoxelPanel
+from workbench.gui.panels.superres.panel import SuperresPanel
+from workbench.gui.panels.training.panel import TrainingPanel
+from workbench.gui.panels.translation.panel import TranslationPanel
+from workbench.gui.panels.voxels.panel import VoxelsPanel
 from workbench.runs import Run, Workspace
 
 
@@ -50,12 +50,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.latent_panel = LatentPanel(workspace)
         self.tabs.addTab(self.latent_panel, "Latent")
-        self.translate_panel = TranslatePanel(workspace)
-        self.tabs.addTab(self.translate_panel, "Translate")
-        self.super_resolution_panel = SuperResolutionPanel(workspace)
-        self.tabs.addTab(self.super_resolution_panel, "Super-resolution")
-        self.voxel_panel = VoxelPanel(workspace)  # pyvista and VTK are imported when the tab is first shown
-        self.tabs.addTab(self.voxel_panel, "3D")
+        self.translation_panel = TranslationPanel(workspace)
+        self.tabs.addTab(self.translation_panel, "Translation")
+        self.superres_panel = SuperresPanel(workspace)
+        self.tabs.addTab(self.superres_panel, "Super-resolution")
+        self.voxels_panel = VoxelsPanel(workspace)  # pyvista and VTK are imported when the tab is first shown
+        self.tabs.addTab(self.voxels_panel, "Voxels")
         self.setCentralWidget(self.tabs)
 
         self.runs_panel = RunsPanel(workspace)
@@ -68,8 +68,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
 
         # the tabs, in order; each takes the Runs list's selection (the heavy ones load it when first shown)
-        self.tab_panels = [self.training_panel, self.evaluate_panel, self.latent_panel, self.translate_panel,
-                           self.super_resolution_panel, self.voxel_panel]
+        self.tab_panels = [self.training_panel, self.evaluate_panel, self.latent_panel, self.translation_panel,
+                           self.superres_panel, self.voxels_panel]
         self.panels = [*self.tab_panels, self.runs_panel]  # everything that works on the workspace
         for panel in self.tab_panels:
             self.runs_panel.run_selected.connect(panel.show_run)
@@ -179,8 +179,8 @@ class MainWindow(QMainWindow):
                 self.training_panel.shutdown()
                 dialog.close()
             self.runs_panel.shutdown()  # its poll timer and the run stores it reads
-            self.translate_panel.shutdown()  # a folder being translated stops after its current file
-            self.voxel_panel.shutdown()  # its shape worker thread and the 3D views' render windows
+            self.translation_panel.shutdown()  # a folder being translated stops after its current file
+            self.voxels_panel.shutdown()  # its shape worker thread and the 3D views' render windows
         finally:
             self.error_reporter.uninstall()
         event.accept()

@@ -19,9 +19,9 @@ from typing import Any
 
 import torch
 
+from workbench.compat import one_torch_thread
 from workbench.data.dataset import DataInfo
 from workbench.latent.errors import LatentError
-from workbench.latent.threads import single_thread
 
 CLASS_ATTRIBUTE = "class"
 
@@ -127,7 +127,7 @@ def train_attribute_predictor(dataset: Any, attribute: str = CLASS_ATTRIBUTE, st
     else:
         view = FactorView(dataset, attribute)
         value_names = view.info.class_names
-    with single_thread():
+    with one_torch_thread():
         extractor = train_classifier(view, steps=steps, batch_size=batch_size, seed=seed)
     chance = None
     labels = getattr(view, "labels", None)

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from workbench.compat import one_torch_thread
 from workbench.latent.directions import Direction, canonical_sign
 from workbench.latent.errors import LatentError
-from workbench.latent.threads import single_thread
 
 FEATURE_BATCH = 256
 
@@ -59,7 +59,7 @@ def ganspace_directions(space: Any, k: int, n_samples: int = 2000, seed: int = 0
     if n_samples < 2:
         raise LatentError("GANSpace needs at least 2 samples")
     z = space.prior(n_samples, seed=seed)
-    with single_thread(), torch.no_grad():
+    with one_torch_thread(), torch.no_grad():
         features = torch.cat([space.features(chunk).reshape(chunk.shape[0], -1)
                               for chunk in z.split(FEATURE_BATCH)])
     return ganspace_from_samples(z, features, k, source=f"{space.method_name}, seed {seed}")

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from workbench.compat import one_torch_thread
 from workbench.latent.attribute_predictor import AttributePredictor
 from workbench.latent.direction_supervised import as_value_set, binary_subset, boundary_direction
 from workbench.latent.directions import Direction
 from workbench.latent.errors import LatentError
-from workbench.latent.threads import single_thread
 
 DECODE_BATCH = 256
 
@@ -26,7 +26,7 @@ def predicted_labels(space: Any, predictor: AttributePredictor, z: torch.Tensor,
                      labels: torch.Tensor | None = None) -> torch.Tensor:
     """The predictor's value for the image decoded from each code (N,), decoded in batches on one thread."""
     out = []
-    with single_thread(), torch.no_grad():
+    with one_torch_thread(), torch.no_grad():
         for start in range(0, z.shape[0], DECODE_BATCH):
             chunk_labels = None if labels is None else labels[start:start + DECODE_BATCH]
             images = space.decode(z[start:start + DECODE_BATCH], chunk_labels)

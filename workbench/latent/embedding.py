@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from workbench.compat import one_torch_thread
 from workbench.latent.errors import LatentError
 from workbench.latent.labelled_codes import encode_sample
-from workbench.latent.threads import single_thread
 
 EMBEDDING_METHODS = ("pca", "tsne", "umap")
 
@@ -57,7 +57,7 @@ def embed_codes(codes: torch.Tensor | np.ndarray, method: str = "pca", seed: int
         raise LatentError("codes contain NaN or infinite values")
     if d == 1:  # nothing to reduce; plot the code against zero
         return np.concatenate([x, np.zeros_like(x)], axis=1)
-    with single_thread():
+    with one_torch_thread():
         if method == "pca":
             from sklearn.decomposition import PCA
 

@@ -93,7 +93,7 @@ def save_png_strip(images: Tensor, path: str | Path, nrow: int | None = None, pa
     """A PNG of the images tiled by torchvision's make_grid: one row by default (a strip), else `nrow` per row."""
     from PIL import Image
 
-    from workbench.training.grids import image_grid
+    from workbench.images import image_grid
 
     images = torch.as_tensor(images)
     if images.dim() != 4 or images.shape[0] == 0:

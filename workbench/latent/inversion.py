@@ -23,9 +23,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from workbench.compat import one_torch_thread
 from workbench.config import Validated, setting
 from workbench.latent.errors import LatentError
-from workbench.latent.threads import single_thread
 
 CANDIDATES_PER_START = 8  # prior draws scored per restart before descending
 PERCEPTUAL_WEIGHT = 1.0
@@ -118,7 +118,7 @@ def invert(space: Any, target: torch.Tensor, settings: InversionSettings | None 
     labels = space.checked_labels(label, 1)
     phi = perceptual_features(space) if settings.perceptual else None
     dim = space.latent_dim
-    with single_thread(), torch.no_grad():
+    with one_torch_thread(), torch.no_grad():
         target_features = phi(target) if phi is not None else None
 
     def objective(images: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
@@ -130,7 +130,7 @@ def invert(space: Any, target: torch.Tensor, settings: InversionSettings | None 
             loss = loss + settings.z_norm_weight * (z.norm(dim=1) / math.sqrt(dim) - 1).pow(2)
         return loss
 
-    with single_thread():
+    with one_torch_thread():
         starts = _starts(space, target, labels, settings, objective)
     best_loss = math.inf
     best_z = starts[0].clone()
@@ -142,7 +142,7 @@ def invert(space: Any, target: torch.Tensor, settings: InversionSettings | None 
         step = 0
         while step < settings.steps:
             chunk = min(settings.report_every, settings.steps - step)
-            with single_thread():
+            with one_torch_thread():
                 for _ in range(chunk):
                     images = space.decode_with_grad(z, labels)
                     loss = objective(images, z)[0]
@@ -155,7 +155,7 @@ def invert(space: Any, target: torch.Tensor, settings: InversionSettings | None 
                     opt.step()
                     step += 1
             yield InversionProgress(step, restart, loss_value, best_loss, best_image, best_z)
-    with single_thread(), torch.no_grad():  # the final update of the last restart is scored too
+    with one_torch_thread(), torch.no_grad():  # the final update of the last restart is scored too
         images = space.decode(z.detach(), labels)
         final = float(objective(images, z.detach())[0])
         if final < best_loss:

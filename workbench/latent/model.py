@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from workbench.compat import one_torch_thread
 from workbench.config import ConfigError, DataConfig
 from workbench.latent.errors import LatentError
-from workbench.latent.threads import single_thread
 from workbench.methods.vae import gaussian_kl
 from workbench.runs.run import Run
 
@@ -46,7 +46,7 @@ class LatentSpace:
         info = method.data_info
         kind = getattr(info, "kind", "images")
         if kind != "images":
-            what = {"points": "2-D points", "voxels": "voxel grids (explore them in the 3D tab)"}.get(kind, kind)
+            what = {"points": "2-D points", "voxels": "voxel grids (explore them in the Voxels tab)"}.get(kind, kind)
             raise LatentError(f"method {name!r} on {info.name!r} generates {what}, not images; the latent "
                               "explorer needs a model that generates images")
         if "latent" not in _capabilities(name) or not hasattr(method, "decode_differentiable"):
@@ -69,8 +69,7 @@ class LatentSpace:
     @classmethod
     def from_run(cls, run: Run) -> LatentSpace:
         """The run's latest checkpoint on the CPU; LatentError when the run has no checkpoint or no latent space."""
-        from workbench.metrics.run_evaluation import EvaluationError, load_run_session
-        from workbench.training.checkpoints import CheckpointError
+        from workbench.training.session import RunLoadError, TrainingSession
 
         try:
             name = run.config.method_name
@@ -79,13 +78,9 @@ class LatentSpace:
         if "latent" not in _capabilities(name):
             raise LatentError(f"run {run.id} trains {name!r}, which has no latent space to explore")
         try:
-            with single_thread():
-                session = load_run_session(run)
-        except (EvaluationError, ConfigError, CheckpointError) as err:
-            raise LatentError(f"cannot load run {run.id}: {err}") from err
-        except (KeyError, RuntimeError) as err:  # a checkpoint that does not fit the configured networks
-            raise LatentError(f"cannot load the checkpoint of run {run.id}: it does not match the run's "
-                              f"configuration ({err})") from err
+            session = TrainingSession.from_run(run)
+        except RunLoadError as err:
+            raise LatentError(str(err)) from None
         for net in _networks(session.method):
             net.requires_grad_(False)  # gradients flow to codes only (inversion), never into the weights
         return cls(session.method, run.config.data, run=run, dataset=session.dataset)
@@ -154,14 +149,14 @@ class LatentSpace:
         """Images (N×C×H×W in [-1, 1]) for codes z, without gradients."""
         z = self._codes(z)
         labels = self.checked_labels(labels, z.shape[0])
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             return self.method.decode_differentiable(z, labels).float().cpu()
 
     def decode_with_grad(self, z: torch.Tensor, labels: torch.Tensor | int | None = None) -> torch.Tensor:
         """Like `decode` but differentiable with respect to z (inversion optimises z through it)."""
         z = self._codes(z)
         labels = self.checked_labels(labels, z.shape[0])
-        with single_thread():
+        with one_torch_thread():
             return self.method.decode_differentiable(z, labels).float().cpu()
 
     def encode(self, x: torch.Tensor, labels: torch.Tensor | int | None = None) -> torch.Tensor:
@@ -170,7 +165,7 @@ class LatentSpace:
         A conditional VAE encodes with the given labels, or each image's best-fitting class without them."""
         self._require_encoder()
         x = self.checked_images(x)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             if self.conditional:
                 given = None if labels is None else self.checked_labels(labels, x.shape[0])
                 return self.method.encode(x, given).float().cpu()
@@ -181,7 +176,7 @@ class LatentSpace:
         if not (self.conditional and self.has_encoder):
             raise LatentError(f"{self.method_name} cannot tell the class of an image (only a conditional VAE can)")
         x = self.checked_images(x)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             return self.method.infer_labels(x).long().cpu()
 
     def _vae_labels(self, x: torch.Tensor, labels: torch.Tensor | int | None) -> torch.Tensor | None:
@@ -195,7 +190,7 @@ class LatentSpace:
         """(μ, log σ²) of q(z|x), each N×latent_dim; VAEs only (a conditional VAE uses `labels` or its best class)."""
         self._require_vae()
         x = self.checked_images(x)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             labels = self._vae_labels(x, labels)
             mu, logvar = self.method.posterior(x, labels) if self.conditional else self.method.posterior(x)
         return mu.float().cpu(), logvar.float().cpu()
@@ -213,7 +208,7 @@ class LatentSpace:
             raise LatentError(f"samples must be ≥ 1, got {samples}")
         x = self.checked_images(x)
         n = x.shape[0]
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             labels = self._vae_labels(x, labels)
             mu, logvar = self.method.posterior(x, labels) if self.conditional else self.method.posterior(x)
             mu, logvar = mu.float().cpu(), logvar.float().cpu()
@@ -233,7 +228,7 @@ class LatentSpace:
         """Per-image mean squared error (N,) of decode(encode(x)) against x, pixels in [-1, 1]; encoders only."""
         self._require_encoder()
         x = self.checked_images(x)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             labels = self._vae_labels(x, labels) if self.conditional else None
             codes = self.method.encode(x, labels) if self.conditional else self.method.encode(x)
             rec = self.method.decode_differentiable(codes.float(), labels).float().cpu()
@@ -283,7 +278,7 @@ class LatentSpace:
         labels = self.checked_labels(labels, z.shape[0])
         net = self._core_network()
         device = next(net.parameters()).device
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             inputs = self._first_layer_inputs(z, labels).to(device)
             if isinstance(net, DCGANGenerator):
                 h = net.net[:3](inputs.view(inputs.shape[0], -1, 1, 1))  # transposed conv, batch norm, ReLU

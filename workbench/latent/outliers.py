@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from workbench.compat import one_torch_thread
 from workbench.latent.errors import LatentError
-from workbench.latent.threads import single_thread
 
 CRITERIA = ("elbo", "reconstruction")
 BATCH = 256
@@ -79,7 +79,7 @@ def rank_outliers(space: Any, n_images: int = 2000, criterion: str = "elbo", see
         picked = torch.randperm(total, generator=torch.Generator().manual_seed(seed))[:n_images].sort().values
     scores = np.empty(picked.numel(), dtype=np.float64)
     done = 0
-    with single_thread():
+    with one_torch_thread():
         for chunk in picked.split(BATCH):
             images, labels = dataset.get_batch(chunk)
             labels = labels if space.classes else None

@@ -17,7 +17,7 @@ The paper's balancing tricks:
   compromise on a CPU (with fewer, D's accuracy on a batch is a noisy signal for the rule above).
 
 Image encoder (`image_encoder`, 3D-VAE-GAN): E maps the front silhouette of a real grid
-(`workbench.voxels.silhouettes`) to (μ, log σ²); z = μ + σ·ε is decoded by G. Each step adds
+(`workbench.data.silhouettes`) to (μ, log σ²); z = μ + σ·ε is decoded by G. Each step adds
   loss_encoder = encoder_weight × (‖G(z) − x‖² + KL(q(z|silhouette) ‖ N(0, I))), both per voxel
 (the squared error averaged over voxels, the KL summed over z's dimensions and divided by the voxel count: the
 usual VAE balance of the two terms, scaled so the loss stays near the GAN losses at every grid size).
@@ -28,7 +28,7 @@ keep G a pure GAN but leave E chasing a moving target with no way to reach shape
 `encode_silhouette(images)` returns μ.
 
 Visuals: "real" shows up to 8 of the fixed real grids of the live view as rendered thumbnails
-(`workbench.voxels.render`, pyvista off-screen); they are the same grids every time, so they are rendered
+(`workbench.data.voxel_render`, pyvista off-screen); they are the same grids every time, so they are rendered
 once and reused.
 """
 
@@ -41,10 +41,10 @@ import torch
 import torch.nn.functional as F
 
 from workbench.config import ConfigError
+from workbench.data.silhouettes import silhouettes
 from workbench.methods.base import Batch, MethodBase, gradient_norm
 from workbench.methods.registry import register_method
 from workbench.nets.gan3d import SUPPORTED_SIDES, SilhouetteEncoder, VoxelDiscriminator, VoxelGenerator
-from workbench.voxels.silhouettes import silhouettes
 
 VISUAL_SHAPES = 8  # real grids rendered for the live view
 THUMBNAIL_SIZE = 96
@@ -216,7 +216,7 @@ class GAN3D(MethodBase):
         grids = batch[0][:VISUAL_SHAPES].detach().float().cpu().contiguous()
         key = hashlib.sha1(grids.numpy().tobytes()).hexdigest()
         if self._real_thumbnails is None or self._real_thumbnails[0] != key:
-            from workbench.voxels.render import render_thumbnails, thumbnails_as_images
+            from workbench.data.voxel_render import render_thumbnails, thumbnails_as_images
 
             pictures = render_thumbnails(grids.numpy(), size=THUMBNAIL_SIZE)
             self._real_thumbnails = (key, thumbnails_as_images(pictures))

@@ -12,7 +12,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.config import ConfigError
+import tomllib
+
+from workbench.config import ConfigError, RunConfig
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,18 @@ def method_spec(name: str) -> MethodSpec:
 
 def method_settings_class(name: str) -> type:
     return method_spec(name).settings
+
+
+def load_run_config(doc: dict[str, Any]) -> RunConfig:
+    """A RunConfig from its `[method]`, `[data]`, `[train]` mapping (a run.toml or a --config file)."""
+    return RunConfig.from_dict(doc, method_settings_class)
+
+
+def load_run_config_toml(text: str) -> RunConfig:
+    try:
+        return load_run_config(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"not valid TOML: {err}") from err
 
 
 def method_class(name: str) -> type:

@@ -23,7 +23,7 @@ class GAN3DSettings(Validated):
     g_channels: int = setting(
         32, min=4, max=512,
         help="feature maps in G's last hidden layer (doubled towards z; 64 in the paper). 32 does a quarter of the "
-             "work: a 64³ shape is decoded in about 35 ms on one CPU thread instead of 150, so the 3D tab follows "
+             "work: a 64³ shape is decoded in about 35 ms on one CPU thread instead of 150, so the Voxels tab follows "
              "a latent slider, and training steps are faster")
     d_channels: int = setting(32, min=4, max=512, help="feature maps in D's first layer (doubled at each stride; "
                                                       "64 in the paper)")
@@ -53,7 +53,7 @@ declare_method(
         module="workbench.methods.gan3d",
         summary="3D-GAN on voxel grids: 3-D transposed convolutions, D updated only below 80% accuracy",
         family="3D",
-        capabilities=("voxels",),  # explored in the 3D tab, not the (image) Latent tab
+        capabilities=("voxels",),  # explored in the Voxels tab, not the (image) Latent tab
         data_kinds=("voxels",),
     )
 )

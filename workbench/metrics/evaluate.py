@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from workbench.metrics._threads import single_threaded_blas
+from workbench.compat import one_blas_thread
 from workbench.metrics.frechet import feature_statistics, frechet_distance
 from workbench.metrics.inception_score import inception_score
 from workbench.metrics.kid import kernel_inception_distance
@@ -109,7 +109,7 @@ def evaluate_generator(sample_fn: SampleFn, real_images: Any, extractor: Any, n:
     def label(metric: str) -> str:
         return metric_label(metric, name, n, n_real)
 
-    with single_threaded_blas():
+    with one_blas_thread():
         return _scores(ref, fake, fake_probs, extractor, n, label, kid_subsets=kid_subsets,
                        kid_subset_size=kid_subset_size, seed=seed, k=k, is_splits=is_splits)
 

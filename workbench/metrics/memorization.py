@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from workbench.metrics._threads import single_threaded_blas
+from workbench.compat import one_blas_thread
 
 
 def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, k: int = 3, *, exclude_self: bool = False,
@@ -90,7 +90,7 @@ def nearest_training_images(samples: torch.Tensor, training: Any, extractor: Any
         pool = torch.arange(size)
     train_feats = np.concatenate([_features(extractor, fetch(chunk)) for chunk in pool.split(batch_size)])
     sample_feats = _features(extractor, samples.detach().cpu().float())
-    with single_threaded_blas():
+    with one_blas_thread():
         idx, dist = nearest_neighbours(sample_feats, train_feats, k)
         probe = min(2000, train_feats.shape[0])
         if probe >= 2:

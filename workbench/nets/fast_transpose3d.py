@@ -9,7 +9,7 @@ PyTorch's CPU `conv_transpose3d` is slow at the two ends of the generator, where
   sub-pixel form of Shi et al. 2016 — 2.6× faster here (47 ms → 18 ms at c = 64, S = 32).
 
 Both are subclasses of `nn.ConvTranspose3d` that only replace `forward`, and only when autograd is off (sampling,
-the 3D tab, metrics): the sub-pixel form's backward pass is slower than the transposed convolution's (fwd+bwd
+the Voxels tab, metrics): the sub-pixel form's backward pass is slower than the transposed convolution's (fwd+bwd
 155 ms against 127 ms for 4 grids of 64³), and training keeps exactly the arithmetic it always had, so resumed
 runs stay bit-identical. The weight keeps its shape and name, so checkpoints are unchanged. Results equal
 `conv_transpose3d`'s up to float summation order (tested).

@@ -16,6 +16,7 @@ import tomli_w
 import tomllib
 
 from workbench.config import ConfigError, RunConfig
+from workbench.methods.registry import load_run_config
 from workbench.runs.atomic import atomic_write_text
 from workbench.runs.metrics_db import MetricsReader, MetricsWriter
 
@@ -104,7 +105,7 @@ class Run:
         if self._config is None:
             doc = self._read_toml()
             try:
-                self._config = RunConfig.from_dict({k: doc[k] for k in ("method", "data", "train") if k in doc})
+                self._config = load_run_config({k: doc[k] for k in ("method", "data", "train") if k in doc})
             except ConfigError as err:
                 raise ConfigError(f"{self.path / self.CONFIG_FILE}: {err}") from None
         return self._config

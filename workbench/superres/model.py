@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from workbench.compat import one_torch_thread
 from workbench.config import ConfigError
-from workbench.latent.threads import single_thread
 from workbench.runs.run import Run
 from workbench.superres.errors import SuperResolutionError
 
@@ -89,8 +89,7 @@ class SuperResolutionModel:
     def from_run(cls, run: Run) -> SuperResolutionModel:
         """The run's latest checkpoint on the CPU; SuperResolutionError when the run is not an SR run, has no
         checkpoint, or its checkpoint does not load."""
-        from workbench.metrics.run_evaluation import EvaluationError, load_run_session
-        from workbench.training.checkpoints import CheckpointError
+        from workbench.training.session import RunLoadError, TrainingSession
 
         try:
             config = run.config
@@ -100,21 +99,12 @@ class SuperResolutionModel:
         if not is_super_resolution_method(name):
             raise SuperResolutionError(f"run {run.id} trains {name!r}, which does not upscale images; choose an "
                                        f"srresnet or srgan run")
-        step = run.latest_checkpoint_step()
-        if step is None:
-            raise SuperResolutionError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first "
-                                       "(checkpoints are written every train.checkpoint_every steps and when "
-                                       "training stops)")
         try:
-            with single_thread():
-                session = load_run_session(run)
-        except (EvaluationError, ConfigError, CheckpointError) as err:
-            raise SuperResolutionError(f"cannot load run {run.id}: {err}") from err
-        except (KeyError, RuntimeError) as err:  # a checkpoint that does not fit the configured networks
-            raise SuperResolutionError(f"cannot load the checkpoint of run {run.id}: it does not match the run's "
-                                       f"configuration ({err})") from err
+            session = TrainingSession.from_run(run)
+        except RunLoadError as err:
+            raise SuperResolutionError(str(err)) from None
         blocks = getattr(config.method, "residual_blocks", None)
-        return cls(session.method, method_name=name, run=run, step=step, residual_blocks=blocks)
+        return cls(session.method, method_name=name, run=run, step=session.step, residual_blocks=blocks)
 
     # --- description -------------------------------------------------------------------------------------------------
     @property
@@ -145,7 +135,7 @@ class SuperResolutionModel:
         lr = lr.float().cpu()
         n, _, h, w = lr.shape
         s = self.scale
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             if h * w * s * s <= tile_pixels:
                 return self.method.upscale(lr)
             side = max(8, int(math.sqrt(tile_pixels)) // s)  # the tile's own LR side, without context

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from workbench.images import image_grid
 from workbench.methods.registry import method_spec
 from workbench.training.checkpoints import NonFiniteStateError
 from workbench.training.control import TrainingControl
@@ -30,7 +31,6 @@ from workbench.training.events import (
     ScatterEvent,
     StepEvent,
 )
-from workbench.training.grids import image_grid
 from workbench.training.guards import default_guards
 from workbench.training.session import TrainingSession
 
@@ -50,7 +50,7 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     if samples.ndim == 4:  # images N×C×H×W; a method of 2-D points (toy_gan) shows them in its scatter instead
         yield SampleEvent(session.step, now, "samples", image_grid(samples))
     elif samples.ndim == 5:  # voxel grids N×1×D×H×W: rendered thumbnails (pyvista, loaded only for voxel runs)
-        from workbench.voxels.render import thumbnail_grid
+        from workbench.data.voxel_render import thumbnail_grid
 
         yield SampleEvent(session.step, now, "samples", thumbnail_grid(samples.detach().float().cpu().numpy()))
     if samples.ndim == 4 and samples.shape[1:] == session.visual_batch[0].shape[1:]:

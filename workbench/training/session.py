@@ -4,7 +4,9 @@ their complete state, so a checkpoint restores a run bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,21 @@ from workbench.training.checkpoints import CheckpointError, load_checkpoint, sav
 from workbench.training.devices import resolve_device
 
 SAMPLE_SEED_OFFSET = 10_007  # the fixed latent batch of the live sample grid
+
+
+class RunLoadError(ValueError):
+    """A stored run that cannot be loaded for use: the message says which run and why, in one line."""
+
+
+@contextlib.contextmanager
+def _preserved_rng() -> Iterator[None]:
+    """Building and restoring a session seeds and sets the global RNGs; leave the caller's untouched."""
+    state = random.getstate()
+    with torch.random.fork_rng(devices=[]):
+        try:
+            yield
+        finally:
+            random.setstate(state)
 
 
 class TrainingSession:
@@ -37,6 +54,37 @@ class TrainingSession:
         self.visual_batch = self.dataset.get_batch(order[:32])  # the same real images in every live view
         self.sample_seed = seed + SAMPLE_SEED_OFFSET
         self.class_probe = None  # a ClassCoverageProbe when the run store provides a workspace (runner.py)
+
+    @classmethod
+    def from_run(cls, run: Any, device: str = "cpu") -> TrainingSession:
+        """The run (a `workbench.runs.Run`) with its latest checkpoint loaded, for use rather than training: on
+        `device` (CPU by default), one torch thread, the caller's random number generators untouched.
+
+        The one loader behind the Latent, Translate, Super-resolution, 3D and Evaluate tabs and the CLI; raises
+        RunLoadError naming the run and the reason (unreadable settings, no or damaged checkpoint, a checkpoint
+        that does not fit the settings)."""
+        from workbench.compat import one_torch_thread
+        from workbench.config import ConfigError
+
+        try:
+            config = run.config.replace("train", device=device, mixed_precision=False)
+        except (OSError, ConfigError, KeyError, ValueError) as err:
+            raise RunLoadError(f"cannot read the configuration of run {run.path.name}: {err}") from None
+        files = latest_checkpoint(run.checkpoints_dir)
+        if files is None:
+            raise RunLoadError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first (checkpoints are "
+                               "written every train.checkpoint_every steps and when training stops)")
+        try:
+            with one_torch_thread(), _preserved_rng():
+                session = cls(config)
+                state = load_checkpoint(files)
+                # Training noise is irrelevant here, and a CUDA generator's state does not fit a CPU one.
+                if "noise_rng" in state.get("method", {}):
+                    state["method"]["noise_rng"] = session.method.noise.get_state()
+                session.load_state_dict(state)
+        except (CheckpointError, ConfigError, OSError) as err:
+            raise RunLoadError(f"cannot load run {run.id}: {err}") from None
+        return session
 
     def state_dict(self) -> dict[str, Any]:
         rng: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate()}

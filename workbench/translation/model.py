@@ -107,9 +107,7 @@ class TranslationModel:
     def from_run(cls, run: Run) -> TranslationModel:
         """The run's latest checkpoint on the CPU; TranslationError for a run that is not a translation run,
         has no checkpoint, or does not load."""
-        from workbench.latent.threads import single_thread
-        from workbench.metrics.run_evaluation import EvaluationError, load_run_session
-        from workbench.training.checkpoints import CheckpointError
+        from workbench.training.session import RunLoadError, TrainingSession
 
         try:
             name = run.config.method_name
@@ -119,13 +117,9 @@ class TranslationModel:
             raise TranslationError(f"run {run.id} trains {name!r}, which does not translate images; select a "
                                    f"Pix2Pix or CycleGAN run")
         try:
-            with single_thread():
-                session = load_run_session(run)
-        except (EvaluationError, ConfigError, CheckpointError) as err:
-            raise TranslationError(f"cannot load run {run.id}: {err}") from err
-        except (KeyError, RuntimeError) as err:  # a checkpoint that does not fit the configured networks
-            raise TranslationError(f"cannot load the checkpoint of run {run.id}: it does not match the run's "
-                                   f"configuration ({err})") from err
+            session = TrainingSession.from_run(run)
+        except RunLoadError as err:
+            raise TranslationError(str(err)) from None
         return cls(session.method, run.config.data, run=run, dataset=session.dataset, step=int(session.step))
 
     @classmethod

@@ -413,7 +413,7 @@ def load_or_train_voxel_classifier(workspace_root: str | Path, dataset_name: str
     """
     known = None
     if dataset_name == "voxels3d":  # its classes are fixed: a cached classifier loads without rendering the data
-        from workbench.voxels.shapes import CLASS_NAMES
+        from workbench.data.voxel_shapes import CLASS_NAMES
 
         known = tuple(CLASS_NAMES)
     replaced_because = ""

@@ -6,7 +6,7 @@
   VTK file of that surface mesh (a PolyData, like the other mesh formats); the occupancy volume itself, as
   VTK image data with the float "occupancy" per voxel (ParaView opens it), is written as `.vti`, y up like the meshes.
 - Grid formats hold the voxels: `.npy` a bool D×H×W array (occupancy ≥ threshold; `np.load` reads it back
-  without pickles), `.binvox` the same grid through `workbench.voxels.binvox.write_binvox`.
+  without pickles), `.binvox` the same grid through `workbench.data.binvox.write_binvox`.
 
 Every file is written crash-safe: a temporary file in the same folder, then os.replace, so an interrupted
 export never leaves a torn file under the final name.
@@ -159,7 +159,7 @@ def save_npy(grid: Any, path: str | Path, threshold: float = 0.5) -> Path:
 
 def save_binvox(grid: Any, path: str | Path, threshold: float = 0.5) -> Path:
     """The thresholded grid as `.binvox` (the 3D-GAN release's and ShapeNet's voxel format)."""
-    from workbench.voxels.binvox import write_binvox
+    from workbench.data.binvox import write_binvox
 
     target = target_path(path, (".binvox",))
     voxels = binary_grid(grid, threshold)

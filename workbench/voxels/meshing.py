@@ -1,7 +1,7 @@
 """Occupancy grids → meshes: a smooth iso-surface or the occupied cells as cubes.
 
 Both take a float occupancy grid D×H×W (numpy, values in [0, 1]) and return pyvista meshes in voxel units,
-centred on the origin. Axes follow the app's grid convention (`workbench.voxels.shapes`): axis 0 = depth
+centred on the origin. Axes follow the app's grid convention (`workbench.data.voxel_shapes`): axis 0 = depth
 front → back, axis 1 = height top → bottom (like image rows), axis 2 = width left → right; in space x = right,
 y = up, z = towards the viewer (right-handed), so a voxel (d, h, w) sits at x ∝ w, y ∝ −h, z ∝ −d. `world_order`
 flips axes 0 and 1 (a 180° turn about x, not a mirror image), after which numpy's C order is VTK's x-fastest

@@ -1,11 +1,11 @@
-"""A trained voxel generator as the 3D pane, the benchmarks and scripts see it.
+"""A trained voxel generator as the Voxels tab, the benchmarks and scripts see it.
 
 `VoxelModel` wraps a voxel method object (the 3D-GAN; networks on the CPU, eval mode) behind one small
 interface: seeded prior codes, decoding codes to occupancy grids, lerp / slerp between codes, the nearest
 shapes of the run's training data by IoU (the memorization check), and, when the run trained the image
 encoder, a code for a silhouette image. Codes are float32 numpy N×latent_dim and grids float32 numpy
 N×D×H×W in [0, 1]: nothing torch crosses into the GUI. Every torch call runs on one intra-op thread
-(`single_thread`): interactive decoding must stay fast while training uses the cores.
+(`one_torch_thread`): interactive decoding must stay fast while training uses the cores.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from workbench.compat import one_torch_thread
 from workbench.config import ConfigError
-from workbench.latent.threads import single_thread
 from workbench.runs.run import Run
 from workbench.voxels.errors import VoxelError
 
@@ -38,7 +38,7 @@ def _networks(method: Any) -> list[nn.Module]:
 
 
 def is_voxel_method(method_name: str) -> bool:
-    """True for methods that generate voxel grids (explored in the 3D pane)."""
+    """True for methods that generate voxel grids (explored in the Voxels tab)."""
     try:
         return "voxels" in _capabilities(method_name)
     except ConfigError:
@@ -81,8 +81,7 @@ class VoxelModel:
     @classmethod
     def from_run(cls, run: Run) -> VoxelModel:
         """The run's latest checkpoint on the CPU; VoxelError for a run that is not a voxel run or has none."""
-        from workbench.metrics.run_evaluation import EvaluationError, load_run_session
-        from workbench.training.checkpoints import CheckpointError
+        from workbench.training.session import RunLoadError, TrainingSession
 
         try:
             name = run.config.method_name
@@ -92,13 +91,9 @@ class VoxelModel:
             raise VoxelError(f"run {run.id} trains {name!r}, which does not generate voxel grids: select a 3D-GAN "
                              "(gan3d) run to view its shapes here")
         try:
-            with single_thread():
-                session = load_run_session(run)
-        except (EvaluationError, ConfigError, CheckpointError) as err:
-            raise VoxelError(f"cannot load run {run.id}: {err}") from err
-        except (KeyError, RuntimeError) as err:  # a checkpoint that does not fit the configured networks
-            raise VoxelError(f"cannot load the checkpoint of run {run.id}: it does not match the run's "
-                             f"configuration ({err})") from err
+            session = TrainingSession.from_run(run)
+        except RunLoadError as err:
+            raise VoxelError(str(err)) from None
         return cls(session.method, run=run, dataset=session.dataset, step=session.step)
 
     @classmethod
@@ -121,14 +116,14 @@ class VoxelModel:
             raise VoxelError(f"number of codes must be ≥ 0; got {n}")
         if not 0 <= int(seed) < 2**63:
             raise VoxelError(f"seed must be a whole number in [0, 2^63); got {seed}")
-        with single_thread():
+        with one_torch_thread():
             z = self.method.prior_sample(n, seed=int(seed))
         return z.detach().float().cpu().numpy().reshape(n, self.latent_dim)
 
     def decode(self, z: Any) -> np.ndarray:
         """Occupancy grids (float32 N×D×H×W in [0, 1]) for codes z."""
         codes = self._codes(z)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             grids = self.method.decode(codes)
         grids = grids.detach().float().cpu()
         if grids.ndim == 5:
@@ -239,7 +234,7 @@ class VoxelModel:
         self._require_encoder()
         size = getattr(self.method, "silhouette_size", None)
         if size is None:
-            with single_thread(), torch.no_grad():
+            with one_torch_thread(), torch.no_grad():
                 size = self.method.silhouettes(torch.zeros(1, 1, *(self.resolution,) * 3)).shape[-1]
         return int(size)
 
@@ -251,7 +246,7 @@ class VoxelModel:
             tensor = tensor.unsqueeze(0)
         if tensor.ndim == 4:
             tensor = tensor.unsqueeze(1)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             images = self.method.silhouettes(tensor)
         return images.detach().float().cpu().numpy()[:, 0]
 
@@ -290,7 +285,7 @@ class VoxelModel:
         """A code (float32 latent_dim) for a silhouette picture (any size, grey or colour; see `silhouette_image`)."""
         self._require_encoder()
         picture = self.silhouette_image(image)
-        with single_thread(), torch.no_grad():
+        with one_torch_thread(), torch.no_grad():
             z = self.method.encode_silhouette(torch.from_numpy(picture)[None, None])
         return z.detach().float().cpu().numpy().reshape(-1, self.latent_dim)[0]
 

@@ -4,7 +4,7 @@ interpolation, written as GIF, MP4 or a PNG strip.
 One off-screen pyvista Plotter (`OffscreenScene`) is built per export and reused for every frame; multi-sampling
 is off (software rendering is 2.3–2.6× faster without it, and the frames are small). The camera frames the sphere
 that holds every frame's shape, so an interpolation does not zoom in and out as the shape changes.
-The look (colours, shading, the camera's direction and up axis) is shared with the 3D pane's viewer through
+The look (colours, shading, the camera's direction and up axis) is shared with the Voxels tab's viewer through
 `add_shape` and `frame_camera`, so an exported animation looks like the view it came from.
 
 GIF and MP4 writing is the latent explorer's (`workbench.latent.export`): crash-safe files, H.264 in yuv420p

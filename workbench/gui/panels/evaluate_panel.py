@@ -213,7 +213,7 @@ class EvaluatePanel(QWidget):
             return None
 
     def _reload_evaluations(self, select_step: int | None = None) -> None:
-        from workbench.metrics.evaluation_store import stored_evaluations
+        from workbench.evaluation.store import stored_evaluations
 
         self.evaluations = stored_evaluations(self.run) if self.run is not None else []
         self.evaluation_combo.blockSignals(True)
@@ -229,7 +229,7 @@ class EvaluatePanel(QWidget):
         self._show_selected_evaluation()
 
     def _show_selected_evaluation(self) -> None:
-        from workbench.metrics.evaluation_store import format_value
+        from workbench.evaluation.store import format_value
 
         index = self.evaluation_combo.currentIndex()
         result = self.evaluations[index] if 0 <= index < len(self.evaluations) else None
@@ -291,7 +291,7 @@ class EvaluatePanel(QWidget):
         inception = self.inception_edit.text().strip() or None
 
         def work():  # noqa: ANN202 - runs in a background thread: no Qt here
-            from workbench.metrics.run_evaluation import EvaluationError, evaluate_run, nearest_neighbour_view
+            from workbench.evaluation.run_evaluation import EvaluationError, evaluate_run, nearest_neighbour_view
 
             result = evaluate_run(run, samples=samples, inception=inception, workspace_root=root,
                                   progress=self._set_progress_text)
@@ -311,7 +311,7 @@ class EvaluatePanel(QWidget):
         inception = self.inception_edit.text().strip() or None
 
         def work():  # noqa: ANN202
-            from workbench.metrics.run_evaluation import EvaluationError, nearest_neighbour_view
+            from workbench.evaluation.run_evaluation import EvaluationError, nearest_neighbour_view
 
             try:
                 return None, nearest_neighbour_view(run, inception=inception, workspace_root=root)

@@ -21,7 +21,7 @@ COPY_COLOUR = "#c62828"
 
 
 class NeighboursView(QWidget):
-    """Shows a `workbench.metrics.run_evaluation.NeighbourView`, or a placeholder text."""
+    """Shows a `workbench.evaluation.run_evaluation.NeighbourView`, or a placeholder text."""
 
     columns = 2  # sample groups side by side (8 samples → 4 rows)
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from workbench.metrics.disentanglement.report import scores_from_codes
+from workbench.metrics.disentanglement.scores import scores_from_codes
 
 PROBE_CODES = 2000
 PROBE_SEED = 20_011
@@ -46,7 +46,7 @@ class DisentanglementProbe:
 
     def scores(self) -> dict[str, float]:
         """{"mig": …, "dci_disentanglement": …, "dci_completeness": …, "dci_informativeness": …, "sap": …}."""
-        from workbench.metrics._threads import single_threaded_blas
+        from workbench.compat import one_blas_thread
 
         state = random.getstate()
         with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -55,6 +55,6 @@ class DisentanglementProbe:
         codes_np = codes.double().numpy()
         if not np.all(np.isfinite(codes_np)):
             return {}
-        with single_threaded_blas():
+        with one_blas_thread():
             scores, _ = scores_from_codes(codes_np, self.factors)
         return {SCALAR_NAMES[k]: float(v) for k, v in scores.items()}

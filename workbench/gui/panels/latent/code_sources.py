@@ -155,7 +155,7 @@ class CodeSources(QWidget):
             image = load_image_file(path, space.image_shape)
             label = self.chosen_label()
             labels = self.session.labels_tensor([label]) if label is not None else None
-            from workbench.gui.panels.latent.session import one_torch_thread
+            from workbench.compat import one_torch_thread
 
             with one_torch_thread():
                 codes = encoded_codes(space, image, [f"encoded {path.name}"], labels)
@@ -291,7 +291,7 @@ class DatasetBrowser(QDialog):
             self.list.item(row).setSelected(True)
 
     def pin_selected(self) -> None:
-        from workbench.gui.panels.latent.session import one_torch_thread
+        from workbench.compat import one_torch_thread
         from workbench.latent.codes import encoded_codes
 
         rows = sorted(self.list.row(item) for item in self.list.selectedItems())

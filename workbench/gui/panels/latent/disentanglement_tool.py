@@ -154,7 +154,7 @@ class DisentanglementTool(QWidget):
                                    "(posterior means for VAEs) against the five known factors.")
         stored = None
         if self.session.run is not None:
-            from workbench.metrics.disentanglement import stored_disentanglement
+            from workbench.evaluation.disentanglement import stored_disentanglement
 
             stored = stored_disentanglement(self.session.run)
         if stored is None:
@@ -172,7 +172,7 @@ class DisentanglementTool(QWidget):
         interventions, batch = self.interventions_spin.value(), self.batch_spin.value()
 
         def work(progress):  # noqa: ANN001, ANN202 - background thread: no Qt
-            from workbench.metrics.disentanglement import disentanglement_report, store_disentanglement
+            from workbench.evaluation.disentanglement import disentanglement_report, store_disentanglement
 
             step = run.latest_checkpoint_step() if run is not None else None
             report = disentanglement_report(space, n, seed=seed, interventions=interventions, batch_size=batch,

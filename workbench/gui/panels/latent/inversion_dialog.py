@@ -147,7 +147,8 @@ class InversionDialog(QDialog):
 
     def start(self) -> None:
         """Start (or restart) the optimisation with the settings shown."""
-        from workbench.gui.panels.latent.session import one_torch_thread, to_uint8
+        from workbench.compat import one_torch_thread
+        from workbench.gui.panels.latent.session import to_uint8
         from workbench.gui.workers import GeneratorTask
         from workbench.latent.inversion import InversionSettings, invert
 

@@ -261,7 +261,7 @@ class OutliersTool(QWidget):
         """Encode the i-th least likely image and pin its code."""
         import torch
 
-        from workbench.gui.panels.latent.session import one_torch_thread
+        from workbench.compat import one_torch_thread
         from workbench.latent.codes import encoded_codes
 
         space, ranking = self.session.space, self.ranking

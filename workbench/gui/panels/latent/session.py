@@ -12,43 +12,14 @@ This module imports no torch: the core is imported inside methods, after a run i
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-_threads_lock = threading.Lock()
-_threads_depth = 0
-_threads_previous: int | None = None
-
-
-@contextlib.contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Interactive inference on one torch intra-op thread, safe when the GUI thread and workers overlap.
-
-    torch's thread count is process-wide: two overlapping save-and-restore blocks in different threads could
-    leave it at 1 for good. The count is set on the first entry and restored on the last exit.
-    """
-    global _threads_depth, _threads_previous
-    import torch
-
-    with _threads_lock:
-        if _threads_depth == 0:
-            _threads_previous = torch.get_num_threads()
-            if _threads_previous != 1:
-                torch.set_num_threads(1)
-        _threads_depth += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_depth -= 1
-            if _threads_depth == 0 and _threads_previous not in (None, 1):
-                torch.set_num_threads(_threads_previous)
+from workbench.compat import one_torch_thread
 
 
 def to_uint8(images) -> np.ndarray:  # noqa: ANN001 - a float tensor N×C×H×W in [-1, 1]

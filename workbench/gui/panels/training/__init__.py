@@ -1,0 +1,1 @@
+"""The Training panel: the new-run form, the run controls and the live views of one run."""

@@ -1,1 +1,0 @@
-"""Sub-widgets of the Translate panel (`workbench.gui.panels.translate_panel`)."""

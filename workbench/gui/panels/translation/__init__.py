@@ -1,0 +1,1 @@
+"""Sub-widgets of the Translate panel (`workbench.gui.panels.translation.panel`)."""

@@ -1,1 +1,0 @@
-"""Sub-widgets of the 3D (voxel) pane."""

@@ -1,0 +1,166 @@
+"""Samples by seed: a seed box, "New seed", and a page of thumbnails to pick from.
+
+The thumbnails are rendered off-screen (`workbench.data.voxel_render.render_thumbnails`) in a background task
+that the pane runs; this widget only shows them and reports what the user picked. Seed n always gives the
+same shape (the model's prior with that seed), in the box and in the gallery alike.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+PAGE = 12  # thumbnails per page: three rows of four
+THUMBNAIL = 80  # px: four to a row in the 400 px column
+MAX_SEED = 2**31 - 1
+
+
+def pixmap_from_array(image: np.ndarray) -> QPixmap:
+    """uint8 H×W×3 → QPixmap (copied: the array may go away)."""
+    image = np.ascontiguousarray(image[:, :, :3], dtype=np.uint8)
+    h, w, _ = image.shape
+    return QPixmap.fromImage(QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+
+
+class SampleGallery(QWidget):
+    """Seed box, new-seed button and a page of seeded samples as thumbnails."""
+
+    seed_chosen = Signal(int)  # the seed box changed, or a thumbnail was picked
+    page_requested = Signal(int)  # the first seed of the page to render
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("voxel-gallery")
+        self.start = 0  # first seed of the page shown
+
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("voxel-seed")
+        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setToolTip("The prior sample with this seed: the same seed gives the same shape")
+        self.seed_spin.setKeyboardTracking(False)  # typing a number asks once, on Enter or leaving the box
+        self.seed_spin.valueChanged.connect(self.seed_chosen.emit)
+        self.new_button = QPushButton("New seed")
+        self.new_button.setObjectName("voxel-new-seed")
+        self.new_button.setToolTip("A random seed")
+        self.new_button.clicked.connect(self.new_seed)
+
+        self.list = QListWidget()
+        self.list.setObjectName("voxel-gallery-list")
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.list.setGridSize(QSize(THUMBNAIL + 8, THUMBNAIL + 20))
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setWrapping(True)
+        self.list.setUniformItemSizes(True)
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setFixedHeight(3 * (THUMBNAIL + 20) + 8)  # one page: three rows of four
+        self.list.itemClicked.connect(self._picked)
+        self.list.itemActivated.connect(self._picked)
+        self.previous_button = QToolButton()
+        self.previous_button.setObjectName("voxel-gallery-previous")
+        self.previous_button.setArrowType(Qt.ArrowType.LeftArrow)
+        self.previous_button.setToolTip(f"The previous {PAGE} seeds")
+        self.previous_button.clicked.connect(lambda: self.request_page(self.start - PAGE))
+        self.next_button = QToolButton()
+        self.next_button.setObjectName("voxel-gallery-next")
+        self.next_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.next_button.setToolTip(f"The next {PAGE} seeds")
+        self.next_button.clicked.connect(lambda: self.request_page(self.start + PAGE))
+        self.page_label = QLabel()
+        self.page_label.setObjectName("voxel-gallery-page")
+        self.page_label.setStyleSheet("color: palette(mid);")
+        self.note = QLabel()
+        self.note.setObjectName("voxel-gallery-note")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.note.hide()
+
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(QLabel("Seed"))
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.new_button)
+        page_row = QHBoxLayout()
+        page_row.addWidget(self.previous_button)
+        page_row.addWidget(self.page_label, 1, Qt.AlignmentFlag.AlignCenter)
+        page_row.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(seed_row)
+        layout.addWidget(self.list)
+        layout.addWidget(self.note)
+        layout.addLayout(page_row)
+        self.set_enabled(False)
+        self._update_page_label(busy=False)
+
+    def seed(self) -> int:
+        return self.seed_spin.value()
+
+    def set_seed(self, seed: int) -> None:
+        self.seed_spin.setValue(int(seed))
+
+    def new_seed(self) -> None:
+        self.set_seed(random.randrange(0, MAX_SEED))
+
+    def set_enabled(self, enabled: bool) -> None:
+        for widget in (self.seed_spin, self.new_button, self.list, self.previous_button, self.next_button):
+            widget.setEnabled(enabled)
+        if enabled:
+            self.previous_button.setEnabled(self.start > 0)
+
+    def request_page(self, start: int) -> None:
+        self.start = max(0, min(MAX_SEED - PAGE, start))
+        self.previous_button.setEnabled(self.start > 0)
+        self._update_page_label(busy=True)
+        self.page_requested.emit(self.start)
+
+    def seeds(self) -> list[int]:
+        return list(range(self.start, self.start + PAGE))
+
+    def set_thumbnails(self, start: int, images: np.ndarray, note: str = "") -> None:
+        """Show the rendered thumbnails (uint8 N×S×S×3) of seeds start, start + 1, …, and `note` under them
+        (e.g. how many samples are empty at the threshold)."""
+        if start != self.start:
+            return  # an older page
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.list.clear()
+        for i, image in enumerate(images):
+            item = QListWidgetItem(QIcon(pixmap_from_array(image)), f"seed {start + i}")
+            item.setData(Qt.ItemDataRole.UserRole, start + i)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            item.setToolTip(f"Seed {start + i}: click to view it")
+            self.list.addItem(item)
+        self._update_page_label(busy=False)
+
+    def clear(self) -> None:
+        self.list.clear()
+        self.note.hide()
+        self._update_page_label(busy=False)
+
+    def _update_page_label(self, busy: bool) -> None:
+        what = f"seeds {self.start}–{self.start + PAGE - 1}"
+        self.page_label.setText(f"Rendering {what}…" if busy else what)
+
+    def _picked(self, item: QListWidgetItem) -> None:
+        seed = int(item.data(Qt.ItemDataRole.UserRole))
+        if seed == self.seed():
+            self.seed_chosen.emit(seed)  # the view may show another shape (an interpolation): show this seed again
+        else:
+            self.set_seed(seed)

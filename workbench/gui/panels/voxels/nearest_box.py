@@ -1,0 +1,120 @@
+"""The nearest training shape beside the generated one: does the generator invent or recall?
+
+A second, small interactor shares the main view's camera (turning one turns both when it is next drawn) and
+shows the training shape with the highest IoU (intersection over union of the occupied voxels) with the shown
+sample, its index, class and the IoU. An IoU near 1 means the sample is (almost) a copy of a training shape:
+memorization; typical samples of a healthy generator stay well below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from workbench.gui.panels.voxels.canvas import ShapeCanvas
+from workbench.gui.panels.voxels.gallery import pixmap_from_array
+
+MEMORIZED_IOU = 0.9  # at or above: called out as a likely copy
+CANVAS = 226  # px
+RUNNERS_UP = 6  # the next nearest shapes, as thumbnails in two rows of three
+RUNNER_UP_SIZE = 72  # px
+
+
+class NearestBox(QGroupBox):
+    """The nearest training shape (by IoU) in a small interactor, with its IoU."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Nearest training shape", parent)
+        self.setObjectName("voxel-nearest")
+        self.setToolTip("The training shape with the highest IoU (shared occupied voxels ÷ voxels occupied in either, "
+                        "both at the threshold) with the shape on the left. IoU near 1: the generator copies its "
+                        "training data (memorization).")
+        self.index: int | None = None
+        self.iou: float | None = None
+        self.canvas = ShapeCanvas("voxel-nearest-canvas", "Load a voxel run to compare its samples with the "
+                                  "training shapes.")
+        self.canvas.setFixedSize(CANVAS, CANVAS)  # square: the shared camera frames it as the main view
+        self.iou_label = QLabel("IoU –")
+        self.iou_label.setObjectName("voxel-nearest-iou")
+        self.iou_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.iou_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = QLabel()
+        self.detail.setObjectName("voxel-nearest-detail")
+        self.detail.setWordWrap(True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.runners_up_title = QLabel("Next nearest")
+        self.runners_up_title.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.runner_pictures: list[QLabel] = []
+        self.runner_labels: list[QLabel] = []
+        runners = QGridLayout()
+        runners.setHorizontalSpacing(6)
+        for i in range(RUNNERS_UP):
+            picture = QLabel()
+            picture.setObjectName(f"voxel-nearest-{i + 2}")
+            picture.setFixedSize(RUNNER_UP_SIZE, RUNNER_UP_SIZE)
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label = QLabel()
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            label.setWordWrap(True)
+            label.setStyleSheet("font-size: 10px;")
+            row, column = divmod(i, 3)
+            runners.addWidget(picture, 2 * row, column, Qt.AlignmentFlag.AlignHCenter)
+            runners.addWidget(label, 2 * row + 1, column)
+            self.runner_pictures.append(picture)
+            self.runner_labels.append(label)
+        self.explanation = QLabel(
+            "IoU: the voxels both shapes occupy ÷ the voxels either occupies. Near 1, the sample is a copy of a "
+            "training shape (memorization); a generator that invents stays well below. Both views turn together "
+            "(the small one is redrawn when you let go).")
+        self.explanation.setObjectName("voxel-nearest-explanation")
+        self.explanation.setWordWrap(True)
+        self.explanation.setStyleSheet("color: palette(mid); font-size: 11px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.iou_label)
+        layout.addWidget(self.detail)
+        layout.addSpacing(6)
+        layout.addWidget(self.runners_up_title)
+        layout.addLayout(runners)
+        layout.addSpacing(6)
+        layout.addWidget(self.explanation)
+        layout.addStretch(1)
+
+    def clear(self, text: str = "") -> None:
+        self.index = self.iou = None
+        self.iou_label.setText("IoU –")
+        self.detail.setText(text)
+        self.show_runners_up([])
+        if self.canvas.ready:
+            self.canvas.show_mesh(None, "surface")
+
+    def set_searching(self) -> None:
+        self.detail.setText("Searching the training shapes…")
+
+    def show_result(self, index: int, iou: float, label: str, mesh: Any, style: str, size: int) -> None:
+        self.index, self.iou = index, iou
+        self.iou_label.setText(f"IoU {iou:.2f}")
+        copy = " · likely a copy (memorized)" if iou >= MEMORIZED_IOU else ""
+        what = f"{label} " if label else ""
+        self.detail.setText(f"{what}#{index} of {size:,} training shapes{copy}")
+        self.iou_label.setStyleSheet("font-size: 15px; font-weight: bold;"
+                                     + (" color: #c62828;" if iou >= MEMORIZED_IOU else ""))
+        if self.canvas.ready:
+            self.canvas.show_mesh(mesh, style)
+
+    def show_runners_up(self, runners: list[tuple[int, float, str, np.ndarray]]) -> None:
+        """The next nearest shapes: (index, IoU, class name, thumbnail uint8 S×S×3), best first."""
+        self.runners_up_title.setVisible(bool(runners))
+        for i, (picture, label) in enumerate(zip(self.runner_pictures, self.runner_labels, strict=True)):
+            if i < len(runners):
+                index, iou, name, thumbnail = runners[i]
+                picture.setPixmap(pixmap_from_array(thumbnail))
+                label.setText(f"IoU {iou:.2f}<br>{name + ' ' if name else ''}#{index}")
+            else:
+                picture.clear()
+                label.clear()

@@ -1,0 +1,195 @@
+"""The Voxels tab's main view: display controls above the interactor, a status line beneath.
+
+Controls: smooth surface or cubes, the occupancy threshold (a slider whose moves are coalesced: the newest
+value wins after a short quiet spell, so a drag re-meshes a few times, not fifty), anti-aliasing (off by
+default: software OpenGL draws several times faster without it), axes with the grid's box, and a camera
+reset. The status line names the OpenGL renderer (e.g. llvmpipe, Mesa's software renderer) and the last
+decode, mesh and render times, so a slow view can be told from a slow model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.panels.voxels.canvas import ShapeCanvas
+
+COALESCE_MS = 40  # slider moves within this quiet spell are merged; the newest value wins
+STYLES = (("Smooth surface", "surface"), ("Cubes", "cubes"))
+
+
+class VoxelView(QWidget):
+    """Display controls, the main interactor and the status line."""
+
+    threshold_changed = Signal(float)  # coalesced
+    style_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("voxel-view")
+        self.resolution = 32  # the grid side of the loaded model
+        self.mesh: Any = None  # the mesh on view (the camera reset frames it)
+        self._axes_actor: Any = None
+
+        self.style_combo = QComboBox()
+        self.style_combo.setObjectName("voxel-style")
+        for label, style in STYLES:
+            self.style_combo.addItem(label, style)
+        self.style_combo.setToolTip("Smooth surface: the iso-surface of the occupancy at the threshold (flying "
+                                    "edges, lightly smoothed). Cubes: every voxel at or above the threshold as a "
+                                    "cube, exactly what the generator produced.")
+        self.style_combo.currentIndexChanged.connect(lambda _i: self.style_changed.emit(self.style()))
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setObjectName("voxel-threshold")
+        self.threshold_slider.setRange(1, 99)
+        self.threshold_slider.setValue(50)
+        self.threshold_slider.setMinimumWidth(140)
+        self.threshold_slider.setToolTip("Occupancy threshold: a voxel is part of the shape when the generator's "
+                                         "occupancy is at least this (0.5 as in training)")
+        self.threshold_label = QLabel("0.50")
+        self.threshold_label.setObjectName("voxel-threshold-value")
+        self.threshold_label.setMinimumWidth(32)
+        self._threshold_timer = QTimer(self)
+        self._threshold_timer.setSingleShot(True)
+        self._threshold_timer.setInterval(COALESCE_MS)
+        self._threshold_timer.timeout.connect(lambda: self.threshold_changed.emit(self.threshold()))
+        self.threshold_slider.valueChanged.connect(self._threshold_moved)
+        self.aa_box = QCheckBox("Anti-aliasing")
+        self.aa_box.setObjectName("voxel-antialiasing")
+        self.aa_box.setToolTip("Smooth the edges (FXAA). Off by default: a software renderer draws faster without")
+        self.aa_box.toggled.connect(self._anti_aliasing_toggled)
+        self.axes_box = QCheckBox("Axes")
+        self.axes_box.setObjectName("voxel-axes")
+        self.axes_box.setChecked(True)
+        self.axes_box.setToolTip("Show the orientation axes (x right, y up, z towards the front) and the grid's box")
+        self.axes_box.toggled.connect(self._axes_toggled)
+        self.reset_button = QPushButton("Reset camera")
+        self.reset_button.setObjectName("voxel-reset-camera")
+        self.reset_button.setToolTip("Back to the three-quarter view of the whole shape (drag to turn, wheel to "
+                                     "zoom, shift-drag to pan)")
+        self.reset_button.clicked.connect(self.reset_camera)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(QLabel("Display"))
+        controls.addWidget(self.style_combo)
+        controls.addSpacing(12)
+        controls.addWidget(QLabel("Threshold"))
+        controls.addWidget(self.threshold_slider, 1)
+        controls.addWidget(self.threshold_label)
+
+        self.canvas = ShapeCanvas("voxel-canvas", "The 3D view starts when a voxel run is loaded.")
+        self.canvas.setMinimumSize(320, 260)
+        self.caption = QLabel()
+        self.caption.setObjectName("voxel-caption")
+        self.caption.setStyleSheet("font-weight: bold;")
+        self.caption.setWordWrap(True)  # a long caption must not widen the pane
+        self.status = QLabel()
+        self.status.setObjectName("voxel-render-status")
+        self.status.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setWordWrap(True)
+        view_controls = QHBoxLayout()
+        view_controls.setContentsMargins(0, 0, 0, 0)
+        view_controls.addWidget(self.reset_button)
+        view_controls.addWidget(self.axes_box)
+        view_controls.addWidget(self.aa_box)
+        view_controls.addSpacing(8)
+        view_controls.addWidget(self.status, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(controls)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(view_controls)
+
+    # ---- values ----------------------------------------------------------------------------------------------
+    def style(self) -> str:
+        return self.style_combo.currentData()
+
+    def set_style(self, style: str) -> None:
+        self.style_combo.setCurrentIndex(self.style_combo.findData(style))
+
+    def threshold(self) -> float:
+        return self.threshold_slider.value() / 100
+
+    def set_threshold(self, value: float) -> None:
+        """Move the slider (the coalesced `threshold_changed` follows)."""
+        self.threshold_slider.setValue(round(value * 100))
+
+    def _threshold_moved(self, value: int) -> None:
+        self.threshold_label.setText(f"{value / 100:.2f}")
+        self._threshold_timer.start()  # restarted by every move: one signal after the drag pauses
+
+    # ---- the interactor --------------------------------------------------------------------------------------
+    def ensure_canvas(self) -> bool:
+        """Start the interactor (first voxel run); False when this process cannot show OpenGL."""
+        had = self.canvas.ready
+        if not self.canvas.ensure():
+            return False
+        if not had:
+            self.canvas.set_anti_aliasing(self.aa_box.isChecked())
+            self._axes_toggled(self.axes_box.isChecked(), render=False)
+        return True
+
+    def set_resolution(self, resolution: int) -> None:
+        """A model with grids of this side was loaded: redraw the grid's box."""
+        self.resolution = resolution
+        if self.canvas.ready:
+            self._axes_toggled(self.axes_box.isChecked(), render=False)
+
+    def show_mesh(self, mesh: Any, style: str, frame: bool = False) -> float:
+        """Show `mesh`; with `frame`, also point the camera at it (the first shape of a model)."""
+        self.mesh = mesh
+        if frame:
+            self.frame_shape()
+        return self.canvas.show_mesh(mesh, style)
+
+    def frame_shape(self) -> None:
+        """The three-quarter view, far enough to see the shape on view whichever way it is turned, and at least
+        the sphere inscribed in the grid: the shapes that follow (an interpolation, other seeds) stay in view
+        even when the framed one is small."""
+        from workbench.voxels.turntable import shape_radius
+
+        radius = shape_radius([self.mesh] if self.mesh is not None else [], self.resolution)
+        self.canvas.frame(max(radius, self.resolution / 2))
+
+    def reset_camera(self) -> None:
+        if self.canvas.ready:
+            self.frame_shape()
+            self.canvas.render()
+
+    def _anti_aliasing_toggled(self, on: bool) -> None:
+        self.canvas.set_anti_aliasing(on)
+        self.canvas.render()
+
+    def _axes_toggled(self, on: bool, render: bool = True) -> None:
+        plotter = self.canvas.plotter
+        if plotter is None:
+            return
+        import pyvista as pv
+
+        if on:
+            plotter.show_axes()
+            half = self.resolution / 2
+            box = pv.Box(bounds=(-half, half, -half, half, -half, half)).outline()
+            plotter.add_mesh(box, color="#9aa3ad", line_width=1, name="grid-box", reset_camera=False, render=False,
+                             pickable=False)
+        else:
+            plotter.hide_axes()
+            plotter.remove_actor("grid-box", render=False)
+        if render:
+            self.canvas.render()
