@@ -182,8 +182,8 @@ def store_disentanglement(run: Run, report: DisentanglementReport) -> Path:
     """Merge the scores into the evaluation of the report's step (evaluations/<step>.json, replacing earlier
     disentanglement scores there), write them as "eval/<label>" scalars, and the matrices to an .npz beside it.
     Returns the JSON's path."""
+    from workbench.atomic import atomic_write_bytes, atomic_write_text
     from workbench.evaluation.store import EvaluationResult, evaluations_dir, stored_evaluations
-    from workbench.runs.atomic import atomic_write_bytes, atomic_write_text
 
     if report.step is None:
         raise ValueError("the report has no checkpoint step to store it at")

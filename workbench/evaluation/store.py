@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.runs.atomic import atomic_write_text
+from workbench.atomic import atomic_write_text
 from workbench.runs.run import Run
 
 EVALUATIONS_FOLDER = "evaluations"

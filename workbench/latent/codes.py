@@ -21,8 +21,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors_bytes
 from safetensors.torch import save as save_tensors_bytes
 
+from workbench.atomic import atomic_write_bytes, atomic_write_text
 from workbench.latent.errors import LatentError
-from workbench.runs.atomic import atomic_write_bytes, atomic_write_text
 from workbench.runs.run import Run
 
 FORMAT = "workbench-latent-codes-1"

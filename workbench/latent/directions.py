@@ -23,8 +23,8 @@ from typing import Any
 
 import torch
 
+from workbench.atomic import atomic_write_bytes, atomic_write_text
 from workbench.latent.errors import LatentError
-from workbench.runs.atomic import atomic_write_bytes, atomic_write_text
 
 FOLDER = "latent"
 TENSOR_FILE = "directions.safetensors"

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from workbench.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
 from workbench.latent.errors import LatentError
-from workbench.runs.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
 
 MIN_ANIMATION_SIZE = 128  # px, the shorter side of exported animations after upscaling
 NEW_FILE_MODE = 0o644  # exports are meant to be shared; the temporary file's 0600 would hide them from others

@@ -233,7 +233,7 @@ def save_classifier(extractor: ClassifierExtractor, folder: str | Path) -> Path:
     """Write the classifier's weights and record under `folder`/feature_extractors (crash-safe)."""
     from safetensors.torch import save
 
-    from workbench.runs.atomic import atomic_write_bytes
+    from workbench.atomic import atomic_write_bytes
 
     r = extractor.record
     weights, meta = classifier_paths(folder, r.dataset, r.image_size, r.channels)

@@ -15,9 +15,9 @@ from typing import Any
 import tomli_w
 import tomllib
 
+from workbench.atomic import atomic_write_text
 from workbench.config import ConfigError, RunConfig
 from workbench.methods.registry import load_run_config
-from workbench.runs.atomic import atomic_write_text
 from workbench.runs.metrics_db import MetricsReader, MetricsWriter
 
 

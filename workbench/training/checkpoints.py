@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import load as load_tensors_bytes
 from safetensors.torch import save as save_tensors_bytes
 
-from workbench.runs.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
+from workbench.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from workbench.runs.checkpoint_files import (
     CheckpointFiles,
     checkpoint_files,

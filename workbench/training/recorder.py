@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image
 
-from workbench.runs.atomic import atomic_write_bytes
+from workbench.atomic import atomic_write_bytes
 from workbench.runs.metrics_db import MetricsWriter
 from workbench.runs.run import Run
 from workbench.training.events import (

@@ -327,7 +327,7 @@ def save_voxel_classifier(classifier: VoxelClassifier, workspace_root: str | Pat
     """Write the weights and the JSON record under <workspace>/feature_extractors (each write crash-safe)."""
     from safetensors.torch import save
 
-    from workbench.runs.atomic import atomic_write_bytes
+    from workbench.atomic import atomic_write_bytes
 
     r = classifier.record
     weights, meta = classifier_paths(workspace_root, r.dataset, r.side)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.runs.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
+from workbench.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
 from workbench.voxels.errors import VoxelError
 from workbench.voxels.meshing import DEFAULT_SMOOTHING, as_grid, cube_mesh, surface_mesh, world_order
 
