@@ -18,7 +18,7 @@ from PIL import Image
 
 from workbench.config import ConfigError
 from workbench.data.image_files import decode_image, open_image, to_8bit
-from workbench.data.walk import FileProblem, FolderWalk
+from workbench.data.walk import FileProblem, FolderWalk, problems_report
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 __all__ = ["IMAGE_EXTENSIONS", "FileProblem", "FolderScan", "decode_image", "decode_problem", "load_image",
@@ -36,11 +36,8 @@ class FolderScan:
     problems: list[FileProblem] = field(default_factory=list)
 
     def report(self, limit: int = 20) -> str:
-        lines = [f"{len(self.files)} readable image(s) in {self.root}, {len(self.problems)} unreadable"]
-        lines += [f"  {p.path}: {p.reason}" for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
+        return problems_report(f"{len(self.files)} readable image(s) in {self.root}, {len(self.problems)} unreadable",
+                               self.problems, limit)
 
 
 def decode_problem(path: Path) -> str | None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from workbench.config import ConfigError, DataConfig
 from workbench.data.folder import FileProblem
-from workbench.data.image_files import decode_image, to_8bit
+from workbench.data.image_files import to_8bit
 from workbench.data.image_pairs import SuperResolutionDataset, bicubic_downscale, build_super_resolution
 from workbench.data.translation_builtin import check_sr_size
 from workbench.data.translation_folders import FolderReport, check_root, list_image_files
@@ -63,11 +63,7 @@ def load_sr_folder(config: DataConfig, split: str = "train") -> SuperResolutionD
     size = config.image_size
     crops = []
     used = 0
-    for path in files:
-        image, reason = decode_image(path)
-        if image is None:
-            report.problems.append(FileProblem(path, reason or "cannot decode"))
-            continue
+    for path, image in report.decoded(files):
         width, height = image.size
         if width < size or height < size:
             report.problems.append(FileProblem(path, f"smaller than data.image_size ({width}×{height} < "

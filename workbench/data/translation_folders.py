@@ -14,6 +14,7 @@ images decoded by `workbench.data.image_files` (16-bit and float images scaled, 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from workbench.config import ConfigError, DataConfig
 from workbench.data.folder import IMAGE_EXTENSIONS, FileProblem
 from workbench.data.image_files import decode_image, to_8bit
 from workbench.data.image_pairs import PairedImageDataset, UnpairedImageDataset, build_pairs, build_unpaired
-from workbench.data.walk import walk_files
+from workbench.data.walk import problems_report, walk_files
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,17 @@ class FolderReport:
     problems: list[FileProblem] = field(default_factory=list)
 
     def report(self, limit: int = 20) -> str:
-        lines = [f"{self.used} usable image(s) in {self.folder}, {len(self.problems)} skipped"]
-        lines += [f"  {p.path}: {p.reason}" for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
+        return problems_report(f"{self.used} usable image(s) in {self.folder}, {len(self.problems)} skipped",
+                               self.problems, limit)
+
+    def decoded(self, files: list[Path]) -> Iterator[tuple[Path, Image.Image]]:
+        """Each file that decodes, with its image; the others are recorded as problems with their reason."""
+        for path in files:
+            image, reason = decode_image(path)
+            if image is None:
+                self.problems.append(FileProblem(path, reason or "cannot decode"))
+            else:
+                yield path, image
 
     def warn_or_fail(self) -> None:
         """Log the skipped files; a folder with nothing usable is a ConfigError carrying the report."""
@@ -96,13 +103,7 @@ def square_array(image: Image.Image, size: int, channels: int) -> np.ndarray:
 def _read_domain(folder: Path, config: DataConfig) -> np.ndarray:
     files, problems = list_image_files(folder)
     report = FolderReport(folder, problems=problems)
-    arrays = []
-    for path in files:
-        image, reason = decode_image(path)
-        if image is None:
-            report.problems.append(FileProblem(path, reason or "cannot decode"))
-            continue
-        arrays.append(square_array(image, config.image_size, config.channels))
+    arrays = [square_array(image, config.image_size, config.channels) for _, image in report.decoded(files)]
     report.used = len(arrays)
     report.warn_or_fail()
     return np.stack(arrays)
@@ -138,11 +139,7 @@ def load_pix2pix_folder(config: DataConfig, split: str = "train") -> PairedImage
     files, problems = list_image_files(folder, recursive=recursive)
     report = FolderReport(folder, problems=problems)
     a_images, b_images = [], []
-    for path in files:
-        image, reason = decode_image(path)
-        if image is None:
-            report.problems.append(FileProblem(path, reason or "cannot decode"))
-            continue
+    for path, image in report.decoded(files):
         width, height = image.size
         if abs(width - 2 * height) > 1:  # one pixel of slack for halves rounded when the pair was saved
             report.problems.append(FileProblem(path, f"not an aligned A|B image ({width}×{height}): the width "

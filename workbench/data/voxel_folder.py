@@ -33,7 +33,7 @@ from workbench.data.binvox import MAX_SIDE, VoxelFileError, read_binvox
 from workbench.data.dataset import DataInfo
 from workbench.data.mesh_import import MESH_EXTENSIONS
 from workbench.data.voxels3d import VoxelGridDataset, check_voxel_size
-from workbench.data.walk import FileProblem, FolderWalk
+from workbench.data.walk import FileProblem, FolderWalk, problems_report
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,8 @@ class VoxelFolderScan:
     open_meshes: list[Path] = field(default_factory=list)
 
     def report(self, limit: int = 20) -> str:
-        lines = [f"{len(self.files)} readable shape file(s) in {self.root}, {len(self.problems)} unreadable"]
-        lines += [f"  {p.path}: {p.reason}" for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
+        return problems_report(f"{len(self.files)} readable shape file(s) in {self.root}, {len(self.problems)} "
+                               "unreadable", self.problems, limit)
 
 
 def occupancy(array: np.ndarray, path: Path) -> np.ndarray:

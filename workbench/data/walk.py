@@ -27,6 +27,14 @@ class FileProblem:
     reason: str
 
 
+def problems_report(header: str, problems: list[FileProblem], limit: int = 20) -> str:
+    """`header`, then one indented line per problem (the first `limit` of them): the message of a folder scan."""
+    lines = [header] + [f"  {p.path}: {p.reason}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more")
+    return "\n".join(lines)
+
+
 FolderKey = tuple[int, int] | str
 
 

@@ -50,10 +50,9 @@ def group_mask(labels: torch.Tensor | np.ndarray, values: tuple[int, ...]) -> np
     return np.isin(array.reshape(-1), np.asarray(values))
 
 
-def binary_subset(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
-                  positive: int | Sequence[int], negative: int | Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, 0/1 labels) of the items in either group, for `boundary_direction` on a multi-valued label
-    (a shapes2d factor with 6 scales, a digit class against the others): codes in neither group are dropped."""
+def _two_groups(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray, positive: int | Sequence[int],
+                negative: int | Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple, tuple]:
+    """(codes, positive mask, negative mask, positive values, negative values), checked."""
     x = as_numpy_codes(codes)
     pos_values, neg_values = as_value_set(positive), as_value_set(negative)
     if set(pos_values) & set(neg_values):
@@ -61,6 +60,14 @@ def binary_subset(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.nd
     pos, neg = group_mask(labels, pos_values), group_mask(labels, neg_values)
     if pos.shape[0] != x.shape[0]:
         raise LatentError(f"{x.shape[0]} codes but {pos.shape[0]} labels")
+    return x, pos, neg, pos_values, neg_values
+
+
+def binary_subset(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
+                  positive: int | Sequence[int], negative: int | Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, 0/1 labels) of the items in either group, for `boundary_direction` on a multi-valued label
+    (a shapes2d factor with 6 scales, a digit class against the others): codes in neither group are dropped."""
+    x, pos, neg, pos_values, neg_values = _two_groups(codes, labels, positive, negative)
     keep = pos | neg
     return x[keep], pos[keep].astype(np.int64)
 
@@ -73,13 +80,7 @@ def class_mean_direction(codes: torch.Tensor | np.ndarray, labels: torch.Tensor 
     `score` is the accuracy of telling the two groups apart by which side of the midpoint between the means
     a code's projection falls on: a direction that does not separate them at all scores about 0.5.
     """
-    x = as_numpy_codes(codes)
-    pos_values, neg_values = as_value_set(positive), as_value_set(negative)
-    if set(pos_values) & set(neg_values):
-        raise LatentError("the positive and negative groups share a label value")
-    pos, neg = group_mask(labels, pos_values), group_mask(labels, neg_values)
-    if pos.shape[0] != x.shape[0]:
-        raise LatentError(f"{x.shape[0]} codes but {pos.shape[0]} labels")
+    x, pos, neg, pos_values, neg_values = _two_groups(codes, labels, positive, negative)
     if pos.sum() < 1 or neg.sum() < 1:
         raise LatentError(f"need codes in both groups: {int(pos.sum())} positive ({pos_values}), "
                           f"{int(neg.sum())} negative ({neg_values})")

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from workbench.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
+from workbench.atomic import export_bytes, export_target, export_through_temporary
 from workbench.latent.errors import LatentError
 
 MIN_ANIMATION_SIZE = 128  # px, the shorter side of exported animations after upscaling
-NEW_FILE_MODE = 0o644  # exports are meant to be shared; the temporary file's 0600 would hide them from others
 
 
 def to_uint8_frames(images: Tensor, scale: int = 1) -> np.ndarray:
@@ -60,32 +57,11 @@ def _animation_frames(frames: Tensor, min_size: int) -> np.ndarray:
 
 
 def _target(path: str | Path) -> Path:
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise LatentError(f"cannot write {path}: it is a folder; give a file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise LatentError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
-
-
-def _file_mode(path: Path) -> int:
-    """Keep the mode of a file being replaced; a new one gets NEW_FILE_MODE."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return NEW_FILE_MODE
+    return export_target(path, error=LatentError)
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:
-    mode = _file_mode(path)
-    try:
-        atomic_write_bytes(path, data)
-        os.chmod(path, mode)
-    except OSError as err:
-        raise LatentError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
+    return export_bytes(path, data, LatentError)
 
 
 def save_png_strip(images: Tensor, path: str | Path, nrow: int | None = None, padding: int = 2,
@@ -145,17 +121,12 @@ def save_mp4(frames: Tensor, path: str | Path, fps: float = 10, bounce: bool = F
     if not fps > 0:
         raise LatentError(f"frames per second must be > 0; got {fps}")
     target = _target(path)
-    mode = _file_mode(target)
     array = _rgb(_bounced(_animation_frames(frames, min_size), bounce))
     pad_h, pad_w = array.shape[1] % 2, array.shape[2] % 2
     if pad_h or pad_w:  # yuv420p halves the chroma resolution: width and height must be even
         array = np.pad(array, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + target.name + ".", suffix=".mp4", dir=target.parent)
-        os.close(fd)
-    except OSError as err:
-        raise LatentError(f"cannot write {target}: {err.strerror or err}") from None
-    try:
+
+    def write(tmp: Path) -> None:
         writer = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
                                     pixelformat="yuv420p", macro_block_size=1, ffmpeg_log_level="error")
         try:
@@ -163,11 +134,5 @@ def save_mp4(frames: Tensor, path: str | Path, fps: float = 10, bounce: bool = F
                 writer.append_data(frame)
         finally:
             writer.close()
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except (OSError, RuntimeError) as err:
-        raise LatentError(f"cannot write the MP4 {target}: {err}") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    fsync_directory(target.parent)
-    return target
+
+    return export_through_temporary(target, write, LatentError, failures=(OSError, RuntimeError), suffix=".mp4")

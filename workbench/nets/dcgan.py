@@ -11,6 +11,8 @@ import math
 import torch
 from torch import nn
 
+from workbench.nets.norm_layers import init_normal_
+
 
 def _upsampling_steps(image_size: int) -> int:
     steps = int(math.log2(image_size)) - 2
@@ -19,15 +21,7 @@ def _upsampling_steps(image_size: int) -> int:
     return steps
 
 
-def init_dcgan_weights(module: nn.Module) -> None:
-    """N(0, 0.02) for convolutions; N(1, 0.02) scale and zero shift for batch norm, as in the paper."""
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-        nn.init.normal_(module.weight, 0.0, 0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.BatchNorm2d):
-        nn.init.normal_(module.weight, 1.0, 0.02)
-        nn.init.zeros_(module.bias)
+init_dcgan_weights = init_normal_  # N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales: the paper's init
 
 
 class DCGANGenerator(nn.Module):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import socket
 import time
@@ -16,6 +15,7 @@ import tomli_w
 import tomllib
 
 from workbench.atomic import atomic_write_text
+from workbench.child_process import FileLock
 from workbench.config import ConfigError, RunConfig
 from workbench.methods.registry import load_run_config
 from workbench.runs.metrics_db import MetricsReader, MetricsWriter
@@ -67,7 +67,7 @@ class Run:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock_fd: int | None = None
+        self._lock = FileLock(self.path / ".lock")
         self._config: RunConfig | None = None
 
     # ---- files -------------------------------------------------------------------------------------------
@@ -168,22 +168,14 @@ class Run:
         """Take the training lock (an flock on `.lock`); fails if anyone else trains this run.
 
         `record_owner=False` leaves run.toml alone: the caller records pid and host once it really starts."""
-        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            os.close(fd)
+        if not self._lock.acquire(blocking=False):
             info = self.info()
-            raise RunLockedError(f"run {self.id} is being trained by process {info.pid} on {info.host}") from err
-        self._lock_fd = fd
+            raise RunLockedError(f"run {self.id} is being trained by process {info.pid} on {info.host}")
         if record_owner:
             self.update(pid=os.getpid(), host=socket.gethostname())
 
     def release(self) -> None:
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock.release()
 
     # ---- data --------------------------------------------------------------------------------------------
     def metrics_writer(self) -> MetricsWriter:

@@ -84,7 +84,42 @@ class VanishingGeneratorGradientGuard:
         return None
 
 
-class ModeCollapseGuard:
+class PeakDropGuard:
+    """Fires once when a measure stays below a share of its own best for `patience` measurements in a row, and
+    re-arms when it recovers: the shape shared by the collapse alerts (an untrained model starts low, so only a
+    drop from a peak counts)."""
+
+    kind = ""
+    tag = ""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.peak = 0.0
+        self.strikes = 0
+        self.fired = False
+
+    def dropped(self, value: float) -> bool:
+        raise NotImplementedError
+
+    def message(self, step: int, value: float) -> str:
+        raise NotImplementedError
+
+    def observe(self, step: int, scalars: dict[str, float]) -> str | None:
+        value = scalars.get(self.tag)
+        if value is None:
+            return None
+        self.peak = max(self.peak, value)
+        dropped = self.dropped(value)
+        self.strikes = self.strikes + 1 if dropped else 0
+        if self.strikes >= self.patience and not self.fired:
+            self.fired = True
+            return self.message(step, value)
+        if not dropped and self.fired:
+            self.fired = False
+        return None
+
+
+class ModeCollapseGuard(PeakDropGuard):
     """The fixed-latent samples have become much less diverse than they were at their best.
 
     Diversity is relative to real images (1 = as diverse as the data). An untrained generator's samples are
@@ -93,67 +128,48 @@ class ModeCollapseGuard:
     """
 
     kind = "mode_collapse"
+    tag = "sample_diversity"
 
     def __init__(self, drop: float = 0.3, healthy: float = 0.5, patience: int = 2) -> None:
-        self.drop, self.healthy, self.patience = drop, healthy, patience
-        self.peak = 0.0
-        self.strikes = 0
-        self.fired = False
+        super().__init__(patience)
+        self.drop, self.healthy = drop, healthy
 
-    def observe(self, step: int, scalars: dict[str, float]) -> str | None:
-        diversity = scalars.get("sample_diversity")
-        if diversity is None:
-            return None
-        self.peak = max(self.peak, diversity)
-        collapsed = self.peak >= self.healthy and diversity < self.drop * self.peak
-        self.strikes = self.strikes + 1 if collapsed else 0
-        if self.strikes >= self.patience and not self.fired:
-            self.fired = True
-            return (
-                f"Possible mode collapse at step {step}: the fixed-latent samples are now {diversity:.0%} as "
-                f"diverse as real images, down from {self.peak:.0%}, for {self.patience} sample grids in a row: "
-                "different z give nearly the same output. What usually helps: a Wasserstein loss with gradient "
-                "penalty, a lower generator learning rate, minibatch standard deviation in D, or restarting "
-                "from an earlier checkpoint."
-            )
-        if not collapsed and self.fired:
-            self.fired = False
-        return None
+    def dropped(self, value: float) -> bool:
+        return self.peak >= self.healthy and value < self.drop * self.peak
+
+    def message(self, step: int, value: float) -> str:
+        return (
+            f"Possible mode collapse at step {step}: the fixed-latent samples are now {value:.0%} as "
+            f"diverse as real images, down from {self.peak:.0%}, for {self.patience} sample grids in a row: "
+            "different z give nearly the same output. What usually helps: a Wasserstein loss with gradient "
+            "penalty, a lower generator learning rate, minibatch standard deviation in D, or restarting "
+            "from an earlier checkpoint."
+        )
 
 
-class ClassCoverageGuard:
+class ClassCoverageGuard(PeakDropGuard):
     """The classes (or, for 2-D toy data, the mixture modes) the samples cover fell to half their peak."""
 
     kind = "classes_dropping"
 
     def __init__(self, tag: str = "classes_covered", drop: float = 0.5, patience: int = 2,
                  minimum_peak: int = 3) -> None:
+        super().__init__(patience)
         self.tag = tag
         self.what = "modes of the data" if tag == "modes_covered" else "classes"
-        self.drop, self.patience, self.minimum_peak = drop, patience, minimum_peak
-        self.peak = 0
-        self.strikes = 0
-        self.fired = False
+        self.drop, self.minimum_peak = drop, minimum_peak
 
-    def observe(self, step: int, scalars: dict[str, float]) -> str | None:
-        covered = scalars.get(self.tag)
-        if covered is None:
-            return None
-        self.peak = max(self.peak, int(covered))
-        dropped = self.peak >= self.minimum_peak and covered <= self.drop * self.peak
-        self.strikes = self.strikes + 1 if dropped else 0
-        if self.strikes >= self.patience and not self.fired:
-            self.fired = True
-            return (
-                f"Possible mode collapse at step {step}: the samples now cover {int(covered)} {self.what}, down from "
-                f"{self.peak}, for {self.patience} measurements in a row. The generator is dropping modes of the "
-                "data. What usually helps: the non-saturating loss instead of minimax, a Wasserstein "
-                "loss with gradient penalty, a lower generator learning rate, minibatch standard deviation in D, "
-                "or a conditional model."
-            )
-        if not dropped and self.fired:
-            self.fired = False
-        return None
+    def dropped(self, value: float) -> bool:
+        return self.peak >= self.minimum_peak and value <= self.drop * self.peak
+
+    def message(self, step: int, value: float) -> str:
+        return (
+            f"Possible mode collapse at step {step}: the samples now cover {int(value)} {self.what}, down from "
+            f"{int(self.peak)}, for {self.patience} measurements in a row. The generator is dropping modes of the "
+            "data. What usually helps: the non-saturating loss instead of minimax, a Wasserstein "
+            "loss with gradient penalty, a lower generator learning rate, minibatch standard deviation in D, "
+            "or a conditional model."
+        )
 
 
 def default_guards() -> list:

@@ -15,15 +15,13 @@ export never leaves a torn file under the final name.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from workbench.atomic import TEMP_PREFIX, atomic_write_bytes, fsync_directory
+from workbench.atomic import export_bytes, export_target, export_through_temporary
 from workbench.voxels.errors import VoxelError
 from workbench.voxels.meshing import DEFAULT_SMOOTHING, as_grid, cube_mesh, surface_mesh, world_order
 
@@ -32,7 +30,6 @@ VOLUME_SUFFIXES = (".vti",)
 GRID_SUFFIXES = (".npy", ".binvox")
 SUFFIXES = MESH_SUFFIXES + VOLUME_SUFFIXES + GRID_SUFFIXES
 STYLES = ("surface", "cubes")
-NEW_FILE_MODE = 0o644  # exports are meant to be shared; the temporary file's 0600 would hide them from others
 FILE_FILTERS = {
     ".stl": "STL mesh (*.stl)",
     ".obj": "Wavefront OBJ mesh (*.obj)",
@@ -45,58 +42,15 @@ FILE_FILTERS = {
 
 
 def target_path(path: str | Path, suffixes: tuple[str, ...]) -> Path:
-    path = Path(path).expanduser()
-    suffix = path.suffix.lower()
-    if suffix not in suffixes:
-        raise VoxelError(f"cannot write {path.name}: the file name must end in one of {', '.join(suffixes)}")
-    if path.is_dir():
-        raise VoxelError(f"cannot write {path}: it is a folder; give a file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise VoxelError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
-
-
-def _file_mode(path: Path) -> int:
-    """Keep the mode of a file being replaced; a new one gets NEW_FILE_MODE."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return NEW_FILE_MODE
+    return export_target(path, suffixes, VoxelError)
 
 
 def write_file_bytes(path: Path, data: bytes) -> Path:
-    mode = _file_mode(path)
-    try:
-        atomic_write_bytes(path, data)
-        os.chmod(path, mode)
-    except OSError as err:
-        raise VoxelError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
+    return export_bytes(path, data, VoxelError)
 
 
 def _write_through_temporary(path: Path, write: Callable[[Path], None]) -> Path:
-    """Let `write(tmp)` fill a temporary file that keeps the target's suffix (writers choose the format by it),
-    then move it over the target."""
-    mode = _file_mode(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
-    except OSError as err:
-        raise VoxelError(f"cannot write {path}: {err.strerror or err}") from None
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as err:
-        raise VoxelError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    fsync_directory(path.parent)
-    return path
+    return export_through_temporary(path, write, VoxelError)
 
 
 def shape_mesh(grid: Any, threshold: float = 0.5, style: str = "surface", method: str = "flying_edges",
