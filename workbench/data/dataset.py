@@ -81,7 +81,7 @@ class TensorImageDataset:
         return self.images.index_select(0, indices), self.labels.index_select(0, indices)
 
 
-class Uint8ImageDataset:
+class Uint8ImageDataset(TensorImageDataset):
     """Like `TensorImageDataset` but kept as uint8 (a quarter of the memory), converted to [-1, 1] per batch.
 
     Used for the larger sets read from torchvision roots (60,000 MNIST or 50,000 CIFAR-10 images).
@@ -89,17 +89,15 @@ class Uint8ImageDataset:
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, info: DataInfo) -> None:
         assert images.dtype == torch.uint8, "images must be uint8 in [0, 255]"
-        assert images.ndim == 4 and images.shape[0] == labels.shape[0], "images N×C×H×W and N labels"
-        self.images_uint8 = images.contiguous()
-        self.labels = labels.long()
-        self.info = info
+        super().__init__(images, labels, info)
 
-    def __len__(self) -> int:
-        return self.images_uint8.shape[0]
+    @property
+    def images_uint8(self) -> torch.Tensor:
+        return self.images
 
     def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        images = self.images_uint8.index_select(0, indices).float().div_(127.5).sub_(1.0)
-        return images, self.labels.index_select(0, indices)
+        images, labels = super().get_batch(indices)
+        return images.float().div_(127.5).sub_(1.0), labels
 
 
 class PointDataset:

@@ -121,32 +121,25 @@ class UnpairedImageDataset:
                 uint8_to_model_range(self.b_uint8.index_select(0, b_index)))
 
 
-class SuperResolutionDataset:
-    """`get_batch(indices)` → (LR N×C×h×w, HR N×C×H×W) in [-1, 1], h = H / info.scale."""
+class SuperResolutionDataset(PairedImageDataset):
+    """`get_batch(indices)` → (LR N×C×h×w, HR N×C×H×W) in [-1, 1], h = H / info.scale: pairs whose A side (the
+    input) is the low-resolution image and whose B side (the target) the high-resolution one."""
 
     def __init__(self, lr: torch.Tensor, hr: torch.Tensor, info: DataInfo) -> None:
         assert lr.dtype == hr.dtype == torch.uint8, "LR and HR must be uint8 in [0, 255]"
         assert lr.ndim == hr.ndim == 4 and lr.shape[:2] == hr.shape[:2], "LR and HR: N×C×h×w and N×C×H×W"
         assert hr.shape[-1] == lr.shape[-1] * info.scale, "HR must be LR × scale"
-        self.lr_uint8 = lr.contiguous()
-        self.hr_uint8 = hr.contiguous()
+        self.a_uint8 = lr.contiguous()
+        self.b_uint8 = hr.contiguous()
         self.info = info
 
-    def __len__(self) -> int:
-        return self.hr_uint8.shape[0]
+    @property
+    def lr_uint8(self) -> torch.Tensor:
+        return self.a_uint8
 
-    def domain_size(self, side: str) -> int:
-        return len(self)
-
-    def domain_batch(self, side: str, indices: torch.Tensor) -> torch.Tensor:
-        """LR ("A") or HR ("B") images alone, in [-1, 1]."""
-        source = self.lr_uint8 if side == "A" else self.hr_uint8
-        return uint8_to_model_range(source.index_select(0, _as_indices(indices)))
-
-    def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        idx = _as_indices(indices)
-        return (uint8_to_model_range(self.lr_uint8.index_select(0, idx)),
-                uint8_to_model_range(self.hr_uint8.index_select(0, idx)))
+    @property
+    def hr_uint8(self) -> torch.Tensor:
+        return self.b_uint8
 
 
 def _oriented(a: np.ndarray, b: np.ndarray, domains: tuple[str, str], direction: str):  # noqa: ANN202
