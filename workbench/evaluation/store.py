@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.atomic import atomic_write_text
+from workbench.runs.checkpoint_files import files_by_step
 from workbench.runs.run import Run
 
 EVALUATIONS_FOLDER = "evaluations"
@@ -144,13 +145,8 @@ def store_evaluation(run: Run, result: EvaluationResult) -> Path:
 
 def stored_evaluations(run: Run) -> list[EvaluationResult]:
     """Every stored evaluation of the run, oldest checkpoint first (unreadable files are skipped)."""
-    folder = evaluations_dir(run)
-    if not folder.is_dir():
-        return []
     out = []
-    for path in folder.glob("*.json"):
-        if not path.stem.isdigit():
-            continue
+    for _, path in files_by_step(evaluations_dir(run)):
         try:
             out.append(EvaluationResult.from_dict(json.loads(path.read_text(encoding="utf-8")), path))
         except (OSError, ValueError, KeyError, TypeError):

@@ -49,15 +49,18 @@ def is_complete(files: CheckpointFiles) -> bool:
         return False
 
 
-def complete_checkpoints(folder: Path) -> list[CheckpointFiles]:
-    """Complete checkpoints in `folder`, oldest first."""
+def files_by_step(folder: Path, suffix: str = ".json") -> list[tuple[int, Path]]:
+    """(step, path) of the files named `<step><suffix>` in `folder` (checkpoints, evaluations), by step."""
     if not folder.is_dir():
         return []
+    return sorted((int(p.stem), p) for p in folder.glob(f"*{suffix}") if p.stem.isdigit())
+
+
+def complete_checkpoints(folder: Path) -> list[CheckpointFiles]:
+    """Complete checkpoints in `folder`, oldest first."""
     found = []
-    for meta in folder.glob("*.json"):
-        if not meta.stem.isdigit():
-            continue
-        files = checkpoint_files(folder, int(meta.stem))
+    for step, _ in files_by_step(folder):
+        files = checkpoint_files(folder, step)
         if is_complete(files):
             found.append(files)
     return sorted(found, key=lambda f: f.step)
