@@ -27,6 +27,12 @@ _PHOTOS = "2,000 crops (fewer above 128 px) of 7 photos shipped with scikit-imag
 _VOXEL_OPTIONS = "image_size = grid side: 16, 32 (default) or 64 voxels; channels ignored (one occupancy channel)"
 _TRANSLATION_OPTIONS = "image_size (crop size), channels 1 or 3, direction (BtoA swaps input and target)"
 
+def _torchvision_root(name: str, summary: str, channels: int, folder: str) -> DatasetSpec:
+    """A labelled torchvision dataset read from the user's local root (never downloaded)."""
+    return DatasetSpec(name, summary, labelled=True, needs_root=True, default_channels=channels,
+                       options=_ROOT_OPTIONS.format(folder=folder))
+
+
 _DATASETS = {
     spec.name: spec
     for spec in (
@@ -123,30 +129,12 @@ _DATASETS = {
             kind="super_resolution",
             options="image_size (HR crop size; LR = image_size ÷ scale, at least 4), scale 2 or 4, channels 1 or 3",
         ),
-        DatasetSpec(
-            "mnist",
-            "MNIST from your local torchvision root: 60,000 handwritten digits 28×28, labelled",
-            labelled=True,
-            needs_root=True,
-            default_channels=1,
-            options=_ROOT_OPTIONS.format(folder="MNIST"),
-        ),
-        DatasetSpec(
-            "fashion-mnist",
-            "FashionMNIST from your local torchvision root: 60,000 clothing images 28×28, 10 classes",
-            labelled=True,
-            needs_root=True,
-            default_channels=1,
-            options=_ROOT_OPTIONS.format(folder="FashionMNIST"),
-        ),
-        DatasetSpec(
-            "cifar10",
-            "CIFAR-10 from your local torchvision root: 50,000 colour photos 32×32, 10 classes",
-            labelled=True,
-            needs_root=True,
-            default_channels=3,
-            options=_ROOT_OPTIONS.format(folder="cifar-10-batches-py"),
-        ),
+        _torchvision_root("mnist", "MNIST from your local torchvision root: "
+                          "60,000 handwritten digits 28×28, labelled", 1, "MNIST"),
+        _torchvision_root("fashion-mnist", "FashionMNIST from your local torchvision root: "
+                          "60,000 clothing images 28×28, 10 classes", 1, "FashionMNIST"),
+        _torchvision_root("cifar10", "CIFAR-10 from your local torchvision root: "
+                          "50,000 colour photos 32×32, 10 classes", 3, "cifar-10-batches-py"),
         DatasetSpec(
             "celeba",
             "CelebA from your local torchvision root: 202,599 aligned faces with 40 binary attributes, "
