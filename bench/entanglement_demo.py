@@ -23,7 +23,7 @@ import torch
 
 def train_vae(steps: int, seed: int):  # noqa: ANN201 - a Run
     from workbench.config import DataConfig, RunConfig, TrainConfig
-    from workbench.methods.settings import VAESettings
+    from workbench.methods.vae import VAESettings
     from workbench.runs import Workspace
     from workbench.training.runner import run_training
 

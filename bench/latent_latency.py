@@ -144,7 +144,7 @@ def start_app_trainer(workspace):  # noqa: ANN001, ANN201
     """Train in this process the way the window does (TrainingWorker; its thread is niced)."""
     from workbench.config import DataConfig, RunConfig, TrainConfig
     from workbench.gui.workers import TrainingWorker
-    from workbench.methods.settings import DCGANSettings
+    from workbench.methods.dcgan import DCGANSettings
 
     config = RunConfig(DCGANSettings(), DataConfig(name="digits", image_size=32, batch_size=64),
                        TrainConfig(steps=10**6, sample_every=20, checkpoint_every=500))

@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 def make_config(steps: int, sample_every: int):
     from workbench.config import DataConfig, RunConfig, TrainConfig
-    from workbench.methods.settings import DCGANSettings
+    from workbench.methods.dcgan import DCGANSettings
 
     return RunConfig(method=DCGANSettings(), data=DataConfig(name="digits", image_size=32, batch_size=64),
                      train=TrainConfig(steps=steps, sample_every=sample_every, checkpoint_every=500))
@@ -60,17 +60,17 @@ class BareLoop:
     def step(self) -> None:
         import torch
 
-        from workbench.methods.dcgan import discriminator_loss, generator_loss
+        from workbench.methods.adversarial_losses import discriminator_loss, generator_loss
 
         real = self.stream.next()[0]
         z = torch.randn(real.shape[0], self.settings.latent_dim)
         self.opt_d.zero_grad(set_to_none=True)
         fake = self.G(z)
-        loss_d = discriminator_loss(self.D(real), self.D(fake.detach()))
+        loss_d = discriminator_loss("non_saturating", self.D(real), self.D(fake.detach()))
         loss_d.backward()
         self.opt_d.step()
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g = generator_loss(self.D(fake), "non_saturating")
+        loss_g = generator_loss("non_saturating", self.D(fake))
         loss_g.backward()
         self.opt_g.step()
         loss_d.item(), loss_g.item()

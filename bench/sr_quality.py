@@ -110,8 +110,9 @@ def main() -> int:
     import torch
 
     from workbench.data import build_dataset
-    from workbench.methods.settings_translation import SRGANSettings, SRResNetSettings
-    from workbench.methods.srresnet import bicubic_upscale
+    from workbench.methods.srgan import SRGANSettings
+    from workbench.methods.srresnet import SRResNetSettings
+    from workbench.methods.srresnet.method import bicubic_upscale
     from workbench.runs import Workspace
     from workbench.runs.run import RunStatus
     from workbench.superres.metrics import CONVENTION

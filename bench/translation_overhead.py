@@ -31,7 +31,8 @@ WARMUP = 3
 
 def make_config(method: str, size: int, steps: int, sample_every: int, checkpoint_every: int):
     from workbench.config import DataConfig, RunConfig, TrainConfig
-    from workbench.methods.settings_translation import CycleGANSettings, Pix2PixSettings
+    from workbench.methods.cyclegan import CycleGANSettings
+    from workbench.methods.pix2pix import Pix2PixSettings
 
     settings = Pix2PixSettings() if method == "pix2pix" else CycleGANSettings()
     return RunConfig(
@@ -45,7 +46,8 @@ def bare_pix2pix(config):
     """A step function of a plain pix2pix loop (as the reference's train.py, without its visualiser)."""
     import torch
 
-    from workbench.methods.translation_losses import discriminator_loss, generator_adversarial_loss, l1
+    from workbench.methods.adversarial_losses import generator_label_loss, halved_discriminator_loss
+    from workbench.methods.cyclegan.method import l1
     from workbench.nets.patchgan import PatchGANDiscriminator
     from workbench.nets.unet import UNetGenerator
 
@@ -58,13 +60,13 @@ def bare_pix2pix(config):
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
         fake = G(x)
         opt_d.zero_grad(set_to_none=True)
-        loss_d = discriminator_loss(s.gan_loss, D(torch.cat([x, y], 1)), D(torch.cat([x, fake.detach()], 1)))
+        loss_d = halved_discriminator_loss(s.gan_loss, D(torch.cat([x, y], 1)), D(torch.cat([x, fake.detach()], 1)))
         loss_d.backward()
         opt_d.step()
         for p in D.parameters():
             p.requires_grad_(False)
         opt_g.zero_grad(set_to_none=True)
-        loss_g = generator_adversarial_loss(s.gan_loss, D(torch.cat([x, fake], 1))) + s.lambda_l1 * l1(fake, y)
+        loss_g = generator_label_loss(s.gan_loss, D(torch.cat([x, fake], 1))) + s.lambda_l1 * l1(fake, y)
         loss_g.backward()
         opt_g.step()
         for p in D.parameters():
@@ -78,14 +80,9 @@ def bare_cyclegan(config):
     """A step function of a plain CycleGAN loop (as the reference's train.py, without its visualiser)."""
     import torch
 
-    from workbench.methods.cyclegan import linear_decay
+    from workbench.methods.adversarial_losses import generator_label_loss, halved_discriminator_loss
+    from workbench.methods.cyclegan.method import cycle_loss, identity_loss, linear_decay
     from workbench.methods.image_pool import ImagePool
-    from workbench.methods.translation_losses import (
-        cycle_loss,
-        discriminator_loss,
-        generator_adversarial_loss,
-        identity_loss,
-    )
     from workbench.nets.patchgan import PatchGANDiscriminator
     from workbench.nets.resnet_generator import ResNetGenerator
 
@@ -104,7 +101,8 @@ def bare_cyclegan(config):
             p.requires_grad_(False)
         opt_g.zero_grad(set_to_none=True)
         fake_b, fake_a = G_AB(a), G_BA(b)
-        loss_g = (generator_adversarial_loss("lsgan", D_A(fake_b)) + generator_adversarial_loss("lsgan", D_B(fake_a))
+        ls = "least_squares"
+        loss_g = (generator_label_loss(ls, D_A(fake_b)) + generator_label_loss(ls, D_B(fake_a))
                   + cycle_loss(G_BA(fake_b), a, lam) + cycle_loss(G_AB(fake_a), b, lam)
                   + identity_loss(G_AB(b), b, idt, lam) + identity_loss(G_BA(a), a, idt, lam))
         loss_g.backward()
@@ -112,8 +110,8 @@ def bare_cyclegan(config):
         for p in itertools.chain(D_A.parameters(), D_B.parameters()):
             p.requires_grad_(True)
         opt_d.zero_grad(set_to_none=True)
-        loss_d = (discriminator_loss("lsgan", D_A(b), D_A(pool_b.query(fake_b)))
-                  + discriminator_loss("lsgan", D_B(a), D_B(pool_a.query(fake_a))))
+        loss_d = (halved_discriminator_loss(ls, D_A(b), D_A(pool_b.query(fake_b)))
+                  + halved_discriminator_loss(ls, D_B(a), D_B(pool_a.query(fake_a))))
         loss_d.backward()
         opt_d.step()
         for sched in scheds:
@@ -134,7 +132,7 @@ def measure(config) -> tuple[float, float]:
     from workbench.data import build_dataset
     from workbench.data.batches import BatchStream
     from workbench.runs import Workspace
-    from workbench.training.events import RunEndEvent, StepEvent
+    from workbench.runs.events import RunEndEvent, StepEvent
     from workbench.training.runner import run_training
 
     torch.manual_seed(0)

@@ -103,8 +103,8 @@ def measure_pane(app, model, codes: np.ndarray | None, grids: np.ndarray | None 
     worker = ShapeWorker()
     worker.model = model
     arrived: list[float] = []
-    worker.ready.connect(lambda _result: arrived.append(time.perf_counter()))
-    worker.failed.connect(lambda message, _details: sys.exit(f"the worker failed: {message}"))
+    worker.ready.connect(lambda _id, _result: arrived.append(time.perf_counter()))
+    worker.failed.connect(lambda _id, message, _details: sys.exit(f"the worker failed: {message}"))
     requests = ([ShapeRequest(z=z, grid=None, threshold=0.5, style="surface") for z in codes] if grids is None
                 else [ShapeRequest(z=None, grid=g, threshold=0.5, style="surface") for g in grids])
     latency = []
@@ -117,7 +117,7 @@ def measure_pane(app, model, codes: np.ndarray | None, grids: np.ndarray | None 
             time.sleep(0.0002)
         if i:
             latency.append((arrived[-1] - start) * 1000)
-    worker.close()
+    worker.shutdown()
     return latency
 
 

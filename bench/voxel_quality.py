@@ -239,7 +239,7 @@ def split_chunks(dataset: Any) -> Any:
 
 def gan_settings(args: argparse.Namespace) -> Any:
     """The app's gan3d defaults, except the sizes a CPU budget needs."""
-    from workbench.methods.settings_voxels import GAN3DSettings
+    from workbench.methods.gan3d import GAN3DSettings
 
     return GAN3DSettings(latent_dim=args.latent_dim, g_channels=args.g_channels, d_channels=args.d_channels)
 
@@ -247,8 +247,8 @@ def gan_settings(args: argparse.Namespace) -> Any:
 def train_run(workspace: Any, args: argparse.Namespace) -> tuple[Any, int, float, float, dict[str, int]]:
     """A new gan3d run trained through run_training for `args.seconds` CPU s: (run, steps, CPU s, wall s, alerts)."""
     from workbench.config import DataConfig, RunConfig, TrainConfig
+    from workbench.runs.events import AlertEvent, StepEvent
     from workbench.training.control import TrainingControl
-    from workbench.training.events import AlertEvent, StepEvent
     from workbench.training.runner import run_training
 
     config = RunConfig(

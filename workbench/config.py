@@ -11,13 +11,31 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, get_type_hints
 
 import tomli_w
+import tomllib
 
 
 class ConfigError(ValueError):
     """An invalid configuration value; the message names the field and what is allowed."""
+
+
+def read_toml_file(path: Path, shown: object = None, missing: str | None = None) -> dict[str, Any]:
+    """A TOML file's tables; ConfigError naming the file (as `shown`, default its path) when it cannot be read, is
+    not UTF-8 or is not TOML, and with the message `missing`, where given, when it does not exist."""
+    shown = path if shown is None else shown
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{shown} is not UTF-8 text (byte {err.start}: {err.reason})") from None
+    except OSError as err:
+        if missing is not None and isinstance(err, FileNotFoundError):
+            raise ConfigError(missing) from err
+        raise ConfigError(f"cannot read {shown}: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{shown} is not valid TOML: {err}") from err
 
 
 def setting(
@@ -29,9 +47,13 @@ def setting(
     choices: tuple[Any, ...] | None = None,
     label: str | None = None,
     advanced: bool = False,
+    aliases: dict[str, str] | None = None,
 ) -> Any:
-    """Declare a validated configuration field (range or choices, help text, optional display label)."""
-    meta = {"help": help, "min": min, "max": max, "choices": choices, "label": label, "advanced": advanced}
+    """Declare a validated configuration field (range or choices, help text, optional display label).
+
+    `aliases` maps values earlier versions wrote (a renamed choice) to today's, so their run.toml still loads."""
+    meta = {"help": help, "min": min, "max": max, "choices": choices, "label": label, "advanced": advanced,
+            "aliases": aliases or {}}
     return field(default=default, metadata=meta)
 
 
@@ -76,6 +98,7 @@ def _check_value(section: str, f: dataclasses.Field, typ: type, value: Any) -> A
     elif typ is str:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be text, got {value!r}")
+        value = f.metadata.get("aliases", {}).get(value, value)
     meta = f.metadata
     if meta.get("choices") and value not in meta["choices"]:
         raise ConfigError(f"{name} must be {allowed_text(f)}, got {value!r}")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from workbench.config import DataConfig, RunConfig, TrainConfig
-from workbench.methods.settings import DCGANSettings
+from workbench.methods.dcgan import DCGANSettings
 
 
 @pytest.fixture

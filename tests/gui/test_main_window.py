@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from workbench.config import RunConfig
-from workbench.methods.settings import DCGANSettings
+from workbench.methods.dcgan import DCGANSettings
 from workbench.runs import Workspace
 
 WAIT_MS = 120_000

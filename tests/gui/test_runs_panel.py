@@ -13,7 +13,7 @@ import pytest
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.gui.panels.runs_panel import COLUMNS
-from workbench.methods.settings import DCGANSettings
+from workbench.methods.dcgan import DCGANSettings
 from workbench.runs import Run
 
 WAIT_MS = 120_000
@@ -22,7 +22,7 @@ CREATE_RUN = textwrap.dedent(
     """
     import sys
     from workbench.config import RunConfig
-    from workbench.methods.settings import DCGANSettings
+    from workbench.methods.dcgan import DCGANSettings
     from workbench.runs import Workspace
 
     Workspace(sys.argv[1]).create_run(RunConfig(DCGANSettings()), name=sys.argv[2])

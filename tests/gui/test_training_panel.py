@@ -88,7 +88,7 @@ def test_pause_step_resume_stop(window, qtbot, fill_tiny):
 
 
 def test_exception_in_step_is_reported_and_app_stays_usable(window, qtbot, fill_tiny, monkeypatch):
-    from workbench.methods.dcgan import DCGAN
+    from workbench.methods.dcgan.method import DCGAN
 
     original = DCGAN.train_step
     calls = {"n": 0}
@@ -148,7 +148,7 @@ def test_close_reopen_resume_continues_step_counter(qtbot, workspace, fill_tiny)
 
 def test_run_trained_by_another_process_is_watched_live(window, qtbot, workspace):
     from workbench.config import DataConfig, RunConfig, TrainConfig
-    from workbench.methods.settings import DCGANSettings
+    from workbench.methods.dcgan import DCGANSettings
 
     cfg = RunConfig(DCGANSettings(latent_dim=8, g_channels=8, d_channels=8),
                     DataConfig(image_size=8, batch_size=16),
@@ -217,7 +217,7 @@ def test_data_form_shows_only_the_settings_the_dataset_uses(window):
 
 def test_evaluation_scalars_stay_out_of_the_training_curves(window, qtbot, workspace):
     from workbench.config import RunConfig
-    from workbench.methods.settings import DCGANSettings
+    from workbench.methods.dcgan import DCGANSettings
 
     run = workspace.create_run(RunConfig(DCGANSettings()))
     writer = run.metrics_writer()

@@ -53,7 +53,7 @@ def test_placeholders_for_no_run_other_methods_and_untrained_runs(panel, tiny_ru
     assert not panel.reload_button.isEnabled()
     panel.show_run(tiny_run("vae", steps=2))
     assert "Not a translation run" in panel.placeholder.text()
-    assert panel.error_label.isVisible() and "select a Pix2Pix or CycleGAN run" in panel.error_label.text()
+    assert panel.error_label.isVisible() and "select a CycleGAN or Pix2Pix run" in panel.error_label.text()
     assert panel.model is None and not panel.reload_button.isEnabled()
     settings = method_settings_class("pix2pix")(g_channels=8, d_channels=8, d_layers=2)
     config = RunConfig(settings, DataConfig(name="edges2photos", image_size=16, channels=3), TrainConfig(steps=2))

@@ -280,7 +280,7 @@ def test_damaged_checkpoints_say_what_is_wrong(tmp_path):
 def test_a_run_with_only_damaged_checkpoints_says_so(workspace, capsys, tmp_path):
     from workbench.cli import main
     from workbench.config import RunConfig
-    from workbench.methods.settings import VAESettings
+    from workbench.methods.vae import VAESettings
 
     run = workspace.create_run(RunConfig(method=VAESettings()), name="damaged")
     assert run.missing_checkpoint_text() == "no checkpoint yet"
@@ -306,8 +306,8 @@ def test_the_loop_refuses_a_checkpoint_of_weights_gone_non_finite(workspace):
     alert names the tensor and training pauses, so the last good checkpoint stays the latest."""
     from workbench.config import DataConfig, RunConfig, TrainConfig
     from workbench.methods.registry import method_settings_class
+    from workbench.runs.events import AlertEvent, CheckpointEvent, StepEvent
     from workbench.training.control import TrainingControl
-    from workbench.training.events import AlertEvent, CheckpointEvent, StepEvent
     from workbench.training.loop import train
     from workbench.training.session import TrainingSession
 

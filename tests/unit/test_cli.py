@@ -118,7 +118,7 @@ def test_unknown_run_and_missing_checkpoint(workspace, capsys, tmp_path):
     assert main(["sample", "nothing-here", "-o", str(tmp_path / "x.png")]) == 2
     assert "no run 'nothing-here'" in capsys.readouterr().err
     from workbench.config import RunConfig
-    from workbench.methods.settings import VAESettings
+    from workbench.methods.vae import VAESettings
 
     workspace.create_run(RunConfig(method=VAESettings()), name="fresh")
     assert main(["sample", "fresh", "-o", str(tmp_path / "x.png")]) == 2
@@ -129,7 +129,7 @@ def test_unknown_run_and_missing_checkpoint(workspace, capsys, tmp_path):
 
 def test_locked_run_is_refused(workspace, capsys):
     from workbench.config import RunConfig
-    from workbench.methods.settings import VAESettings
+    from workbench.methods.vae import VAESettings
 
     run = workspace.create_run(RunConfig(method=VAESettings()), name="busy")
     run.acquire()
@@ -141,7 +141,7 @@ def test_locked_run_is_refused(workspace, capsys):
 
 
 def test_diverged_training_stops_with_status_1(workspace, capsys, monkeypatch):
-    from workbench.methods.dcgan import DCGAN
+    from workbench.methods.dcgan.method import DCGAN
 
     original = DCGAN.train_step
 
@@ -182,7 +182,7 @@ def test_lists_and_window_dispatch(capsys, monkeypatch, tmp_path):
 
 def test_python_dash_m_workbench_runs(workspace):
     from workbench.config import RunConfig
-    from workbench.methods.settings import DCGANSettings
+    from workbench.methods.dcgan import DCGANSettings
 
     workspace.create_run(RunConfig(method=DCGANSettings()), name="listed-run")
     result = subprocess.run([sys.executable, "-m", "workbench", "runs"], cwd=REPO, capture_output=True, text=True,

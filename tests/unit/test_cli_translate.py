@@ -1,8 +1,8 @@
 """`workbench translate RUN INPUT... -o OUT` on a tiny trained Pix2Pix run: files and folders in, PNGs out,
 progress lines, the summary of skipped files, and exit status 2 for usage errors.
 
-The parser is built the way `workbench.cli` builds it (a `common` parent with --workspace, then
-`add_translate_parser`), and errors are turned into exit codes as `workbench.cli.main` does.
+The parser is built the way `workbench.cli` builds it (a `common` parent with --workspace, then the command's
+`add_parser`), and errors are turned into exit codes as `workbench.cli.main` does.
 """
 
 from __future__ import annotations
@@ -13,23 +13,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from workbench.cli_translate import add_translate_parser, translate
+from workbench.cli import translate
+from workbench.cli.common import CLIError
 
 
 def run_cli(argv: list[str], workspace) -> int:
     """What `workbench translate ...` does: usage errors and CLIError → 2 (printed as one line)."""
-    from workbench.cli_commands import CLIError
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workspace", metavar="PATH", default=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="workbench", parents=[common])
-    add_translate_parser(parser.add_subparsers(dest="command"), common)
+    translate.add_parser(parser.add_subparsers(dest="command"), common)
     try:
         args = parser.parse_args(["translate", *map(str, argv)])
     except SystemExit as exit_:
         return exit_.code
     try:
-        return translate(args, str(workspace.root))
+        return translate.run(args, str(workspace.root))
     except CLIError as err:
         print(f"workbench: error: {err}")
         return 2

@@ -11,8 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from workbench.cli_commands import CLIError
-from workbench.cli_upscale import add_upscale_parser, upscale
+from workbench.cli import upscale
+from workbench.cli.common import CLIError
 
 TINY = {"data": "sr-photos", "image_size": 16, "steps": 2, "batch_size": 2, "residual_blocks": 1}
 
@@ -30,9 +30,9 @@ def run_command(workspace, *argv) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workspace", default=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="workbench", parents=[common])
-    add_upscale_parser(parser.add_subparsers(dest="command"), common)
+    upscale.add_parser(parser.add_subparsers(dest="command"), common)
     args = parser.parse_args(["upscale", *map(str, argv)])
-    return upscale(args, str(workspace.root))
+    return upscale.run(args, str(workspace.root))
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import pytest
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.methods import available_methods, method_settings_class
+from workbench.methods.dcgan import DCGANSettings
 from workbench.methods.registry import load_run_config, load_run_config_toml
-from workbench.methods.settings import DCGANSettings, VAESettings
+from workbench.methods.vae import VAESettings
 
 
 def test_defaults_are_valid_for_every_method():
@@ -118,11 +119,11 @@ def test_invalid_toml_is_a_config_error():
         load_run_config_toml('[method]\nname = "vae"\nlatent_dim = 0\n')
 
 
-def test_registry_lists_every_family_even_after_a_direct_settings_import():
-    """Importing one family's settings module first must not hide the other families."""
+def test_registry_lists_every_method_even_after_a_direct_settings_import():
+    """Importing one method's package (its settings) first must not hide the other methods."""
     import subprocess
     import sys
 
-    code = ("import workbench.methods.settings_gans; from workbench.methods import available_methods;"
+    code = ("import workbench.methods.gan; from workbench.methods import available_methods;"
             "names = {s.name for s in available_methods()}; assert {'vae', 'aae', 'gan', 'dcgan'} <= names, names")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0

@@ -212,7 +212,7 @@ def _train(workspace, method: str, data: str, every: int, name: str):
 
 def test_training_logs_disentanglement_curves(workspace, monkeypatch):
     from workbench.metrics.disentanglement import probe
-    from workbench.training.events import MetricEvent
+    from workbench.runs.events import MetricEvent
 
     monkeypatch.setattr(probe, "PROBE_CODES", 200)
     run, events = _train(workspace, "vae", "shapes2d", every=2, name="curves")

@@ -14,12 +14,12 @@ from PIL import Image
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
 from workbench.data.silhouettes import silhouettes
-from workbench.methods.gan3d import d_accuracy, should_update_d
+from workbench.methods.gan3d import GAN3DSettings
+from workbench.methods.gan3d.method import d_accuracy, should_update_d
 from workbench.methods.registry import build_method
-from workbench.methods.settings_voxels import GAN3DSettings
 from workbench.nets.gan3d import SilhouetteEncoder, VoxelDiscriminator, VoxelGenerator
+from workbench.runs.events import SampleEvent, StepEvent
 from workbench.training import checkpoints
-from workbench.training.events import SampleEvent, StepEvent
 from workbench.training.loop import sample_events, train
 from workbench.training.session import TrainingSession
 

@@ -1,4 +1,4 @@
-"""Every adversarial loss against hand-computed values on fixed outputs (workbench/methods/gan_losses.py)."""
+"""Every adversarial loss against hand-computed values on fixed outputs (workbench/methods/adversarial_losses.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.methods import gan_losses as L
+from workbench.methods import adversarial_losses as L
 
 
 def _sigmoid(t: float) -> float:

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from workbench.config import DataConfig, RunConfig, TrainConfig
-from workbench.methods.dcgan import DCGAN
-from workbench.methods.settings import DCGANSettings
+from workbench.methods.dcgan import DCGANSettings
+from workbench.methods.dcgan.method import DCGAN
 from workbench.runs import Run, RunStatus
+from workbench.runs.events import AlertEvent, CheckpointEvent, RunEndEvent, StepEvent
 from workbench.training.checkpoints import load_checkpoint
 from workbench.training.control import TrainingControl
-from workbench.training.events import AlertEvent, CheckpointEvent, RunEndEvent, StepEvent
 from workbench.training.runner import run_training
 
 CONFIG = RunConfig(

@@ -68,9 +68,9 @@ def test_diversity_ratio_of_identical_samples_is_zero_and_of_data_is_one():
 def test_loop_records_diversity_and_alerts_on_a_collapsing_generator(workspace):
     """A real run whose generator output is forced constant after a while raises the collapse alert."""
     from workbench.config import DataConfig, RunConfig, TrainConfig
-    from workbench.methods.dcgan import DCGAN
-    from workbench.methods.settings import DCGANSettings
-    from workbench.training.events import AlertEvent, MetricEvent
+    from workbench.methods.dcgan import DCGANSettings
+    from workbench.methods.dcgan.method import DCGAN
+    from workbench.runs.events import AlertEvent, MetricEvent
     from workbench.training.loop import train
     from workbench.training.session import TrainingSession
 

@@ -13,13 +13,14 @@ from workbench.config import DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
 from workbench.latent.errors import LatentError
 from workbench.latent.model import LatentSpace
+from workbench.methods.capabilities import LatentModel
 from workbench.methods.registry import available_methods, build_method, method_settings_class
 
 torch.set_num_threads(1)
 
 DIGITS = DataInfo("digits", 1797, 1, 8, tuple(str(i) for i in range(10)))
 SMALL = {"channels": 8, "g_channels": 8, "d_channels": 8, "d_hidden": 16, "latent_dim": 4}
-IMAGE_LATENT_METHODS = sorted(s.name for s in available_methods() if "latent" in s.capabilities and s.name != "toy_gan")
+IMAGE_LATENT_METHODS = sorted(s.name for s in available_methods() if s.offers(LatentModel) and s.name != "toy_gan")
 
 
 def make_space(name: str, **settings) -> LatentSpace:
@@ -72,7 +73,7 @@ def test_toy_gan_is_refused_with_a_clear_message(tiny_run):
 
 
 def test_run_without_checkpoint_is_a_latent_error(workspace):
-    from workbench.methods.settings import VAESettings
+    from workbench.methods.vae import VAESettings
 
     run = workspace.create_run(RunConfig(VAESettings(latent_dim=4), DataConfig(name="digits", image_size=8),
                                          TrainConfig(steps=2)), name="untrained")

@@ -13,13 +13,14 @@ import torch
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
+from workbench.methods.capabilities import Conditional, Encoder, LatentModel
 from workbench.methods.registry import (
     build_method,
     load_run_config,
     method_settings_class,
     method_spec,
 )
-from workbench.training.events import SampleEvent, ScatterEvent, StepEvent
+from workbench.runs.events import SampleEvent, ScatterEvent, StepEvent
 from workbench.training.loop import train
 from workbench.training.session import TrainingSession
 
@@ -110,7 +111,7 @@ def test_visual_layouts():
 
 
 def test_conditional_vae_samples_one_class_per_row_same_style_per_column():
-    from workbench.methods.autoencoder_common import grid_row_labels
+    from workbench.methods.base import grid_row_labels
 
     assert grid_row_labels(9, 10).tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert grid_row_labels(64, 10).view(8, 8)[:, 0].tolist() == list(range(8))
@@ -134,7 +135,7 @@ def test_conditional_vae_samples_one_class_per_row_same_style_per_column():
 
 
 def test_sparsity_kl_by_hand():
-    from workbench.methods.sparse_autoencoder import bernoulli_kl, sparsity_penalty
+    from workbench.methods.sparse_autoencoder.method import bernoulli_kl, sparsity_penalty
 
     rho = 0.1
     expected = [
@@ -151,7 +152,7 @@ def test_sparsity_kl_by_hand():
 
 
 def test_sparse_autoencoder_loss_and_diagnostics():
-    from workbench.methods.sparse_autoencoder import weight_penalty
+    from workbench.methods.sparse_autoencoder.method import weight_penalty
 
     layer = torch.nn.Linear(2, 2)
     with torch.no_grad():
@@ -169,7 +170,7 @@ def test_sparse_autoencoder_loss_and_diagnostics():
 
 
 def test_masking_noise_rate_and_gaussian_std():
-    from workbench.methods.denoising_autoencoder import gaussian_noise, masking_noise
+    from workbench.methods.denoising_autoencoder.method import gaussian_noise, masking_noise
 
     x = torch.zeros(4, 3, 64, 64)
     noisy = masking_noise(x, 0.3, torch.Generator().manual_seed(0))
@@ -187,7 +188,7 @@ def _log_gauss(x: float, mu: float, var: float) -> float:
 
 
 def test_tc_decomposition_by_hand():
-    from workbench.methods.beta_tcvae import tc_decomposition
+    from workbench.methods.beta_tcvae.method import tc_decomposition
 
     z = [[0.3, -1.2], [1.0, 0.5], [-0.7, 0.2]]
     mu = [[0.1, -1.0], [0.8, 0.9], [-0.5, 0.0]]
@@ -216,7 +217,7 @@ def test_tc_decomposition_by_hand():
 
 def test_tc_decomposition_identical_posteriors():
     """Every image with the same posterior: q(z) ≈ q(z|n)/N, so MI = log N and TC = (D − 1) log N."""
-    from workbench.methods.beta_tcvae import tc_decomposition
+    from workbench.methods.beta_tcvae.method import tc_decomposition
 
     n_data, d = 1000, 4
     mu = torch.tensor([0.5, -0.2, 0.0, 1.0], dtype=torch.float64).repeat(6, 1)
@@ -232,7 +233,7 @@ def test_tc_decomposition_identical_posteriors():
 
 
 def test_stratified_sampling_weights_and_identical_posteriors():
-    from workbench.methods.beta_tcvae import stratified_log_weights, tc_decomposition
+    from workbench.methods.beta_tcvae.method import stratified_log_weights, tc_decomposition
 
     w = stratified_log_weights(3, 10).exp()  # N = 10, M′ = 2: own 1/10, one other 8/20, the rest 1/2
     assert w.flatten().tolist() == pytest.approx([0.1, 0.4, 0.5, 0.5, 0.1, 0.4, 0.4, 0.5, 0.1])
@@ -256,7 +257,7 @@ def test_beta_tcvae_loss_weights():
 
 
 def test_mixture_prior_component_means():
-    from workbench.methods.aae import mixture_means, mixture_sample
+    from workbench.methods.aae.method import mixture_means, mixture_sample
 
     means = mixture_means(10)
     assert means[0].tolist() == pytest.approx([1.4, 0.0], abs=1e-6)
@@ -276,20 +277,21 @@ def test_mixture_prior_component_means():
 
 
 def test_aae_losses_by_hand():
-    from workbench.methods.aae import discriminator_loss, generator_loss
+    from workbench.methods.aae.method import LOSS
+    from workbench.methods.adversarial_losses import discriminator_loss, generator_loss
 
     zero = torch.zeros(4)
-    assert float(discriminator_loss(zero, zero)) == pytest.approx(2 * math.log(2))
-    assert float(generator_loss(zero)) == pytest.approx(math.log(2))
+    assert float(discriminator_loss(LOSS, zero, zero)) == pytest.approx(2 * math.log(2))
+    assert float(generator_loss(LOSS, zero)) == pytest.approx(math.log(2))
     d_prior, d_codes = 0.9, 0.2  # D's probabilities; the losses are the binary cross-entropies
     logit = lambda p: torch.tensor([math.log(p / (1 - p))])  # noqa: E731
-    assert float(discriminator_loss(logit(d_prior), logit(d_codes))) == pytest.approx(
+    assert float(discriminator_loss(LOSS, logit(d_prior), logit(d_codes))) == pytest.approx(
         -math.log(d_prior) - math.log(1 - d_codes), rel=1e-6)
-    assert float(generator_loss(logit(d_codes))) == pytest.approx(-math.log(d_codes), rel=1e-6)
+    assert float(generator_loss(LOSS, logit(d_codes))) == pytest.approx(-math.log(d_codes), rel=1e-6)
 
 
 def test_label_conditioned_aae_draws_each_class_from_its_petal():
-    from workbench.methods.aae import mixture_means
+    from workbench.methods.aae.method import mixture_means
 
     session = TrainingSession(tiny_config("aae", prior="mixture", label_conditioned=True))
     method = session.method
@@ -300,7 +302,7 @@ def test_label_conditioned_aae_draws_each_class_from_its_petal():
 
 
 def test_autoencoder_psnr():
-    from workbench.methods.autoencoder import psnr_db
+    from workbench.methods.autoencoder.method import psnr_db
 
     assert psnr_db(0.04) == pytest.approx(20.0)  # range 2: 10·log10(4 / 0.04)
 
@@ -332,8 +334,8 @@ def test_resume_is_bit_identical(name, tmp_path):
 @pytest.mark.parametrize("name", METHODS)
 def test_specs_and_settings_are_complete(name):
     spec = method_spec(name)
-    assert "latent" in spec.capabilities and "encode" in spec.capabilities
-    assert ("conditional" in spec.capabilities) == (name == "conditional_vae")
+    assert spec.offers(LatentModel) and spec.offers(Encoder)
+    assert spec.offers(Conditional) == (name == "conditional_vae")
     for f in dataclasses.fields(spec.settings):
         meta = f.metadata
         assert len(meta.get("help", "")) > 20, f"{name}.{f.name} needs a help text"

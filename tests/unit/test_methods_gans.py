@@ -12,16 +12,15 @@ import torch
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
+from workbench.methods.capabilities import Conditional, LatentModel
+from workbench.methods.conditional_gan import ConditionalGANSettings
+from workbench.methods.fields import ADVERSARIAL_LOSSES as GAN_LOSSES
+from workbench.methods.gan import GANSettings
+from workbench.methods.infogan import InfoGANSettings
+from workbench.methods.progan import ProGANSettings
 from workbench.methods.registry import build_method, load_run_config_toml, method_spec
-from workbench.methods.settings_gans import (
-    GAN_LOSSES,
-    ConditionalGANSettings,
-    GANSettings,
-    InfoGANSettings,
-    ProGANSettings,
-)
+from workbench.runs.events import StepEvent
 from workbench.training import checkpoints
-from workbench.training.events import StepEvent
 from workbench.training.loop import train
 from workbench.training.session import TrainingSession
 
@@ -120,10 +119,10 @@ def test_conditional_gan_trains_and_lays_out_classes_in_rows():
 
 
 def test_conditional_gan_sample_rows_follow_the_grid():
-    from workbench.methods.gan import class_rows
+    from workbench.methods.base import grid_row_labels
 
-    assert class_rows(16, 10).tolist() == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
-    assert class_rows(64, 10).tolist()[56:] == [7] * 8
+    assert grid_row_labels(16, 10).tolist() == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
+    assert grid_row_labels(64, 10).tolist()[56:] == [7] * 8
 
 
 def test_conditional_gan_needs_labels():
@@ -239,7 +238,7 @@ def test_progan_fade_starts_where_the_previous_resolution_left_off():
 
 
 def test_progan_parts():
-    from workbench.methods.progan import progressive_phase
+    from workbench.methods.progan.method import progressive_phase
     from workbench.nets.progressive import minibatch_stddev, pixel_norm
 
     assert progressive_phase(0, 1, 3, 3) == (0, 1.0)
@@ -254,10 +253,10 @@ def test_progan_parts():
 
 
 def test_specs_declare_capabilities():
-    assert method_spec("gan").capabilities == ("latent",)
-    assert method_spec("conditional_gan").capabilities == ("latent", "conditional")
-    assert method_spec("infogan").capabilities == ("latent",)
-    assert method_spec("progan").capabilities == ("latent",)
+    assert method_spec("gan").capabilities == (LatentModel,)
+    assert method_spec("conditional_gan").capabilities == (LatentModel, Conditional)
+    assert method_spec("infogan").capabilities == (LatentModel,)
+    assert method_spec("progan").capabilities == (LatentModel,)
     for cls in (GANSettings, ConditionalGANSettings, InfoGANSettings, ProGANSettings):
         for f in dataclasses.fields(cls):
             meta = f.metadata

@@ -15,11 +15,13 @@ import torch.nn.functional as F
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
 from workbench.methods.registry import build_method
-from workbench.methods.settings_translation import SRGANSettings, SRResNetSettings
-from workbench.methods.srresnet import batch_psnr, bicubic_upscale, nearest_upscale
+from workbench.methods.srgan import SRGANSettings
+from workbench.methods.srresnet import SRResNetSettings
+from workbench.methods.srresnet.method import batch_psnr, bicubic_upscale, nearest_upscale
 from workbench.nets.sr_discriminator import SRGANDiscriminator
 from workbench.nets.srresnet import SRResNet, SubPixelBlock
 from workbench.training.checkpoints import flatten_state, load_checkpoint_file, save_checkpoint
+from workbench.training.session import initialise_from_source
 
 TINY_G = {"residual_blocks": 2, "channels": 8}
 TINY_GAN = {**TINY_G, "d_channels": 8}
@@ -85,7 +87,7 @@ def test_untrained_sub_pixel_blocks_upsample_without_a_checkerboard():
 
 
 def test_bicubic_skip_starts_as_bicubic_interpolation():
-    from workbench.methods.srresnet import bicubic_upscale
+    from workbench.methods.srresnet.method import bicubic_upscale
 
     torch.manual_seed(0)
     lr = torch.rand(2, 3, 5, 6) - 0.5  # no bicubic overshoot near ±1, which the skip clips just inside
@@ -247,15 +249,19 @@ def stored_srresnet(workspace, name: str, *, steps: int = 1, scale: int = 2, **s
 def test_init_from_copies_the_srresnet_generator(workspace):
     run, source = stored_srresnet(workspace, "sr-base", steps=2)
     method = build(SRGANSettings(**TINY_GAN, init_from="sr-base"))
-    assert not torch.equal(method.G.head[0].weight, source.G.head[0].weight)  # not yet: applied on first use
+    assert not torch.equal(method.G.head[0].weight, source.G.head[0].weight)  # the session applies it, not the build
+    initialise_from_source(method, workspace.root)
     notes = method.run_notes()
     assert notes["initialised_from"].startswith("sr-base (step 2")
     assert notes["content_loss"].startswith("pixel MSE")
     for key, value in source.G.state_dict().items():
         assert torch.equal(method.G.state_dict()[key], value), key
     by_folder = build(SRGANSettings(**TINY_GAN, init_from=str(run.path)))
-    by_folder.train_step(batches(1)[0])  # the first step applies it too
+    initialise_from_source(by_folder, None)  # a folder needs no workspace
     assert by_folder.initialised_from.startswith("sr-base (step 2")
+    untouched = build(SRGANSettings(**TINY_GAN))
+    initialise_from_source(untouched, workspace.root)  # no init_from: nothing happens
+    assert untouched.initialised_from == "" and "initialised_from" not in untouched.run_notes()
 
 
 def test_init_from_errors_name_the_field(workspace):
@@ -278,13 +284,14 @@ def test_init_from_errors_name_the_field(workspace):
     for init_from, message in cases.items():
         method = build(SRGANSettings(**TINY_GAN, init_from=init_from))
         with pytest.raises(ConfigError, match=message):
-            method.train_step(batches(1)[0])
+            initialise_from_source(method, workspace.root)
 
 
 def test_a_resumed_srgan_does_not_need_its_init_run(workspace, tmp_path):
     run, _ = stored_srresnet(workspace, "sr-base")
     settings = SRGANSettings(**TINY_GAN, init_from="sr-base")
     first = build(settings)
+    initialise_from_source(first, workspace.root)
     first.train_step(batches(1)[0])
     path = save_checkpoint(tmp_path, 1, {"method": first.state_dict()})
     shutil.rmtree(run.path)  # the SRResNet run is gone; the SRGAN run's checkpoint holds everything
@@ -293,7 +300,7 @@ def test_a_resumed_srgan_does_not_need_its_init_run(workspace, tmp_path):
     assert resumed.run_notes()["initialised_from"].startswith("sr-base (step 1")
     assert math.isfinite(resumed.train_step(batches(2)[1])["loss_g"])
     with pytest.raises(ConfigError, match="no run 'sr-base'"):
-        build(settings).train_step(batches(1)[0])  # a new run does need it
+        initialise_from_source(build(settings), workspace.root)  # a new run does need it
 
 
 # ---- resumption ---------------------------------------------------------------------------------------------------
@@ -356,8 +363,8 @@ def test_stop_and_resume_through_the_run_store_is_bit_identical(workspace, tiny_
     """A run stopped at step 3 and resumed from its checkpoint records exactly what an uninterrupted run does; an
     SRGAN run resumes even after the SRResNet run it was initialised from is deleted."""
     from workbench.runs import Run
+    from workbench.runs.events import StepEvent
     from workbench.training.control import TrainingControl
-    from workbench.training.events import StepEvent
     from workbench.training.runner import run_training
 
     if method == "srgan":

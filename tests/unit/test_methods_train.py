@@ -10,9 +10,10 @@ import torch
 from workbench.config import DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
 from workbench.methods import build_method
-from workbench.methods.dcgan import discriminator_loss, generator_loss
-from workbench.methods.settings import DCGANSettings, VAESettings
-from workbench.methods.vae import gaussian_kl, reconstruction_loss
+from workbench.methods.adversarial_losses import discriminator_loss, generator_loss
+from workbench.methods.autoencoder_common import gaussian_kl, reconstruction_loss
+from workbench.methods.dcgan import DCGANSettings
+from workbench.methods.vae import VAESettings
 
 SIZE, CHANNELS, BATCH = 8, 1, 8
 
@@ -113,24 +114,24 @@ def test_discriminator_and_generator_losses_by_hand():
     # −log D(x) − log(1 − D(G(z))), averaged separately over real and fake
     expected_d = ((-math.log(0.5) - math.log(sigmoid(2))) / 2
                   + (-math.log(1 - sigmoid(-1)) - math.log(1 - sigmoid(1))) / 2)
-    assert discriminator_loss(real, fake).item() == pytest.approx(expected_d, rel=1e-6)
+    assert discriminator_loss("non_saturating", real, fake).item() == pytest.approx(expected_d, rel=1e-6)
     assert expected_d == pytest.approx(1.2233, abs=1e-4)  # (0.6931 + 0.1269)/2 + (0.3133 + 1.3133)/2
     # minimax G: log(1 − D(G(z)));  non-saturating G: −log D(G(z))
     expected_minimax = (math.log(1 - sigmoid(-1)) + math.log(1 - sigmoid(1))) / 2
     expected_ns = (-math.log(sigmoid(-1)) - math.log(sigmoid(1))) / 2
-    assert generator_loss(fake, "minimax").item() == pytest.approx(expected_minimax, rel=1e-6)
-    assert generator_loss(fake, "non_saturating").item() == pytest.approx(expected_ns, rel=1e-6)
+    assert generator_loss("minimax", fake).item() == pytest.approx(expected_minimax, rel=1e-6)
+    assert generator_loss("non_saturating", fake).item() == pytest.approx(expected_ns, rel=1e-6)
     # at D(G(z)) = 1/2 both are ±log 2
-    assert generator_loss(torch.zeros(3), "minimax").item() == pytest.approx(-math.log(2), rel=1e-6)
-    assert generator_loss(torch.zeros(3), "non_saturating").item() == pytest.approx(math.log(2), rel=1e-6)
-    with pytest.raises(ValueError, match="unknown generator loss"):
-        generator_loss(fake, "hinge")
+    assert generator_loss("minimax", torch.zeros(3)).item() == pytest.approx(-math.log(2), rel=1e-6)
+    assert generator_loss("non_saturating", torch.zeros(3)).item() == pytest.approx(math.log(2), rel=1e-6)
+    with pytest.raises(ValueError, match="unknown adversarial loss"):
+        generator_loss("vanilla", fake)
 
 
 def test_losses_stay_finite_for_extreme_logits():
     big = torch.tensor([200.0, -200.0])
-    assert math.isfinite(discriminator_loss(big, -big).item())
-    assert math.isfinite(generator_loss(-big, "non_saturating").item())
+    assert math.isfinite(discriminator_loss("non_saturating", big, -big).item())
+    assert math.isfinite(generator_loss("non_saturating", -big).item())
 
 
 def test_gaussian_kl_by_hand():

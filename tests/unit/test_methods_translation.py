@@ -13,18 +13,17 @@ from PIL import Image
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.dataset import DataInfo
-from workbench.methods.cyclegan import linear_decay
-from workbench.methods.image_pool import ImagePool
-from workbench.methods.registry import build_method, method_spec
-from workbench.methods.settings_translation import CycleGANSettings, Pix2PixSettings
-from workbench.methods.translation_losses import (
-    cycle_loss,
-    discriminator_loss,
-    gan_loss,
-    generator_adversarial_loss,
-    identity_loss,
-    l1,
+from workbench.methods.adversarial_losses import (
+    bce_against,
+    generator_label_loss,
+    halved_discriminator_loss,
+    squared_error_against,
 )
+from workbench.methods.cyclegan import CycleGANSettings
+from workbench.methods.cyclegan.method import cycle_loss, identity_loss, l1, linear_decay
+from workbench.methods.image_pool import ImagePool
+from workbench.methods.pix2pix import Pix2PixSettings
+from workbench.methods.registry import build_method, method_spec
 from workbench.runs.checkpoint_files import latest_checkpoint
 from workbench.training import checkpoints
 
@@ -62,20 +61,33 @@ def zero_last_layer(sequential: torch.nn.Sequential) -> None:
 
 
 # --- losses on fixed inputs ---------------------------------------------------------------------------------
-def test_vanilla_and_lsgan_losses_on_known_outputs():
+def test_cross_entropy_and_least_squares_losses_against_labels_on_known_outputs():
     logits = torch.tensor([[2.0, -1.0], [0.0, 0.5]])
     softplus = [math.log1p(math.exp(-v)) for v in (2.0, -1.0, 0.0, 0.5)]  # −log σ(l)
-    assert gan_loss("vanilla", logits, True).item() == pytest.approx(sum(softplus) / 4, rel=1e-6)
+    assert bce_against(logits, True).item() == pytest.approx(sum(softplus) / 4, rel=1e-6)
     softplus_fake = [math.log1p(math.exp(v)) for v in (2.0, -1.0, 0.0, 0.5)]  # −log(1 − σ(l))
-    assert gan_loss("vanilla", logits, False).item() == pytest.approx(sum(softplus_fake) / 4, rel=1e-6)
-    assert gan_loss("lsgan", logits, True).item() == pytest.approx((1 + 4 + 1 + 0.25) / 4)
-    assert gan_loss("lsgan", logits, False).item() == pytest.approx((4 + 1 + 0 + 0.25) / 4)
+    assert bce_against(logits, False).item() == pytest.approx(sum(softplus_fake) / 4, rel=1e-6)
+    assert squared_error_against(logits, True).item() == pytest.approx((1 + 4 + 1 + 0.25) / 4)
+    assert squared_error_against(logits, False).item() == pytest.approx((4 + 1 + 0 + 0.25) / 4)
     zeros = torch.zeros(2, 1, 3, 3)
-    assert discriminator_loss("vanilla", zeros, zeros).item() == pytest.approx(math.log(2))  # ½(log 2 + log 2)
-    assert discriminator_loss("lsgan", torch.ones(2, 1, 2, 2), zeros).item() == 0.0  # a perfect D
-    assert generator_adversarial_loss("lsgan", zeros + 0.5).item() == pytest.approx(0.25)
-    with pytest.raises(ValueError, match="vanilla, lsgan"):
-        gan_loss("hinge", zeros, True)
+    # ½(log 2 + log 2): the reference halves D's loss
+    assert halved_discriminator_loss("non_saturating", zeros, zeros).item() == pytest.approx(math.log(2))
+    assert halved_discriminator_loss("least_squares", torch.ones(2, 1, 2, 2), zeros).item() == 0.0  # a perfect D
+    assert generator_label_loss("least_squares", zeros + 0.5).item() == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="no per-label form"):
+        generator_label_loss("hinge", zeros)
+
+
+def test_the_old_loss_names_of_a_stored_run_still_load():
+    """pix2pix's gan_loss was 'vanilla' or 'lsgan' before one vocabulary served every method."""
+    from workbench.methods.registry import load_run_config_toml
+
+    for old, new in (("vanilla", "non_saturating"), ("lsgan", "least_squares")):
+        config = load_run_config_toml(f'[method]\nname = "pix2pix"\ngan_loss = "{old}"\n')
+        assert config.method.gan_loss == new
+        assert load_run_config_toml(config.to_toml()) == config  # saved again under today's name
+    with pytest.raises(ConfigError, match="method.gan_loss must be one of 'non_saturating', 'least_squares'"):
+        Pix2PixSettings(gan_loss="hinge")
 
 
 def test_l1_cycle_and_identity_terms():
@@ -124,7 +136,7 @@ CYCLEGAN_SCALARS = {"loss_d_a", "loss_d_b", "loss_g", "loss_g_gan_a", "loss_g_ga
 
 
 @pytest.mark.parametrize("norm", ["batch", "instance"])
-@pytest.mark.parametrize("gan_loss_kind", ["vanilla", "lsgan"])
+@pytest.mark.parametrize("gan_loss_kind", ["non_saturating", "least_squares"])
 def test_pix2pix_trains_every_network(norm, gan_loss_kind):
     method = build(Pix2PixSettings(norm=norm, gan_loss=gan_loss_kind, **PIX2PIX))
     nets = (method.G, method.D)
@@ -343,7 +355,7 @@ def test_cyclegan_resumed_through_the_run_store_is_bit_identical(workspace):
     import sqlite3
 
     from workbench.runs import Run
-    from workbench.training.events import StepEvent
+    from workbench.runs.events import StepEvent
     from workbench.training.runner import run_training
 
     config = RunConfig(

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from workbench.config import DataConfig, RunConfig, TrainConfig
-from workbench.methods.settings import DCGANSettings
+from workbench.methods.dcgan import DCGANSettings
 from workbench.runs import Run, RunStatus
+from workbench.runs.events import CheckpointEvent, RunEndEvent, StepEvent
 from workbench.training.control import TrainingControl
-from workbench.training.events import CheckpointEvent, RunEndEvent, StepEvent
 from workbench.training.runner import run_training
 
 STEPS = 10

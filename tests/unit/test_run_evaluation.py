@@ -16,7 +16,8 @@ import torch
 
 from workbench.cli import main
 from workbench.config import DataConfig, RunConfig, TrainConfig
-from workbench.methods.settings import DCGANSettings, VAESettings
+from workbench.methods.dcgan import DCGANSettings
+from workbench.methods.vae import VAESettings
 from workbench.runs import Workspace
 
 SAMPLES = 200

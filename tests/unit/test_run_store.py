@@ -13,7 +13,7 @@ import time
 import pytest
 
 from workbench.config import RunConfig, TrainConfig
-from workbench.methods.settings import VAESettings
+from workbench.methods.vae import VAESettings
 from workbench.runs import MetricsReader, Run, RunLockedError, RunStatus
 
 CONFIG = RunConfig(method=VAESettings(latent_dim=2), train=TrainConfig(steps=10))

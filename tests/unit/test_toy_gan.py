@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
-from workbench.methods.settings_toy import TOY_GAN_LOSSES, ToyGANSettings
+from workbench.methods.toy_gan import TOY_GAN_LOSSES, ToyGANSettings
+from workbench.runs.events import SampleEvent, ScatterEvent, StepEvent
 from workbench.training import checkpoints
-from workbench.training.events import SampleEvent, ScatterEvent, StepEvent
 from workbench.training.loop import train
 from workbench.training.session import TrainingSession
 

@@ -7,7 +7,6 @@
 
 Codes come from prior seeds, or with --encode from dataset images (the numbers are then dataset indices; models
 with an encoder). The model is the run's latest checkpoint, on the CPU, through `LatentSpace.from_run`.
-Like `workbench.cli`, this module imports torch only inside the command, so the window starts without it.
 """
 
 from __future__ import annotations
@@ -16,11 +15,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import find_run, reported
+from workbench.runs import Workspace
+
 ACTIONS = ("interpolate", "traverse", "arithmetic")
 MAX_IMAGES = 4096  # one command's decode budget: a 64×64 grid of 64 px images is already a 4096 px square
 
 
-def add_latent_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The `latent` sub-command and its three tools, added to `workbench`'s sub-parsers."""
     latent = sub.add_parser("latent", parents=[common], help="interpolations, traversals and latent arithmetic "
                             "from a run's latest checkpoint, written as PNG/GIF/MP4",
@@ -84,6 +86,7 @@ def add_latent_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     arith.add_argument("--sample", type=int, default=1000, metavar="N",
                        help="class arithmetic: dataset images averaged into the class means (default 1000)")
     _outputs(arith, "arithmetic")
+    return latent
 
 
 def _outputs(parser: argparse.ArgumentParser, what: str) -> None:
@@ -92,22 +95,18 @@ def _outputs(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 # ---- the command ------------------------------------------------------------------------------------------------
-def latent(args: argparse.Namespace, workspace: str | None) -> int:
+def run(args: argparse.Namespace, workspace: str | None) -> int:
     """Run one latent tool; LatentError (a user's problem) is reported like the CLI's other errors."""
-    from workbench.cli_commands import CLIError, find_run
     from workbench.latent.errors import LatentError
-    from workbench.runs import Workspace
 
     run = find_run(Workspace(workspace), args.run)
-    try:
+    with reported(LatentError):
         _check_numbers(args)
         from workbench.latent.model import LatentSpace
 
         space = LatentSpace.from_run(run)
         tool = {"interpolate": _interpolate, "traverse": _traverse, "arithmetic": _arithmetic}[args.latent_action]
         return tool(space, args)
-    except LatentError as err:
-        raise CLIError(str(err)) from None
 
 
 def _check_numbers(args: argparse.Namespace) -> None:

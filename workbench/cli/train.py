@@ -1,96 +1,83 @@
-"""The `workbench` subcommands. Each takes the parsed arguments and the --workspace value, returns an exit
-status, and raises ConfigError / CLIError / RunLockedError / CheckpointError for problems the user can fix
-(`workbench.cli.main` prints those as one line). torch is imported inside the commands that need it.
+"""`workbench train`: create a run in the workspace and train it, continue one (--resume) or start one over with
+its settings (--restart), with a progress bar on stderr.
+
+    workbench train --method dcgan --data digits --steps 2000 [--set method.lr_g=1e-4 ...]
+    workbench train --config run.toml [--name my-run]  a run from a saved config (a run's run.toml works)
+    workbench train --resume RUN [--steps N]           continue a stopped or interrupted run
+    workbench train --restart RUN [--steps N]          start over as a new run with RUN's settings
+
+The first Ctrl-C stops after the current step and writes a checkpoint; a second aborts (exit status 130). Exit
+status 1: training stopped itself on a non-finite loss.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig, field_types
-from workbench.data import available_datasets, dataset_spec
-from workbench.methods import available_methods, method_settings_class, method_spec
+from workbench.cli.common import CLIError, apply_override, find_run
+from workbench.config import ConfigError, DataConfig, RunConfig, read_toml_file
+from workbench.data import dataset_spec
+from workbench.methods import method_settings_class
 from workbench.methods.registry import check_data_kind, load_run_config
 from workbench.runs import Run, RunStatus, Workspace
 from workbench.runs.checkpoint_files import only_damaged_checkpoints
 
-
-class CLIError(Exception):
-    """A user error found by the CLI itself (unknown run, nothing to resume); printed without a traceback."""
-
-
 POSTFIX_INTERVAL_S = 0.2  # the progress bar's loss read-out changes at most 5 times a second
-_TRUE = ("true", "yes", "on", "1")
-_FALSE = ("false", "no", "off", "0")
 
 
-# ---- shared helpers ---------------------------------------------------------------------------------------
-def find_run(workspace: Workspace, ref: str) -> Run:
-    try:
-        return workspace.run(ref)
-    except KeyError as err:
-        raise CLIError(err.args[0]) from None
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    train = sub.add_parser("train", parents=[common], help="create a run and train it, or resume one",
+                           description="Create a run in the workspace and train it, or continue one with --resume.")
+    what = train.add_argument_group("what to train")
+    what.add_argument("--method", metavar="NAME", help="training method (see `workbench methods`)")
+    what.add_argument("--data", metavar="NAME", help="dataset (see `workbench datasets`; default digits)")
+    what.add_argument("--root", metavar="PATH", help="image folder for --data folder")
+    what.add_argument("--config", metavar="TOML", help="start from a saved config (a run's run.toml works too)")
+    what.add_argument("--set", dest="overrides", metavar="SECTION.FIELD=VALUE", action="append", default=[],
+                      help="set any config field, e.g. --set method.beta=4 --set train.sample_every=50 "
+                           "(repeatable; applied after the other flags)")
+    what.add_argument("--name", metavar="RUN_ID", help="run id (default: date-method-data-random)")
+    how = train.add_argument_group("how")
+    how.add_argument("--steps", type=int, metavar="N", help="total training steps (with --resume: extend the run)")
+    how.add_argument("--seed", type=int, metavar="N", help="seed for weights, data order and noise")
+    how.add_argument("--device", choices=("cpu", "cuda", "mps"), help="where the networks run")
+    how.add_argument("--batch-size", type=int, metavar="N", help="images per step")
+    how.add_argument("--image-size", type=int, metavar="N", help="square image size, a power of two")
+    again = train.add_mutually_exclusive_group()
+    again.add_argument("--resume", metavar="RUN", help="continue this run (id, unique id prefix or folder) "
+                                                        "from its latest checkpoint")
+    again.add_argument("--restart", metavar="RUN", help="start over: a new run with RUN's settings, trained from "
+                                                         "step 0 (RUN, its metrics and checkpoints stay as they are)")
+    return train
 
 
-def parse_value(raw: str, typ: type) -> Any:
-    """A command-line string as a value of the field's type; left as text when it does not parse, so that
-    the config's own validation reports it with the field's name and allowed range."""
-    if typ is bool:
-        low = raw.lower()
-        return True if low in _TRUE else False if low in _FALSE else raw
-    for number in (int, float):
-        if typ is number:
-            try:
-                return number(raw)
-            except ValueError:
-                return raw
-    return raw
+def run(args: argparse.Namespace, workspace: str | None) -> int:
+    ws = Workspace(workspace)
+    total_steps = None
+    if getattr(args, "restart", None):
+        run = _restarted_run(args, ws)
+    elif args.resume:
+        run = _resumed_run(args, ws)
+        total_steps = args.steps
+    else:
+        run = _new_run(args, ws)
+    return _train_run(run, resume_hint=_resume_command(run, workspace), total_steps=total_steps)
 
 
-def apply_override(doc: dict[str, dict[str, Any]], text: str) -> None:
-    """Apply one `--set section.field=value` to a config mapping (validated later, by RunConfig)."""
-    key, sep, raw = text.partition("=")
-    section, _, name = key.strip().partition(".")
-    if not sep or not name:
-        raise ConfigError(f"--set {text!r}: expected SECTION.FIELD=VALUE, e.g. --set method.beta=4")
-    method_name = doc.get("method", {}).get("name")
-    if section == "method" and not method_name:
-        raise ConfigError("[method] needs a name: choose one with --method")
-    classes = {"method": method_settings_class(method_name) if method_name else None,
-               "data": DataConfig, "train": TrainConfig}
-    if section not in classes:
-        raise ConfigError(f"--set {key.strip()}: unknown section {section!r}; valid: method, data, train")
-    if section == "method" and name == "name":
-        raise ConfigError("--set method.name: choose the method with --method")
-    cls = classes[section]
-    known = sorted(f.name for f in dataclasses.fields(cls))
-    if name not in known:
-        raise ConfigError(f"unknown setting {section}.{name}; valid: {', '.join(known)}")
-    doc.setdefault(section, {})[name] = parse_value(raw.strip(), field_types(cls)[name])
-
-
+# ---- the run's config ------------------------------------------------------------------------------------------------
 def _read_config_file(path: str) -> dict[str, Any]:
-    import tomllib
-
     try:
-        doc = tomllib.loads(Path(path).expanduser().read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"--config: {path} is not UTF-8 text (byte {err.start}: {err.reason})") from None
-    except OSError as err:
-        raise ConfigError(f"--config: cannot read {path}: {err.strerror or err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"--config: {path} is not valid TOML: {err}") from None
+        doc = read_toml_file(Path(path).expanduser(), shown=path)
+    except ConfigError as err:
+        raise ConfigError(f"--config: {err}") from None
     for extra in ("run", "versions", "notes"):  # a run folder's run.toml also records its status and more
         doc.pop(extra, None)
     for section, value in doc.items():
@@ -141,20 +128,7 @@ def _check_runnable(config: RunConfig) -> None:
             raise ConfigError(f"data.root: folder {config.data.root!r} does not exist")
 
 
-# ---- train ------------------------------------------------------------------------------------------------
-def train(args: argparse.Namespace, workspace: str | None) -> int:
-    ws = Workspace(workspace)
-    total_steps = None
-    if getattr(args, "restart", None):
-        run = _restarted_run(args, ws)
-    elif args.resume:
-        run = _resumed_run(args, ws)
-        total_steps = args.steps
-    else:
-        run = _new_run(args, ws)
-    return _train_run(run, resume_hint=_resume_command(run, workspace), total_steps=total_steps)
-
-
+# ---- new, resumed or restarted run -----------------------------------------------------------------------------------
 def _new_run(args: argparse.Namespace, ws: Workspace) -> Run:
     config = config_from_args(args)
     _check_runnable(config)
@@ -251,8 +225,8 @@ def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> in
     from tqdm import tqdm
 
     from workbench.methods import method_class
+    from workbench.runs.events import AlertEvent, RunEndEvent, StepEvent
     from workbench.training.control import TrainingControl
-    from workbench.training.events import AlertEvent, RunEndEvent, StepEvent
     from workbench.training.runner import run_training
 
     config = run.config
@@ -295,175 +269,3 @@ def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> in
     print(f"run {run.id}: {info.status} at step {info.step}/{run.config.train.steps}")
     print(f"folder: {run.path}")
     return 130 if end_status == "aborted" else 1 if diverged else 0
-
-
-# ---- runs -------------------------------------------------------------------------------------------------
-def _run_row(run: Run) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": run.id, "method": "?", "data": "?", "status": "unreadable", "step": 0,
-                           "steps": 0, "created": "", "path": str(run.path), "error": ""}
-    try:
-        info = run.info()
-        row.update(status=info.status, step=info.step, error=info.error,
-                   created=datetime.fromtimestamp(info.created).astimezone().isoformat(timespec="seconds"))
-        config = run.config
-        row.update(method=config.method_name, data=config.data.name, steps=config.train.steps)
-    except ConfigError as err:  # a damaged run.toml, or a run made by a newer version with an unknown method
-        row.update(status="damaged", error=str(err))
-    return row
-
-
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-             for line in (headers, *rows)]
-    return "\n".join(lines)
-
-
-def list_runs(args: argparse.Namespace, workspace: str | None) -> int:
-    ws = Workspace(workspace)
-    rows = [_run_row(run) for run in ws.runs()]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    if not rows:
-        print(f"no runs in {ws.runs_dir}")
-        return 0
-    table = [[r["id"], r["method"], r["data"], r["status"], f"{r['step']}/{r['steps']}",
-              r["created"][:16].replace("T", " ")] for r in rows]
-    print(format_table(["ID", "METHOD", "DATA", "STATUS", "STEP", "CREATED"], table))
-    for r in rows:
-        if r["status"] == "damaged":
-            print(f"damaged: {r['id']}: {r['error']}")
-    return 0
-
-
-# ---- sample -----------------------------------------------------------------------------------------------
-def sample(args: argparse.Namespace, workspace: str | None) -> int:
-    if not 1 <= args.count <= 1024:
-        raise CLIError(f"-n {args.count}: the number of images must be in [1, 1024]")
-    if args.seed < 0:
-        raise CLIError(f"--seed {args.seed}: must be ≥ 0")
-    run = find_run(Workspace(workspace), args.run)
-    _require_generator(run, "sample")
-
-    from PIL import Image
-
-    from workbench.images import image_grid
-    from workbench.runs.checkpoint_files import latest_checkpoint
-    from workbench.training.checkpoints import load_checkpoint
-    from workbench.training.session import TrainingSession
-
-    files = latest_checkpoint(run.checkpoints_dir)
-    if files is None:
-        raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first")
-    session = TrainingSession(run.config.replace("train", device="cpu", mixed_precision=False))
-    state = load_checkpoint(files)
-    # The training-noise generator is irrelevant for sampling, and a CUDA generator's state does not fit a CPU one.
-    if "noise_rng" in state.get("method", {}):
-        state["method"]["noise_rng"] = session.method.noise.get_state()
-    session.load_state_dict(state)
-    samples = session.method.sample(args.count, seed=args.seed)
-    if samples.ndim == 5:  # voxel grids: rendered thumbnails, as in the live view
-        from workbench.data.voxel_render import thumbnail_grid
-
-        grid = thumbnail_grid(samples)
-    else:
-        grid = image_grid(samples)
-    out = Path(args.output or f"{run.id}-step{files.step}.png").expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(grid).save(out)
-    print(f"{out}: {args.count} samples from {run.id} at step {files.step} (seed {args.seed})")
-    return 0
-
-
-def _require_generator(run: Run, command: str) -> None:
-    """Image-to-image runs draw nothing from noise: point to the commands that use them instead."""
-    spec = method_spec(run.config.method_name)
-    if spec.generates:
-        return
-    instead = "workbench translate" if "translate" in spec.capabilities else "workbench upscale"
-    raise CLIError(f"run {run.id} trains {spec.name!r}, which maps input images to output images and samples "
-                   f"nothing from noise: `workbench {command}` does not apply; use `{instead} {run.id} ...`")
-
-
-# ---- eval -------------------------------------------------------------------------------------------------
-def evaluate(args: argparse.Namespace, workspace: str | None) -> int:
-    if not 2 <= args.samples <= 1_000_000:
-        raise CLIError(f"-n {args.samples}: the number of samples must be in [2, 1000000]")
-    if args.seed < 0:
-        raise CLIError(f"--seed {args.seed}: must be ≥ 0")
-    ws = Workspace(workspace)
-    run = find_run(ws, args.run)
-    _require_generator(run, "eval")
-    if run.latest_checkpoint_step() is None:
-        raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first "
-                       f"(`workbench train --resume {run.id}`)")
-
-    from workbench.evaluation.run_evaluation import EvaluationError, evaluate_run, format_value
-
-    def say(text: str) -> None:
-        if not args.json:
-            print(text, file=sys.stderr)
-
-    if getattr(args, "disentanglement", False):
-        return _evaluate_disentanglement(args, run, say)
-    try:
-        result = evaluate_run(run, samples=args.samples, inception=args.inception, seed=args.seed,
-                              workspace_root=ws.root, progress=say)
-    except EvaluationError as err:
-        raise CLIError(str(err)) from None
-    if args.json:
-        print(json.dumps({**result.to_dict(), "path": str(result.path)}, indent=2, ensure_ascii=False))
-        return 0
-    print(f"run {run.id} at step {result.step} ({result.method} on {result.dataset}), {result.samples} samples, "
-          f"seed {result.seed}")
-    print(f"feature extractor: {result.extractor_text()}")
-    print(format_table(["METRIC", "VALUE"], [[label, format_value(v)] for label, v in result.rows()]))
-    for note in result.notes:
-        print(f"note: {note}")
-    print(f"stored in {result.path} and as eval/ scalars at step {result.step} ({result.seconds:.1f} s)")
-    return 0
-
-
-def _evaluate_disentanglement(args: argparse.Namespace, run: Run, say: Any) -> int:
-    from workbench.evaluation.disentanglement import evaluate_disentanglement
-    from workbench.evaluation.store import evaluations_dir, format_value
-    from workbench.latent.errors import LatentError
-
-    if args.inception:
-        raise CLIError("--inception does not apply to --disentanglement (it needs no feature extractor)")
-    try:
-        report = evaluate_disentanglement(run, args.samples, seed=args.seed, progress=say)
-    except LatentError as err:
-        raise CLIError(str(err)) from None
-    path = evaluations_dir(run) / f"{report.step}.json"
-    if args.json:
-        print(json.dumps({"run": run.id, "step": report.step, "label": report.label,
-                          "metrics": report.labelled_scores(), "factors": list(report.factor_names),
-                          "matrices": {k: v.tolist() for k, v in report.matrices.items()}, "path": str(path)},
-                         indent=2, ensure_ascii=False))
-        return 0
-    print(f"run {run.id} at step {report.step} ({run.config.method_name} on {report.dataset}), seed {report.seed}")
-    print(format_table(["METRIC", "VALUE"], [[label, format_value(v)]
-                                             for label, v in report.labelled_scores().items()]))
-    print(f"stored in {path} (matrices beside it) and as eval/ scalars at step {report.step} "
-          f"({report.seconds:.1f} s)")
-    return 0
-
-
-# ---- methods, datasets ------------------------------------------------------------------------------------
-def list_methods(args: argparse.Namespace, workspace: str | None) -> int:
-    rows = [[s.name, s.family, s.summary, ", ".join(s.capabilities)] for s in available_methods()]
-    print(format_table(["METHOD", "FAMILY", "SUMMARY", "CAPABILITIES"], rows))
-    return 0
-
-
-def list_datasets(args: argparse.Namespace, workspace: str | None) -> int:
-    rows = []
-    for s in available_datasets():
-        options = ["needs --root PATH"] if s.needs_root else []
-        options += ["labelled"] if s.labelled else []
-        options.append(f"{s.default_channels} channel{'s' if s.default_channels > 1 else ''} by default")
-        rows.append([s.name, s.summary, ", ".join(options)])
-    print(format_table(["DATASET", "SUMMARY", "OPTIONS"], rows))
-    return 0

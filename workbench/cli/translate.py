@@ -6,8 +6,7 @@ Pix2Pix or CycleGAN run, headless.
 
 Each input is centre-cropped and resized to the model's image size and written to OUT as a PNG with the same
 stem. Unreadable files are skipped and listed at the end. The model is the run's latest checkpoint on the CPU,
-through `workbench.translation.TranslationModel.from_run`. Like `workbench.cli`, this module imports torch only
-inside the command, so the window starts without it.
+through `workbench.translation.TranslationModel.from_run`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import CLIError, find_run, reported
+from workbench.runs import Workspace
 
-def add_translate_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The `translate` sub-command, added to `workbench`'s sub-parsers."""
     parser = sub.add_parser(
         "translate", parents=[common], help="translate image files with a Pix2Pix or CycleGAN run's latest "
@@ -33,12 +35,11 @@ def add_translate_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB",
                         help="AtoB: from the run's input domain to its target domain (default); BtoA: the reverse "
                              "(CycleGAN only)")
+    return parser
 
 
-def translate(args: argparse.Namespace, workspace: str | None) -> int:
+def run(args: argparse.Namespace, workspace: str | None) -> int:
     """Translate the inputs; TranslationError (a user's problem) is reported like the CLI's other errors."""
-    from workbench.cli_commands import CLIError, find_run
-    from workbench.runs import Workspace
     from workbench.translation.errors import TranslationError
 
     inputs = [Path(p).expanduser() for p in args.inputs]
@@ -49,7 +50,7 @@ def translate(args: argparse.Namespace, workspace: str | None) -> int:
     if missing:
         raise CLIError(f"{missing[0]}: no such file or folder")
     run = find_run(Workspace(workspace), args.run)
-    try:
+    with reported(TranslationError):
         from workbench.translation.batch import translate_files, translate_folder
         from workbench.translation.model import TranslationModel
 
@@ -59,8 +60,6 @@ def translate(args: argparse.Namespace, workspace: str | None) -> int:
             progress = translate_folder(model, folders[0], args.out, args.direction)
         else:
             progress = translate_files(model, inputs, args.out, args.direction)
-    except TranslationError as err:
-        raise CLIError(str(err)) from None
     return _report(model, progress, Path(args.out).expanduser(), args.direction)
 
 

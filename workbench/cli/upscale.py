@@ -6,8 +6,7 @@
     workbench upscale RUN small.png --as-lr -o big.png             small.png is the low-resolution input (no metrics)
     workbench upscale RUN photo.png --with RUN2 --compare cmp.png  also a second model, and the comparison figure
 
-The model is the run's latest checkpoint, on the CPU, through `SuperResolutionModel.from_run`. Like
-`workbench.cli`, this module imports torch only inside the command, so the window starts without it.
+The model is the run's latest checkpoint, on the CPU, through `SuperResolutionModel.from_run`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.common import find_run, reported
+from workbench.runs import Workspace
 
-def add_upscale_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The `upscale` sub-command, added to `workbench`'s sub-parsers."""
     up = sub.add_parser("upscale", parents=[common], help="upscale an image with an SRResNet/SRGAN run; PSNR/SSIM "
                         "against the original unless --as-lr",
@@ -37,24 +39,21 @@ def add_upscale_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                     "e.g. an SRGAN beside an SRResNet (in the printed table and the comparison)")
     up.add_argument("--zoom", type=int, metavar="N", help="enlarge the comparison's views N× (nearest; default: "
                     "the smallest that shows each view at least 192 px)")
+    return up
 
 
-def upscale(args: argparse.Namespace, workspace: str | None) -> int:
+def run(args: argparse.Namespace, workspace: str | None) -> int:
     """Run the command; SuperResolutionError (a user's problem) is reported like the CLI's other errors."""
-    from workbench.cli_commands import CLIError, find_run
-    from workbench.runs import Workspace
     from workbench.superres.errors import SuperResolutionError
 
     store = Workspace(workspace)
     runs = [find_run(store, args.run)]
     if args.with_run:
         runs.append(find_run(store, args.with_run))
-    try:
+    with reported(SuperResolutionError):
         if args.zoom is not None and not 1 <= args.zoom <= 64:
             raise SuperResolutionError(f"--zoom {args.zoom}: must be in [1, 64]")
         return _upscale(args, runs)
-    except SuperResolutionError as err:
-        raise CLIError(str(err)) from None
 
 
 def _upscale(args: argparse.Namespace, runs: list) -> int:

@@ -214,7 +214,7 @@ def store_disentanglement(run: Run, report: DisentanglementReport) -> Path:
 
     writer = run.metrics_writer()  # only the new scalars: the others of this step are already recorded
     try:
-        writer.add_scalars(step, time.time(), {EvaluationResult.tag(k): v for k, v in labelled.items()})
+        writer.add_metrics(step, time.time(), {EvaluationResult.tag(k): v for k, v in labelled.items()})
     finally:
         writer.close()
     return path

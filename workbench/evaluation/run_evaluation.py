@@ -46,6 +46,8 @@ from workbench.evaluation.store import (  # noqa: F401 - re-exported for callers
     store_evaluation,
     stored_evaluations,
 )
+from workbench.methods.capabilities import Conditional, Encoder, LatentModel, Translator, VoxelGenerator
+from workbench.methods.registry import method_spec
 from workbench.metrics.evaluate import count_text, evaluate_generator, metric_label
 from workbench.runs.run import Run
 
@@ -66,22 +68,14 @@ def _workspace_root(run: Run, workspace_root: str | Path | None) -> Path:
     return run.path.parent.parent  # <workspace>/runs/<id>
 
 
-def _capabilities(method_name: str) -> tuple[str, ...]:
-    from workbench.methods.registry import method_spec
-
-    return method_spec(method_name).capabilities
-
-
 def require_generator(run: Run) -> None:
     """EvaluationError for image-to-image runs: sample metrics (FID, KID, IS, coverage) need a generator."""
-    from workbench.methods.registry import method_spec
-
     spec = method_spec(run.config.method_name)
-    if "voxels" in spec.capabilities:
+    if spec.offers(VoxelGenerator):
         raise EvaluationError(f"run {run.id} generates voxel grids: the image metrics here do not apply; the Voxels "
                               "tab compares samples with their nearest training shapes (IoU)")
     if not spec.generates:
-        pane = "Translation" if "translate" in spec.capabilities else "Super-resolution"
+        pane = "Translation" if spec.offers(Translator) else "Super-resolution"
         raise EvaluationError(f"run {run.id} trains {spec.name!r}, which maps input images to output images "
                               f"instead of sampling from noise: use the {pane} tab to compare its outputs")
 
@@ -160,7 +154,7 @@ def _evaluate_session(run: Run, session: Any, *, samples: int, inception: str | 
         result.notes.append(f"no FID/KID/IS: dataset {info.name!r} has no class labels to train a classifier "
                             "feature extractor on; give InceptionV3 weights (--inception PATH)")
 
-    if extractor is not None and hasattr(method, "sample"):
+    if extractor is not None and method_spec(config.method_name).generates:
         say(f"scoring {samples} samples with {extractor.name}…")
         sample_fn, histogram = _sampler(method, classifier if extractor is not classifier else None)
         result.metrics.update(evaluate_generator(sample_fn, dataset, extractor, samples, seed=seed,
@@ -173,11 +167,11 @@ def _evaluate_session(run: Run, session: Any, *, samples: int, inception: str | 
                 (histogram > 0).sum())
             result.metrics[metric_label("KL from uniform", classifier.name, samples)] = kl_from_uniform(histogram)
 
-    if hasattr(method, "encode") and hasattr(method, "decode"):
+    if isinstance(method, Encoder) and isinstance(method, LatentModel):
         say("reconstructing images…")
         result.metrics.update(_reconstruction_metrics(method, dataset, samples, seed))
 
-    if classifier is not None and "conditional" in _capabilities(config.method_name):
+    if classifier is not None and isinstance(method, Conditional):
         say("classifying class-conditioned samples…")
         result.metrics.update(_conditional_accuracy(method, classifier, samples, seed))
 

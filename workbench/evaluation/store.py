@@ -137,7 +137,7 @@ def store_evaluation(run: Run, result: EvaluationResult) -> Path:
     result.path = path
     writer = run.metrics_writer()
     try:
-        writer.add_scalars(result.step, time.time(), {result.tag(k): v for k, v in result.metrics.items()})
+        writer.add_metrics(result.step, time.time(), {result.tag(k): v for k, v in result.metrics.items()})
     finally:
         writer.close()
     return path

@@ -73,7 +73,7 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
         QTimer.singleShot(300, lambda: threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start())
     try:
         status = app.exec()
-        window.training_panel.shutdown()  # quitting without closing the window still stops training cleanly
+        window.shutdown()  # quitting without closing the window still stops training and every thread cleanly
     finally:
         ctrl_c.uninstall()
     return INTERRUPTED_STATUS if ctrl_c.interrupted else status

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSizePolicy, QToolButton
 MAX_MESSAGE = 160  # characters of the one-line message; the rest is in the details
 MAX_KEPT = 50  # the newest errors kept for the details box
 
+_active: ErrorReporter | None = None  # the reporter whose hooks are installed (the window's), if any
+
 
 def describe_exception(exc_type: type[BaseException], exc: BaseException | None,
                        tb: TracebackType | None, thread: str | None = None) -> tuple[str, str]:
@@ -69,6 +71,8 @@ class ErrorReporter(QObject):
         self._previous_excepthook, sys.excepthook = sys.excepthook, self._excepthook
         self._previous_threading_hook, threading.excepthook = threading.excepthook, self._threading_hook
         self._installed = True
+        global _active
+        _active = self
 
     def uninstall(self) -> None:
         """Give the previous hooks back (unless someone installed another one on top of ours meanwhile)."""
@@ -79,6 +83,9 @@ class ErrorReporter(QObject):
         if threading.excepthook == self._threading_hook:
             threading.excepthook = self._previous_threading_hook
         self._installed = False
+        global _active
+        if _active is self:
+            _active = None
 
     def _excepthook(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         previous = self._previous_excepthook
@@ -121,6 +128,11 @@ class ErrorReporter(QObject):
 
     def clear(self) -> None:
         self.errors.clear()
+
+
+def active_reporter() -> ErrorReporter | None:
+    """The window's reporter while its hooks are installed (None without a window, e.g. a panel on its own)."""
+    return _active
 
 
 class ErrorIndicator(QWidget):

@@ -1,9 +1,11 @@
 """The main window: the Runs list on the left, panel tabs in the centre, a status bar with step, rate, ETA
 and device. It wires the panels together and owns nothing the core does not also hold.
 
-Every panel has `set_workspace`; the tabs also have `show_run` and learn each selection from the Runs list
-(the run Start creates included). An exception anywhere in the window (a slot, a timer, a thread) is shown
-in the status bar by `ErrorReporter` instead of being printed to a terminal the user may not have.
+The window keeps one list of panels and drives them all alike through the interface of
+`workbench.gui.panels.base.PanelBase`: every panel gets `set_workspace` and, when the window closes,
+`closing_note` and `shutdown`; every tab learns each selection of the Runs list through `show_run` (the run Start
+creates included). An exception anywhere in the window (a slot, a timer, a thread) is shown in the status bar by
+`ErrorReporter` instead of being printed to a terminal the user may not have.
 """
 
 from __future__ import annotations
@@ -44,18 +46,17 @@ class MainWindow(QMainWindow):
         self.resize(1600, 960)
 
         self.training_panel = TrainingPanel(workspace)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.training_panel, "Training")
         self.evaluate_panel = EvaluatePanel(workspace)
-        self.tabs.addTab(self.evaluate_panel, "Evaluate")
         self.latent_panel = LatentPanel(workspace)
-        self.tabs.addTab(self.latent_panel, "Latent")
         self.translation_panel = TranslationPanel(workspace)
-        self.tabs.addTab(self.translation_panel, "Translation")
         self.superres_panel = SuperresPanel(workspace)
-        self.tabs.addTab(self.superres_panel, "Super-resolution")
         self.voxels_panel = VoxelsPanel(workspace)  # pyvista and VTK are imported when the tab is first shown
-        self.tabs.addTab(self.voxels_panel, "Voxels")
+        tabs = [(self.training_panel, "Training"), (self.evaluate_panel, "Evaluate"), (self.latent_panel, "Latent"),
+                (self.translation_panel, "Translation"), (self.superres_panel, "Super-resolution"),
+                (self.voxels_panel, "Voxels")]
+        self.tabs = QTabWidget()
+        for panel, title in tabs:
+            self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
 
         self.runs_panel = RunsPanel(workspace)
@@ -68,8 +69,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
 
         # the tabs, in order; each takes the Runs list's selection (the heavy ones load it when first shown)
-        self.tab_panels = [self.training_panel, self.evaluate_panel, self.latent_panel, self.translation_panel,
-                           self.superres_panel, self.voxels_panel]
+        self.tab_panels = [panel for panel, _title in tabs]
         self.panels = [*self.tab_panels, self.runs_panel]  # everything that works on the workspace
         for panel in self.tab_panels:
             self.runs_panel.run_selected.connect(panel.show_run)
@@ -167,20 +167,24 @@ class MainWindow(QMainWindow):
                           f"Generative Workbench {__version__}\nTrain, watch, diagnose and explore generative "
                           "models, offline.\nWorkspace: " + str(self.workspace.root))
 
+    def shutdown(self) -> None:
+        """Stop every panel's background work (training: one iteration + one checkpoint), saying what it waits
+        for; used when the window closes and when the application quits without closing it."""
+        notes = [note for panel in self.panels if (note := panel.closing_note())]
+        dialog = None
+        if notes:
+            dialog = QProgressDialog("\n".join(notes), None, 0, 0, self)
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.show()
+            QApplication.processEvents()
+        for panel in self.panels:
+            panel.shutdown()
+        if dialog is not None:
+            dialog.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Stop training cleanly (one iteration + one checkpoint) and every helper thread before the window goes."""
         try:
-            worker = self.training_panel.worker
-            if worker is not None and worker.is_alive:
-                dialog = QProgressDialog("Stopping training and writing a checkpoint…", None, 0, 0, self)
-                dialog.setWindowModality(Qt.WindowModality.WindowModal)
-                dialog.show()
-                QApplication.processEvents()
-                self.training_panel.shutdown()
-                dialog.close()
-            self.runs_panel.shutdown()  # its poll timer and the run stores it reads
-            self.translation_panel.shutdown()  # a folder being translated stops after its current file
-            self.voxels_panel.shutdown()  # its shape worker thread and the 3D views' render windows
+            self.shutdown()
         finally:
             self.error_reporter.uninstall()
         event.accept()

@@ -2,9 +2,10 @@
 
 A `TrainingWorker` runs `run_training` (the core's event generator, which also records every event to the
 run store) in a plain background thread and controls it through the core's thread-safe `TrainingControl`.
-Nothing crosses threads per step: the window tails the run store on its own timer, and the worker keeps only
-the latest step event for the status bar. The outcome (finished, stopped, failed with a traceback) is picked
-up by a GUI-thread timer and emitted from the GUI thread, so every slot runs in the GUI thread.
+Nothing crosses threads per step: the thread collects the events and a GUI-thread timer hands them over in
+batches every tenth of a second (`events(list)`), so a fast trainer costs one update of the window per batch.
+The outcome (finished, stopped, failed with a traceback) follows the last batch, emitted from the GUI thread,
+so every slot runs in the GUI thread.
 """
 
 from __future__ import annotations
@@ -13,20 +14,15 @@ import os
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.runs import Run
 
 TRAINER_NICE_ENV = "WORKBENCH_TRAINER_NICE"
-
-
-@dataclass(frozen=True)
-class WorkerOutcome:
-    status: str  # "finished", "stopped" or "failed"
-    message: str = ""
-    details: str = ""
+EVENT_BATCH_MS = 100  # per-step traffic to the UI halves a fast trainer's speed; a batch a tenth of a second does not
 
 
 def _lower_thread_priority() -> None:
@@ -40,8 +36,9 @@ def _lower_thread_priority() -> None:
 
 
 class TrainingWorker(QObject):
-    """Trains one run in a background thread; signals are emitted in the GUI thread."""
+    """Trains one run in a background thread; `events(list)`, then `finished` or `errored`, in the GUI thread."""
 
+    events = Signal(list)  # the run's events (runs.events types) since the last batch, in order
     finished = Signal(str)  # "finished" or "stopped"
     errored = Signal(str, str)  # message, traceback
 
@@ -52,19 +49,17 @@ class TrainingWorker(QObject):
         self.run = run
         self.control = TrainingControl()
         self.latest_step = None  # the latest StepEvent, read by the status bar
-        self._outcome: WorkerOutcome | None = None
-        self._thread: threading.Thread | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(100)
-        self._poll.timeout.connect(self._deliver_outcome)
+        self._status = "stopped"
+        self._task = GeneratorTask(self._train, self, interval_ms=EVENT_BATCH_MS, name=f"train-{run.id}")
+        self._task.items.connect(self.events)
+        self._task.finished.connect(self._ended)
+        self._task.failed.connect(self.errored)
 
     # ---- control (any of these may be called from the GUI at any time) ----------------------------------
     def start(self, paused: bool = False) -> None:
         if paused:
             self.control.pause()
-        self._thread = threading.Thread(target=self._train, name=f"train-{self.run.id}", daemon=True)
-        self._thread.start()
-        self._poll.start()
+        self._task.start()
 
     def pause(self) -> None:
         self.control.pause()
@@ -80,45 +75,39 @@ class TrainingWorker(QObject):
 
     @property
     def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._task.is_alive
 
     @property
     def is_paused(self) -> bool:
         return self.control.paused
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the thread ends (used when the window closes); True if it ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._deliver_outcome()
-        return not self.is_alive
+        """Block until the thread ends (used when the window closes), then deliver what is left; True if it
+        ended."""
+        return self._task.wait(timeout)
+
+    def _ended(self, _how: str) -> None:
+        self.finished.emit(self._status)
 
     # ---- the background thread ---------------------------------------------------------------------------
-    def _train(self) -> None:
-        from workbench.training.events import RunEndEvent, StepEvent
+    def _train(self) -> Iterator[Any]:
+        from workbench.runs.events import RunEndEvent, StepEvent
         from workbench.training.runner import run_training
 
         _lower_thread_priority()
-        status = "stopped"
-        try:
-            for event in run_training(self.run, self.control):
-                if isinstance(event, StepEvent):
-                    self.latest_step = event
-                elif isinstance(event, RunEndEvent):
-                    status = event.status
-            self._outcome = WorkerOutcome(status)
-        except Exception as err:  # reported to the user by the window; the run is marked failed
-            self._outcome = WorkerOutcome("failed", f"{type(err).__name__}: {err}", traceback.format_exc())
+        for event in run_training(self.run, self.control):
+            if isinstance(event, StepEvent):
+                self.latest_step = event
+            elif isinstance(event, RunEndEvent):
+                self._status = event.status
+            yield event
 
-    def _deliver_outcome(self) -> None:
-        outcome, self._outcome = self._outcome, None
-        if outcome is None:
-            return
-        self._poll.stop()
-        if outcome.status == "failed":
-            self.errored.emit(outcome.message, outcome.details)
-        else:
-            self.finished.emit(outcome.status)
+
+def _error_message(err: Exception) -> str:
+    """What the window shows: a configuration error's own words, otherwise the exception's type and text."""
+    from workbench.config import ConfigError
+
+    return str(err) if isinstance(err, ConfigError) else f"{type(err).__name__}: {err}"
 
 
 class BackgroundTask(QObject):
@@ -147,8 +136,7 @@ class BackgroundTask(QObject):
         try:
             self._result = ("done", self._function(), "")
         except Exception as err:  # delivered to the GUI thread and shown there
-            self._result = ("failed", f"{type(err).__name__}: {err}" if not _is_config_error(err) else str(err),
-                            traceback.format_exc())
+            self._result = ("failed", _error_message(err), traceback.format_exc())
 
     def _deliver(self) -> None:
         if self._result is None:
@@ -160,12 +148,6 @@ class BackgroundTask(QObject):
         else:
             self.failed.emit(str(value), details)
         self.deleteLater()
-
-
-def _is_config_error(err: Exception) -> bool:
-    from workbench.config import ConfigError
-
-    return isinstance(err, ConfigError)
 
 
 class GeneratorTask(QObject):
@@ -182,14 +164,15 @@ class GeneratorTask(QObject):
     finished = Signal(str)  # "finished" or "stopped"
     failed = Signal(str, str)
 
-    def __init__(self, function, parent: QObject | None = None, interval_ms: int = 50) -> None:  # noqa: ANN001
+    def __init__(self, function, parent: QObject | None = None, interval_ms: int = 50,  # noqa: ANN001
+                 name: str = "generator-task") -> None:
         super().__init__(parent)
         self._function = function
         self._lock = threading.Lock()
         self._pending: list = []
         self._outcome: tuple[str, str, str] | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="generator-task", daemon=True)
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._poll = QTimer(self)
         self._poll.setInterval(interval_ms)
         self._poll.timeout.connect(self._deliver)
@@ -233,8 +216,7 @@ class GeneratorTask(QObject):
                 if close is not None:
                     close()
         except Exception as err:  # delivered to the GUI thread and shown there
-            message = f"{type(err).__name__}: {err}" if not _is_config_error(err) else str(err)
-            outcome = ("failed", message, traceback.format_exc())
+            outcome = ("failed", _error_message(err), traceback.format_exc())
         with self._lock:
             self._outcome = outcome
 

@@ -19,17 +19,12 @@ from torch import nn
 from workbench.compat import one_torch_thread
 from workbench.config import ConfigError, DataConfig
 from workbench.latent.errors import LatentError
-from workbench.methods.vae import gaussian_kl
+from workbench.methods.autoencoder_common import gaussian_kl
+from workbench.methods.capabilities import Conditional, Encoder, LatentModel, VariationalEncoder
+from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
 
-VAE_METHODS = frozenset({"vae", "beta_tcvae", "conditional_vae"})
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-
-
-def _capabilities(method_name: str) -> tuple[str, ...]:
-    from workbench.methods.registry import method_spec
-
-    return method_spec(method_name).capabilities
 
 
 def _networks(method: Any) -> list[nn.Module]:
@@ -49,15 +44,14 @@ class LatentSpace:
             what = {"points": "2-D points", "voxels": "voxel grids (explore them in the Voxels tab)"}.get(kind, kind)
             raise LatentError(f"method {name!r} on {info.name!r} generates {what}, not images; the latent "
                               "explorer needs a model that generates images")
-        if "latent" not in _capabilities(name) or not hasattr(method, "decode_differentiable"):
+        if not isinstance(method, LatentModel):
             raise LatentError(f"method {name!r} has no latent space to explore")
         self.method = method
         self.method_name: str = name
         self.latent_dim: int = int(method.latent_dim)
-        capabilities = _capabilities(name)
-        self.classes: tuple[str, ...] = tuple(method.classes) if "conditional" in capabilities else ()
-        self.has_encoder: bool = hasattr(method, "encode")
-        self.is_vae: bool = name in VAE_METHODS and hasattr(method, "posterior")
+        self.classes: tuple[str, ...] = tuple(method.classes) if isinstance(method, Conditional) else ()
+        self.has_encoder: bool = isinstance(method, Encoder)
+        self.is_vae: bool = isinstance(method, VariationalEncoder)
         self.image_shape: tuple[int, int, int] = (int(info.channels), int(info.image_size), int(info.image_size))
         self.data_config = data_config
         self.run = run
@@ -75,7 +69,7 @@ class LatentSpace:
             name = run.config.method_name
         except (OSError, ConfigError, KeyError, ValueError) as err:
             raise LatentError(f"cannot read the configuration of run {run.path.name}: {err}") from err
-        if "latent" not in _capabilities(name):
+        if not method_spec(name).offers(LatentModel):
             raise LatentError(f"run {run.id} trains {name!r}, which has no latent space to explore")
         try:
             session = TrainingSession.from_run(run)

@@ -1,4 +1,6 @@
-"""Training methods. Each lives in its own module and registers itself with `register_method`.
+"""Training methods, one package per method: `<name>/__init__.py` declares its settings and `SPEC` without torch,
+`<name>/method.py` holds the implementation, registered with `register_method`. The registry finds the packages
+itself (see `registry.py`); what a method can do besides training is in `capabilities.py`.
 
 This package's `__init__` stays free of torch so that the window can list methods before torch is loaded.
 """

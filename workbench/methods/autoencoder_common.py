@@ -1,19 +1,34 @@
-"""Plumbing shared by the autoencoder family: named networks/optimizers with one checkpoint layout, the
-optimizer step with loss scaling, eval-mode inference, logits → images, interleaved visuals, and the
-Gaussian fitted to training codes that lets a prior-less autoencoder still be sampled.
+"""Plumbing shared by the autoencoder family: the likelihoods and the Gaussian KL, named networks/optimizers with
+one checkpoint layout, the optimizer step with loss scaling, eval-mode inference, logits → images, interleaved
+visuals, and the Gaussian fitted to training codes that lets a prior-less autoencoder still be sampled.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from workbench.methods.base import MethodBase, gradient_norm
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(μ, σ²) ‖ N(0, I)) per image, summed over latent dimensions: shape (N,)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(dim=1)
+
+
+def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
+    """Negative log-likelihood per image (N,); `target` in [-1, 1]."""
+    if kind == "bce":
+        per_pixel = F.binary_cross_entropy_with_logits(logits, (target + 1) / 2, reduction="none")
+    elif kind == "mse":
+        per_pixel = 0.5 * (torch.tanh(logits) - target).pow(2)
+    else:
+        raise ValueError(f"unknown reconstruction loss {kind!r}")
+    return per_pixel.flatten(1).sum(dim=1)
 
 
 def logits_to_image(logits: torch.Tensor, reconstruction: str) -> torch.Tensor:
@@ -26,23 +41,18 @@ def interleave(*batches: torch.Tensor) -> torch.Tensor:
     return torch.stack(batches, dim=1).flatten(0, 1)
 
 
+def reconstruction_visuals(method: Any, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Up to 32 inputs and their reconstructions side by side: x0, x̂0, x1, x̂1, ..."""
+    x = batch[0][:32].cpu()
+    return {"reconstruction": interleave(x, method.decode(method.encode(x)))}
+
+
 def one_hot_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Integer labels (N,) → float one-hot (N×K); labels outside [0, K) are an error, not a silent wrap."""
     labels = labels.long()
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
         raise ValueError(f"labels must be in [0, {num_classes}), got {labels.min().item()}..{labels.max().item()}")
     return nn.functional.one_hot(labels, num_classes).float()
-
-
-def grid_width(n: int) -> int:
-    """Images per row of an n-image sample grid (⌈√n⌉, as `image_grid` draws it)."""
-    return max(1, math.ceil(math.sqrt(n)))
-
-
-def grid_row_labels(n: int, num_classes: int) -> torch.Tensor:
-    """Class per image of an n-image sample grid so that each grid row is one class (cycling through the
-    classes when there are more rows than classes)."""
-    return (torch.arange(n) // grid_width(n)) % num_classes
 
 
 class NetworkMethod(MethodBase):
@@ -74,18 +84,8 @@ class NetworkMethod(MethodBase):
         scaler.update()
         return grad
 
-    @contextmanager
-    def evaluating(self) -> Iterator[None]:
-        """Every network in eval mode (batch-norm running statistics, no updates), then back as it was."""
-        was = {name: net.training for name, net in self.nets.items()}
-        for net in self.nets.values():
-            net.eval()
-        try:
-            with torch.no_grad():
-                yield
-        finally:
-            for name, net in self.nets.items():
-                net.train(was[name])
+    def networks(self) -> list[nn.Module]:
+        return list(self.nets.values())
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -109,31 +109,66 @@ class NetworkMethod(MethodBase):
         self.load_base_state(state)
 
 
-class EncoderDecoderMethod(NetworkMethod):
-    """A network method with a deterministic `encoder` (image → code) and a `decoder` (code → image logits,
-    turned into images by `settings.reconstruction`): the latent capabilities the autoencoders and the
-    adversarial autoencoder share."""
+class DecoderViews:
+    """decode, decoder_network and decode_differentiable of a method with a `decoder` (code → image logits, turned
+    into images in [-1, 1] by the likelihood `settings.reconstruction`). Mixed into MethodBase subclasses."""
 
-    encoder: nn.Module
     decoder: nn.Module
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes for images in [-1, 1] (eval mode), on CPU."""
-        with self.evaluating():
-            return self.encoder(x.to(self.device)).float().cpu()
+    def as_images(self, logits: torch.Tensor) -> torch.Tensor:
+        return logits_to_image(logits.float(), self.settings.reconstruction)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Images in [-1, 1] for codes z (eval mode), on CPU."""
+        """Images for codes z (eval mode), on CPU."""
         with self.evaluating():
-            return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction).cpu()
+            return self.as_images(self.decoder(z.to(self.device))).cpu()
 
     def decoder_network(self) -> nn.Module:
         """The network that maps a code to image logits (explorer hook)."""
         return self.decoder
 
     def decode_differentiable(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images in [-1, 1] for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
-        return logits_to_image(self.decoder(z.to(self.device)).float(), self.settings.reconstruction)
+        """Images for codes z with the autograd graph kept (explorer hook; modes are the caller's)."""
+        return self.as_images(self.decoder(z.to(self.device)))
+
+
+class GaussianViews(DecoderViews):
+    """encode (the posterior mean), the posterior and the likelihood of a VAE whose `gaussian(x)` gives
+    (μ, log σ²) of q(z|x)."""
+
+    def gaussian(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Posterior means μ(x) for images in [-1, 1], on CPU."""
+        return self.posterior(x)[0]
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ²) of q(z|x) for images in [-1, 1], on CPU."""
+        with self.evaluating():
+            mu, logvar = self.gaussian(x.to(self.device))
+            return mu.float().cpu(), logvar.float().cpu()
+
+    def reconstruction_nll(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """−log p(x|z) per image (N,) as the training loss measures it (bce or mse), on CPU."""
+        with self.evaluating():
+            logits = self.decoder(z.to(self.device)).float()
+            return reconstruction_loss(logits, x.to(self.device), self.settings.reconstruction).cpu()
+
+
+class EncoderDecoderMethod(DecoderViews, NetworkMethod):
+    """A network method with a deterministic `encoder` (image → code) and a `decoder`: the latent capabilities the
+    autoencoders and the adversarial autoencoder share."""
+
+    encoder: nn.Module
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes for images in [-1, 1] (eval mode), on CPU."""
+        with self.evaluating():
+            return self.encoder(x.to(self.device)).float().cpu()
+
+    def visuals(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return reconstruction_visuals(self, batch)
 
 
 class CodeStatistics:

@@ -1,15 +1,23 @@
-"""The Method protocol every trainable system implements, the capability protocols panels test for, and the
-small helpers methods share (devices, mixed precision, noise, gradient norms).
+"""The Method protocol every trainable system implements and the small helpers methods share (devices, mixed
+precision, noise, the optimizer step, eval mode). What a method can do besides training is described by the
+protocols of `workbench.methods.capabilities`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import nn
 
+from workbench.config import ConfigError
+
 Batch = tuple[torch.Tensor, torch.Tensor]  # images N×C×H×W in [-1, 1], integer labels N
+# The checkpointed state of a generator G and a discriminator D (see `MethodBase.adversarial_optimizers`).
+ADVERSARIAL_STATE = ("G", "D", "opt_g", "opt_d", "scaler_g", "scaler_d")
 
 
 @runtime_checkable
@@ -32,20 +40,25 @@ class Method(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-@runtime_checkable
-class LatentModel(Protocol):
-    """A model with a latent space that can be decoded (and, with `encode`, inferred from images)."""
+def require_images(data_info: Any, method: str, min_size: int = 8) -> None:
+    """A clear ConfigError when the dataset is not square power-of-two images of at least `min_size`."""
+    size = int(getattr(data_info, "image_size", 0) or 0)
+    if size < min_size or size & (size - 1) or int(getattr(data_info, "channels", 0) or 0) < 1:
+        raise ConfigError(
+            f"data: method {method!r} trains on square images whose size is a power of two ≥ {min_size}; "
+            f"dataset {getattr(data_info, 'name', '?')!r} gives size {size}"
+        )
 
-    latent_dim: int
 
-    def prior_sample(self, n: int, *, seed: int) -> torch.Tensor: ...
+def grid_width(n: int) -> int:
+    """Images per row of an n-image sample grid (⌈√n⌉, as `image_grid` draws it)."""
+    return max(1, math.ceil(math.sqrt(n)))
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor: ...
 
-
-@runtime_checkable
-class Encoder(Protocol):
-    def encode(self, x: torch.Tensor) -> torch.Tensor: ...
+def grid_row_labels(n: int, num_classes: int) -> torch.Tensor:
+    """Class per image of an n-image sample grid so that each grid row is one class (cycling through the
+    classes when there are more rows than classes)."""
+    return (torch.arange(n) // grid_width(n)) % num_classes
 
 
 def gradient_norm(module: nn.Module) -> float:
@@ -54,6 +67,39 @@ def gradient_norm(module: nn.Module) -> float:
     if not grads:
         return 0.0
     return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+
+
+def optimizer_step(
+    loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, module: nn.Module
+) -> float:
+    """Backward (scaled), unscale, measure `module`'s gradient norm, step; the gradient norm before the step."""
+    scaler.scale(loss).backward()
+    scaler.unscale_(opt)
+    norm = gradient_norm(module)
+    scaler.step(opt)
+    scaler.update()
+    return norm
+
+
+@contextlib.contextmanager
+def in_eval(*modules: nn.Module) -> Iterator[None]:
+    """Modules in eval mode (batch-norm running statistics, no dropout) inside the block, their modes restored
+    after."""
+    was = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, w in zip(modules, was, strict=True):
+            m.train(w)
+
+
+def set_requires_grad(module: nn.Module, flag: bool) -> None:
+    """Freeze a discriminator while its generator's loss is minimised: D's gradients from that loss would only be
+    computed to be thrown away."""
+    for p in module.parameters():
+        p.requires_grad_(flag)
 
 
 class MethodBase:
@@ -81,6 +127,30 @@ class MethodBase:
     def grad_scaler(self) -> torch.amp.GradScaler:
         return torch.amp.GradScaler(self.device.type, enabled=self.amp)
 
+    def networks(self) -> list[nn.Module]:
+        """The method's networks (every nn.Module attribute)."""
+        return [value for value in vars(self).values() if isinstance(value, nn.Module)]
+
+    @contextlib.contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """Every network in eval mode and no gradients inside the block, the modes restored after."""
+        with in_eval(*self.networks()), torch.no_grad():
+            yield
+
+    def on_device(self, batch: Batch) -> tuple[torch.Tensor, ...]:
+        """The batch's tensors on the method's device."""
+        return tuple(t.to(self.device, non_blocking=True) for t in batch)
+
+    def adversarial_optimizers(self, g_params: Any, d_params: Any, lr_g: float, lr_d: float,
+                               betas: tuple[float, float], rmsprop: bool = False) -> None:
+        """`opt_g` and `opt_d` (Adam, or RMSprop) with their gradient scalers `scaler_g` and `scaler_d`."""
+        if rmsprop:
+            self.opt_g, self.opt_d = torch.optim.RMSprop(g_params, lr=lr_g), torch.optim.RMSprop(d_params, lr=lr_d)
+        else:
+            self.opt_g = torch.optim.Adam(g_params, lr=lr_g, betas=betas)
+            self.opt_d = torch.optim.Adam(d_params, lr=lr_d, betas=betas)
+        self.scaler_g, self.scaler_d = self.grad_scaler(), self.grad_scaler()
+
     def randn(self, *shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=self.noise, device=self.device)
 
@@ -88,6 +158,14 @@ class MethodBase:
     def seeded_normal(n: int, dim: int, seed: int) -> torch.Tensor:
         """The same latent batch for the same seed on every machine (drawn on CPU)."""
         return torch.randn(n, dim, generator=torch.Generator().manual_seed(seed))
+
+    def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
+        """n codes z ~ N(0, I) of the method's `latent_dim` (methods with another prior override this)."""
+        return self.seeded_normal(n, self.latent_dim, seed)
+
+    def sample(self, n: int, *, seed: int) -> torch.Tensor:
+        """n outputs decoded from the seeded prior batch (`decode` is the method's)."""
+        return self.decode(self.prior_sample(n, seed=seed))
 
     def state_dict(self) -> dict[str, Any]:
         return {**{name: getattr(self, name).state_dict() for name in self.stateful}, **self.base_state()}
@@ -107,3 +185,13 @@ class MethodBase:
 
     def load_base_state(self, state: dict[str, Any]) -> None:
         self.noise.set_state(state["noise_rng"].to(torch.uint8).cpu())
+
+
+class ImageToImageMethod(MethodBase):
+    """A method that maps given images to images (translation, super-resolution): nothing to sample."""
+
+    def prior_sample(self, n: int, *, seed: int) -> torch.Tensor:
+        raise NotImplementedError(f"{self.method_name} has no latent prior: it maps given images to images")
+
+    def sample(self, n: int, *, seed: int) -> torch.Tensor:
+        raise NotImplementedError(f"{self.method_name} maps given images to images; it draws nothing from noise")

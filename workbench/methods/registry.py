@@ -1,20 +1,43 @@
-"""The explicit method registry.
+"""The method registry: every method is a package `workbench/methods/<name>/`, found by walking this folder.
 
 Two halves, so that listing methods and building their forms never imports torch:
-- `MethodSpec` (name, settings dataclass, module, summary, capabilities) is declared in `settings.py`;
-- the implementation class registers itself with `@register_method(name)` when its module is imported,
-  which `method_class` does on first use.
+- the package's `__init__.py` declares the settings dataclass and `SPEC`, a `MethodSpec` (name, settings,
+  summary, capabilities, tiny test run), without importing torch;
+- its `method.py` holds the implementation class, which registers itself with `@register_method(name)` when
+  `method_class` first imports it.
+Adding a method is adding its folder: nothing else lists the methods.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import tomllib
 
 from workbench.config import ConfigError, RunConfig
+from workbench.methods.capabilities import CAPABILITY_NAMES, IMAGE_TO_IMAGE
+
+
+@dataclass(frozen=True)
+class TinyRun:
+    """The smallest run of a method that still exercises every part of it (tests/unit/test_method_contract.py):
+    settings that shrink the networks, and a built-in dataset of a kind the method trains on."""
+
+    data: str = "digits"
+    image_size: int = 8
+    batch_size: int = 4
+    settings: tuple[tuple[str, Any], ...] = ()
+    data_options: tuple[tuple[str, Any], ...] = ()
+
+
+def tiny_run(data: str = "digits", image_size: int = 8, *, batch_size: int = 4,
+             data_options: dict[str, Any] | None = None, **settings: Any) -> TinyRun:
+    """`TinyRun` from keyword arguments: `tiny_run("sr-photos", 16, data_options={"scale": 2}, channels=8)`."""
+    return TinyRun(data, image_size, batch_size, tuple(settings.items()), tuple((data_options or {}).items()))
 
 
 @dataclass(frozen=True)
@@ -23,44 +46,47 @@ class MethodSpec:
 
     name: str
     settings: type
-    module: str
-    summary: str
+    display_name: str  # as the papers write it: "DCGAN", "SRResNet", "Pix2Pix", "3D-GAN"
     family: str
-    capabilities: tuple[str, ...] = ()
+    summary: str
+    # The protocols of workbench.methods.capabilities the implementation satisfies (the contract test checks).
+    capabilities: tuple[type, ...] = ()
     # The data kinds the method trains on (DataInfo.kind): a run on another kind is refused with a clear error.
     data_kinds: tuple[str, ...] = ("images",)
     # Named live visuals laid out as columns: ((visual name, (column title, ...)), ...). The loop tiles such a
     # visual with one example per row and the Training panel writes the titles above it.
     visual_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tiny: TinyRun = field(default_factory=TinyRun)
+
+    def __post_init__(self) -> None:
+        self.settings.method_name = self.name  # a RunConfig names its method through its settings' class
+
+    def offers(self, capability: type) -> bool:
+        """Whether the method implements `capability`, a protocol of workbench.methods.capabilities."""
+        return capability in self.capabilities
+
+    @property
+    def capability_names(self) -> tuple[str, ...]:
+        """The capabilities as short words ("latent", "encode", "translate", ...), for listings."""
+        return tuple(CAPABILITY_NAMES[c] for c in self.capabilities if c in CAPABILITY_NAMES)
 
     def columns_of(self, visual: str) -> tuple[str, ...]:
         return dict(self.visual_columns).get(visual, ())
 
     @property
     def generates(self) -> bool:
-        """Whether the method draws new images from noise (`sample`); image-to-image methods do not."""
-        return not {"translate", "super_resolution"} & set(self.capabilities)
+        """Whether the method draws new outputs from noise (`sample`); image-to-image methods do not."""
+        return not any(self.offers(c) for c in IMAGE_TO_IMAGE)
 
-
-# Modules that declare MethodSpecs (torch-free). One per method family keeps each file small.
-SETTINGS_MODULES = (
-    "workbench.methods.settings",
-    "workbench.methods.settings_autoencoders",
-    "workbench.methods.settings_gans",
-    "workbench.methods.settings_toy",
-    "workbench.methods.settings_translation",
-    "workbench.methods.settings_voxels",
-)
 
 _SPECS: dict[str, MethodSpec] = {}
 _CLASSES: dict[str, type] = {}
-_ALL_LOADED = False
 
 
-def declare_method(spec: MethodSpec) -> None:
-    """Record a method's spec and tie its settings dataclass to its name."""
-    _SPECS[spec.name] = spec
-    spec.settings.method_name = spec.name
+def _method_packages() -> list[str]:
+    """The subpackages of workbench.methods: one per method."""
+    here = Path(__file__).parent
+    return [f"{__package__}.{m.name}" for m in pkgutil.iter_modules([str(here)]) if m.ispkg]
 
 
 def register_method(name: str):
@@ -68,7 +94,7 @@ def register_method(name: str):
 
     def wrap(cls: type) -> type:
         if name not in _specs():
-            raise ConfigError(f"method {name!r} has no MethodSpec in workbench.methods.settings")
+            raise ConfigError(f"method {name!r} has no MethodSpec (SPEC in its package's __init__.py)")
         _CLASSES[name] = cls
         cls.method_name = name
         return cls
@@ -77,13 +103,15 @@ def register_method(name: str):
 
 
 def _specs() -> dict[str, MethodSpec]:
-    """Every declared spec; the first call imports all settings modules (a module imported directly before
-    that, e.g. by a script, has already declared its own specs, so emptiness is no sign of completeness)."""
-    global _ALL_LOADED
-    if not _ALL_LOADED:
-        for module in SETTINGS_MODULES:
-            importlib.import_module(module)
-        _ALL_LOADED = True
+    """Every method's spec; the first call imports each method package's (torch-free) `__init__`."""
+    if not _SPECS:
+        found: dict[str, MethodSpec] = {}
+        for package in _method_packages():
+            spec = getattr(importlib.import_module(package), "SPEC", None)
+            if not isinstance(spec, MethodSpec) or spec.name != package.rsplit(".", 1)[1]:
+                raise ConfigError(f"{package} must declare SPEC, a MethodSpec named after its folder")
+            found[spec.name] = spec
+        _SPECS.update(found)
     return _SPECS
 
 
@@ -117,7 +145,7 @@ def load_run_config_toml(text: str) -> RunConfig:
 def method_class(name: str) -> type:
     spec = method_spec(name)
     if name not in _CLASSES:
-        importlib.import_module(spec.module)
+        importlib.import_module(f"{__package__}.{spec.name}.method")
     return _CLASSES[name]
 
 

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-import tomllib
 
 from workbench.atomic import atomic_write_text
 from workbench.child_process import FileLock
-from workbench.config import ConfigError, RunConfig
+from workbench.config import ConfigError, RunConfig, read_toml_file
 from workbench.methods.registry import load_run_config
 from workbench.runs.metrics_db import MetricsReader, MetricsWriter
 
@@ -50,6 +49,16 @@ class RunInfo:
     host: str = ""
     error: str = ""
     updated: float = field(default_factory=time.time)
+
+
+def file_version(path: Path) -> tuple[int, int, int] | None:
+    """What changes whenever `path` is rewritten (run.toml is replaced, never edited in place): a poller can
+    tell from one stat that it need not read the file again. None when it cannot be looked at."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ino, stat.st_size
 
 
 def _pid_alive(pid: int) -> bool:
@@ -88,17 +97,8 @@ class Run:
         return self.path / "checkpoints"
 
     def _read_toml(self) -> dict[str, Any]:
-        path = self.path / self.CONFIG_FILE
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as err:
-            raise ConfigError(f"{self.path} is not a run folder (no {self.CONFIG_FILE})") from err
-        except UnicodeDecodeError as err:
-            raise ConfigError(f"{path} is not UTF-8 text (byte {err.start}: {err.reason})") from None
-        except OSError as err:
-            raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{path} is not valid TOML: {err}") from err
+        return read_toml_file(self.path / self.CONFIG_FILE,
+                              missing=f"{self.path} is not a run folder (no {self.CONFIG_FILE})")
 
     @property
     def config(self) -> RunConfig:

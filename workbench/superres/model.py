@@ -22,26 +22,28 @@ from torch import nn
 
 from workbench.compat import one_torch_thread
 from workbench.config import ConfigError
+from workbench.methods.capabilities import Upscaler
+from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
 from workbench.superres.errors import SuperResolutionError
 
 # Above this many output pixels per pass an image is upscaled in tiles: 512×512 output pixels keep a 32-channel
 # network's activations near 100 MB.
 TILE_OUTPUT_PIXELS = 512 * 512
-DISPLAY_NAMES = {"srresnet": "SRResNet", "srgan": "SRGAN"}
 
 
 def display_name(method_name: str) -> str:
-    """How the papers write the method's name: SRResNet, SRGAN."""
-    return DISPLAY_NAMES.get(method_name, method_name)
+    """How the papers write the method's name (its spec's display name): SRResNet, SRGAN."""
+    try:
+        return method_spec(method_name).display_name
+    except ConfigError:
+        return method_name
 
 
 def is_super_resolution_method(method_name: str) -> bool:
-    """True for methods whose spec has the "super_resolution" capability (srresnet, srgan)."""
-    from workbench.methods.registry import method_spec
-
+    """True for methods that upscale images (their spec offers `Upscaler`: srresnet, srgan)."""
     try:
-        return "super_resolution" in method_spec(method_name).capabilities
+        return method_spec(method_name).offers(Upscaler)
     except (ConfigError, KeyError, ValueError):
         return False
 
@@ -67,13 +69,13 @@ class SuperResolutionModel:
                  residual_blocks: int | None = None) -> None:
         """Prefer `from_run`; `method` is a live srresnet/srgan method object (tests, notebooks)."""
         name = method_name or getattr(type(method), "method_name", "") or ""
-        if not hasattr(method, "upscale"):
+        if not isinstance(method, Upscaler):
             raise SuperResolutionError(f"method {name!r} cannot upscale images (it is not a super-resolution "
                                        "method such as srresnet or srgan)")
         info = method.data_info
         self.method = method
         self.method_name: str = name
-        self.scale: int = int(getattr(method, "scale", 0) or getattr(info, "scale", 1))
+        self.scale: int = int(method.scale)
         self.channels: int = int(info.channels)
         self.run = run
         self.run_id: str = run.id if run is not None else ""

@@ -17,11 +17,9 @@ import numpy as np
 import torch
 
 from workbench.images import image_grid
+from workbench.methods.capabilities import ScatterPreview
 from workbench.methods.registry import method_spec
-from workbench.training.checkpoints import NonFiniteStateError
-from workbench.training.control import TrainingControl
-from workbench.training.diversity import diversity_ratio
-from workbench.training.events import (
+from workbench.runs.events import (
     AlertEvent,
     CheckpointEvent,
     Event,
@@ -31,6 +29,9 @@ from workbench.training.events import (
     ScatterEvent,
     StepEvent,
 )
+from workbench.training.checkpoints import NonFiniteStateError
+from workbench.training.control import TrainingControl
+from workbench.training.diversity import diversity_ratio
 from workbench.training.guards import default_guards
 from workbench.training.session import TrainingSession
 
@@ -38,9 +39,9 @@ from workbench.training.session import TrainingSession
 def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEvent | MetricEvent]:
     """The fixed-latent sample grid, the method's named visuals as uint8 grids, and its scatters if any.
 
-    A method may offer `scatter(batch) -> {name: {series: N×2 array}}` (e.g. an adversarial autoencoder's
-    codes against its prior); those become ScatterEvents. Two reserved keys draw a background: "__surface__"
-    (an H×W array, e.g. a discriminator's output over the plane) and "__extent__" (x0, x1, y0, y1).
+    A `ScatterPreview` method offers `scatter(batch) -> {name: {series: N×2 array}}` (e.g. an adversarial
+    autoencoder's codes against its prior); those become ScatterEvents. Two reserved keys draw a background:
+    "__surface__" (an H×W array, e.g. a discriminator's output over the plane) and "__extent__" (x0, x1, y0, y1).
     """
     n = session.config.train.sample_count
     now = time.time()
@@ -63,9 +64,8 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
     for name, images in session.method.visuals(session.visual_batch).items():
         columns = spec.columns_of(name)  # one example per row, one column per named image
         yield SampleEvent(session.step, now, name, image_grid(images, nrow=len(columns) or 8))
-    scatter = getattr(session.method, "scatter", None)
-    if scatter is not None:
-        for name, series in scatter(session.visual_batch).items():
+    if isinstance(session.method, ScatterPreview):
+        for name, series in session.method.scatter(session.visual_batch).items():
             arrays = {k: np.asarray(v, dtype=np.float32) if k.startswith("__")
                       else np.asarray(v, dtype=np.float32).reshape(-1, 2) for k, v in series.items()}
             yield ScatterEvent(session.step, now, name, arrays)
@@ -115,6 +115,17 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             if isinstance(event, MetricEvent):
                 yield from watch({event.name: event.value})
 
+    def halt(what: str) -> AlertEvent:
+        """Stop trusting the model: pause, write no checkpoint from this state, and say so."""
+        session.healthy = False
+        control.pause()
+        return AlertEvent(
+            session.step, time.time(), "non_finite",
+            f"{what}. Training is paused and no checkpoint will be written from this state; the last good "
+            f"checkpoint (step {last_saved}) is kept. Lower the learning rate or change the loss, then resume from "
+            "that checkpoint.",
+        )
+
     def checkpoint() -> Iterator[CheckpointEvent | AlertEvent]:
         nonlocal last_saved
         if checkpoint_dir is None or not session.healthy or session.step == last_saved:
@@ -124,14 +135,7 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         try:
             path = session.save(checkpoint_dir, keep_last=cfg.keep_checkpoints)
         except NonFiniteStateError as err:  # weights went bad before any loss showed it
-            session.healthy = False
-            control.pause()
-            yield AlertEvent(
-                session.step, time.time(), "non_finite",
-                f"{err}. Training is paused and no checkpoint will be written from this state; the last good "
-                f"checkpoint (step {last_saved}) is kept. Lower the learning rate or change the loss, then resume "
-                "from that checkpoint.",
-            )
+            yield halt(str(err))
             return
         last_saved = session.step
         yield CheckpointEvent(session.step, time.time(), str(path))
@@ -161,14 +165,7 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
 
         bad = _non_finite(scalars)
         if bad:
-            session.healthy = False
-            control.pause()
-            yield AlertEvent(
-                session.step, time.time(), "non_finite",
-                f"{', '.join(bad)} became non-finite at step {session.step}. Training is paused and no "
-                f"checkpoint will be written from this state; the last good checkpoint (step {last_saved}) "
-                "is kept. Lower the learning rate or change the loss, then resume from that checkpoint.",
-            )
+            yield halt(f"{', '.join(bad)} became non-finite at step {session.step}")
         else:
             yield from watch(scalars)
         if session.step % cfg.sample_every == 0 or session.step == cfg.steps:

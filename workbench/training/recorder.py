@@ -1,31 +1,24 @@
-"""Writes training events to the run store as they pass, then hands them on unchanged."""
+"""Writes training events to the run store as they pass (images and point sets to files, the rest through the
+store's typed writer), then hands them on with the file a sample or scatter was written to."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
 
 from workbench.atomic import atomic_write_bytes
+from workbench.runs.events import CheckpointEvent, Event, SampleEvent, ScatterEvent
 from workbench.runs.metrics_db import MetricsWriter
 from workbench.runs.run import Run
-from workbench.training.events import (
-    AlertEvent,
-    CheckpointEvent,
-    Event,
-    MetricEvent,
-    RunEndEvent,
-    SampleEvent,
-    ScatterEvent,
-    StepEvent,
-)
 
 
-def sample_path(name: str, step: int) -> str:
-    """Path of a stored grid, relative to the run folder."""
-    return f"samples/{name}_{step:08d}.png"
+def sample_path(name: str, step: int, suffix: str = ".png") -> str:
+    """Path of a stored grid (or, with ".npz", point set), relative to the run folder."""
+    return f"samples/{name}_{step:08d}{suffix}"
 
 
 def write_png(run: Run, event: SampleEvent) -> str:
@@ -37,7 +30,7 @@ def write_png(run: Run, event: SampleEvent) -> str:
 
 
 def write_scatter(run: Run, event: ScatterEvent) -> str:
-    relative = f"samples/{event.name}_{event.step:08d}.npz"
+    relative = sample_path(event.name, event.step, ".npz")
     buffer = io.BytesIO()
     np.savez(buffer, **event.series)
     atomic_write_bytes(run.path / relative, buffer.getvalue())
@@ -46,19 +39,11 @@ def write_scatter(run: Run, event: ScatterEvent) -> str:
 
 def record(events: Iterator[Event], run: Run, writer: MetricsWriter) -> Iterator[Event]:
     for event in events:
-        if isinstance(event, StepEvent):
-            writer.add_scalars(event.step, event.wall, event.scalars)
-        elif isinstance(event, SampleEvent):
-            writer.add_sample(event.step, event.wall, event.name, write_png(run, event))
-        elif isinstance(event, ScatterEvent):
-            writer.add_sample(event.step, event.wall, event.name, write_scatter(run, event))
-        elif isinstance(event, CheckpointEvent):
-            writer.add_event(event.step, event.wall, "checkpoint", event.path)
+        if isinstance(event, SampleEvent) and event.image is not None:
+            event = replace(event, path=str(run.path / write_png(run, event)))
+        elif isinstance(event, ScatterEvent) and event.series is not None:
+            event = replace(event, path=str(run.path / write_scatter(run, event)))
+        writer.add(event)
+        if isinstance(event, CheckpointEvent):
             run.update(step=event.step)
-        elif isinstance(event, AlertEvent):
-            writer.add_event(event.step, event.wall, f"alert:{event.kind}", event.message)
-        elif isinstance(event, MetricEvent):
-            writer.add_scalars(event.step, event.wall, {event.name: event.value})
-        elif isinstance(event, RunEndEvent):
-            writer.flush()
         yield event

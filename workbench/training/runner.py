@@ -5,18 +5,19 @@ The one entry point the CLI and the GUI worker share, so both treat a run exactl
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
 from collections.abc import Iterator
+from itertools import chain
 
+from workbench.methods.capabilities import RunNotes
 from workbench.runs.checkpoint_files import only_damaged_checkpoints
+from workbench.runs.events import Event, LayoutEvent, RunEndEvent
 from workbench.runs.run import Run, RunStatus
 from workbench.training.checkpoints import CheckpointError
 from workbench.training.class_coverage import ClassCoverageProbe
 from workbench.training.control import TrainingControl
-from workbench.training.events import Event, RunEndEvent
 from workbench.training.loop import train
 from workbench.training.recorder import record
 from workbench.training.session import TrainingSession
@@ -34,7 +35,8 @@ def _forget_after(run: Run, step: int) -> None:
 
 def run_training(run: Run, control: TrainingControl | None = None, total_steps: int | None = None
                  ) -> Iterator[Event]:
-    """Train `run` from its latest checkpoint (or from scratch), yielding the loop's events.
+    """Train `run` from its latest checkpoint (or from scratch), yielding a LayoutEvent (the session starts) and
+    then the loop's events, each once recorded.
 
     `total_steps` extends (or sets) the run's length; it is written to run.toml only once the checkpoint has
     loaded, so a refused resume leaves every file as it was.
@@ -51,20 +53,20 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         if os.environ.get(CLASS_COVERAGE_ENV, "1") != "0":
             session.class_probe = ClassCoverageProbe.for_dataset(session.dataset, run.config.data,
                                                                  run.path.parent.parent)
-        session.restore_latest(run.checkpoints_dir)
+        restored = session.restore_latest(run.checkpoints_dir)
         if config != run.config:
             run.write(config, run.info())
         writer = run.metrics_writer()
         writer.truncate_after(session.step)
         _forget_after(run, session.step)
         run.update(status=RunStatus.RUNNING, step=session.step, error="", pid=os.getpid(), host=socket.gethostname())
-        if hasattr(session.method, "workspace_root"):  # run ids in its settings (SRGAN's init_from) mean this one
-            session.method.workspace_root = run.path.parent.parent
-        run_notes = getattr(session.method, "run_notes", None)  # e.g. which content loss SRGAN could use
-        if run_notes is not None:
-            run.set_notes(run_notes())
-        writer.add_event(session.step, time.time(), "layout", json.dumps({"losses": list(session.method.loss_names)}))
-        for event in record(train(session, control, run.checkpoints_dir, before_checkpoint=writer.flush), run, writer):
+        if restored is None:  # a new run: networks named in its settings (SRGAN's init_from) come from this workspace
+            session.initialise_from_source(run.path.parent.parent)
+        if isinstance(session.method, RunNotes):  # e.g. which content loss SRGAN could use
+            run.set_notes(session.method.run_notes())
+        layout = LayoutEvent(session.step, time.time(), tuple(session.method.loss_names), config.train.steps)
+        events = chain([layout], train(session, control, run.checkpoints_dir, before_checkpoint=writer.flush))
+        for event in record(events, run, writer):
             if isinstance(event, RunEndEvent):
                 run.update(status=RunStatus(event.status), step=event.step)
             yield event

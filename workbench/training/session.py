@@ -12,10 +12,12 @@ from typing import Any
 
 import torch
 
-from workbench.config import RunConfig
+from workbench.config import ConfigError, RunConfig
 from workbench.data import build_dataset
 from workbench.data.batches import BatchStream
-from workbench.methods.registry import build_method
+from workbench.methods.capabilities import InitFrom
+from workbench.methods.registry import build_method, method_spec
+from workbench.runs import Workspace
 from workbench.runs.checkpoint_files import latest_checkpoint
 from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.training.devices import resolve_device
@@ -119,6 +121,10 @@ class TrainingSession:
     def save(self, folder: Path, keep_last: int | None = None) -> Path:
         return save_checkpoint(folder, self.step, self.state_dict(), keep_last=keep_last)
 
+    def initialise_from_source(self, workspace_root: Path | None) -> None:
+        """For a new run (nothing restored): see `initialise_from_source`."""
+        initialise_from_source(self.method, workspace_root)
+
     def restore_latest(self, folder: Path) -> int | None:
         """Load the newest complete checkpoint in `folder`; its step, or None when there is none."""
         files = latest_checkpoint(folder)
@@ -130,6 +136,39 @@ class TrainingSession:
         except CheckpointError as err:
             raise CheckpointError(f"checkpoint {files.tensors}: {err}") from None
         return self.step
+
+
+def initialise_from_source(method: Any, workspace_root: Path | None) -> None:
+    """Start the networks of an `InitFrom` method (SRGAN) from the run its settings name, looked up in
+    `workspace_root` (None: the default workspace); nothing for other methods or an empty setting. A ConfigError
+    naming the setting when that run is missing, trains another method, has no checkpoint or does not fit."""
+    if isinstance(method, InitFrom) and method.init_source():
+        method.initialise_from(*_source_run_state(method, workspace_root))
+
+
+def _source_run_state(method: Any, workspace_root: Path | None) -> tuple[dict[str, Any], RunConfig, str, str]:
+    """(method state of its latest checkpoint, settings, id, description) of the run `method.init_source()` names."""
+    field, name = "method.init_from", method.init_source()
+    spec = method_spec(type(method).method_name)
+    wanted = " or ".join(repr(m) for m in method.init_from_methods)
+    try:
+        run = Workspace(workspace_root).run(name)
+        source = run.config
+    except KeyError as err:
+        raise ConfigError(f"{field}: {err.args[0]} (give the id or the folder of a run of {wanted})") from err
+    except ConfigError as err:
+        raise ConfigError(f"{field}: cannot read run {name!r}: {err}") from err
+    if source.method_name not in method.init_from_methods:
+        raise ConfigError(f"{field}: run {run.id} is a {source.method_name!r} run; {spec.display_name} starts from "
+                          f"an {wanted} run")
+    files = latest_checkpoint(run.checkpoints_dir)
+    if files is None:
+        raise ConfigError(f"{field}: run {run.id} has no checkpoint yet (train it, or stop it to write one)")
+    try:
+        state = load_checkpoint(files)["method"]
+    except (CheckpointError, KeyError, TypeError) as err:
+        raise ConfigError(f"{field}: cannot read run {run.id}'s checkpoint at step {files.step}: {err}") from err
+    return state, source, run.id, f"{run.id} (step {files.step}, {Path(run.path)})"
 
 
 def _network_storages(method: Any) -> set[int]:

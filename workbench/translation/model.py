@@ -20,6 +20,8 @@ import torch
 from torch import nn
 
 from workbench.config import ConfigError, DataConfig
+from workbench.methods.capabilities import CycleTranslator, Translator
+from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
 from workbench.translation.errors import TranslationError
 from workbench.translation.images import load_image_file
@@ -27,16 +29,10 @@ from workbench.translation.images import load_image_file
 DIRECTIONS = ("AtoB", "BtoA")
 
 
-def _spec(method_name: str) -> Any:
-    from workbench.methods.registry import method_spec
-
-    return method_spec(method_name)
-
-
 def is_translation_method(method_name: str) -> bool:
-    """True for methods whose spec has the "translate" capability (pix2pix, cyclegan); unknown names: False."""
+    """True for methods that translate images (their spec offers `Translator`: pix2pix, cyclegan); unknown: False."""
     try:
-        return "translate" in _spec(method_name).capabilities
+        return method_spec(method_name).offers(Translator)
     except (KeyError, ValueError, ConfigError):
         return False
 
@@ -80,18 +76,18 @@ class TranslationModel:
                  step: int | None = None) -> None:
         """Prefer `from_run` / `from_method`; this puts every network of `method` in eval mode."""
         name = getattr(type(method), "method_name", "") or ""
-        if not is_translation_method(name) or not hasattr(method, "translate"):
+        if not isinstance(method, Translator):
             raise TranslationError(f"method {name!r} does not translate images; select a Pix2Pix or CycleGAN run")
         info = method.data_info
         self.method = method
         self.method_name: str = name
-        self.directions: tuple[str, ...] = tuple(getattr(method, "directions", ("AtoB",)))
+        self.directions: tuple[str, ...] = tuple(method.directions)
         domains = tuple(getattr(info, "domains", ()) or ())
         self.domains: tuple[str, str] = (domains[0], domains[1]) if len(domains) >= 2 else ("A", "B")
         self.image_size: int = int(info.image_size)
         self.channels: int = int(info.channels)
         self.paired: bool = getattr(info, "kind", "") == "paired"
-        self.has_cycle: bool = "two_way" in _spec(name).capabilities and hasattr(method, "cycle")
+        self.has_cycle: bool = isinstance(method, CycleTranslator)
         self.data_config = data_config
         self.run = run
         self.step = step
@@ -141,7 +137,7 @@ class TranslationModel:
 
     def describe(self) -> str:
         """One line: method, domains, size, checkpoint step."""
-        parts = [{"pix2pix": "Pix2Pix", "cyclegan": "CycleGAN"}.get(self.method_name, self.method_name),
+        parts = [method_spec(self.method_name).display_name if self.method_name else "translation model",
                  " ↔ ".join(self.domains) if len(self.directions) > 1 else self.direction_label("AtoB"),
                  f"{self.image_size}×{self.image_size} px, {self.channels} ch",
                  "paired data" if self.paired else "unpaired data"]

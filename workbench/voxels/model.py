@@ -19,18 +19,14 @@ from torch import nn
 
 from workbench.compat import one_torch_thread
 from workbench.config import ConfigError
+from workbench.methods.capabilities import VoxelGenerator
+from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
 from workbench.voxels.errors import VoxelError
 
 TRAINING_THRESHOLD = 0.5  # training grids are occupancy in [0, 1]; a voxel is "in" at ≥ 0.5
 CHUNK_VOXELS = 1 << 24  # voxels unpacked or compared per step: bounds the temporary memory (64 shapes at 64³)
 INTERPOLATION_MODES = ("slerp", "lerp")
-
-
-def _capabilities(method_name: str) -> tuple[str, ...]:
-    from workbench.methods.registry import method_spec
-
-    return method_spec(method_name).capabilities
 
 
 def _networks(method: Any) -> list[nn.Module]:
@@ -40,7 +36,7 @@ def _networks(method: Any) -> list[nn.Module]:
 def is_voxel_method(method_name: str) -> bool:
     """True for methods that generate voxel grids (explored in the Voxels tab)."""
     try:
-        return "voxels" in _capabilities(method_name)
+        return method_spec(method_name).offers(VoxelGenerator)
     except ConfigError:
         return False
 
@@ -58,7 +54,7 @@ class VoxelModel:
         """Prefer `from_run` / `from_method`; this puts every network of `method` in eval mode."""
         name = getattr(type(method), "method_name", "") or ""
         info = method.data_info
-        if getattr(info, "kind", "images") != "voxels" or not hasattr(method, "decode"):
+        if getattr(info, "kind", "images") != "voxels" or not isinstance(method, VoxelGenerator):
             raise VoxelError(f"method {name!r} on {getattr(info, 'name', '?')!r} does not generate voxel grids")
         self.method = method
         self.method_name: str = name
@@ -66,8 +62,7 @@ class VoxelModel:
         self.resolution: int = int(info.image_size)
         self.class_names: tuple[str, ...] = tuple(getattr(info, "class_names", ()) or ())
         self.dataset_name: str = str(info.name)
-        self.has_encoder: bool = bool(getattr(method, "has_encoder", False)) and callable(
-            getattr(method, "encode_silhouette", None))
+        self.has_encoder: bool = bool(method.has_encoder)
         self.run = run
         self.step = step
         self._dataset = dataset
@@ -232,11 +227,8 @@ class VoxelModel:
     def silhouette_size(self) -> int:
         """The side of the square silhouettes the image encoder reads."""
         self._require_encoder()
-        size = getattr(self.method, "silhouette_size", None)
-        if size is None:
-            with one_torch_thread(), torch.no_grad():
-                size = self.method.silhouettes(torch.zeros(1, 1, *(self.resolution,) * 3)).shape[-1]
-        return int(size)
+        with one_torch_thread(), torch.no_grad():
+            return int(self.method.silhouettes(torch.zeros(1, 1, *(self.resolution,) * 3)).shape[-1])
 
     def silhouettes(self, grids: Any) -> np.ndarray:
         """The silhouettes the encoder was trained on for these grids (float32 N×S×S in [-1, 1])."""

@@ -8,33 +8,27 @@ Consumes a Workspace and the selected Run (`show_run`). Everything shown is read
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
     QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.gui.panels.run_header import run_missing_checkpoint_text, run_title_html
+from workbench.gui.panels.base import PanelBase
+from workbench.gui.panels.run_header import run_checkpoint_step, run_missing_checkpoint_text, run_title_html
+from workbench.gui.widgets.factory import button, label, row, scroll_area, spin, title
+from workbench.gui.widgets.file_dialogs import ask_open
 from workbench.gui.widgets.metric_table import metric_table
 from workbench.gui.widgets.neighbours_view import NeighboursView
 from workbench.runs import Run, Workspace
-
-ERROR_STYLE = "color: #c62828;"
-
 
 LOWER_IS_BETTER = ("FID", "KID", "KL from uniform", "reconstruction MSE")
 SPREAD = ("KID std", "IS std")
@@ -50,32 +44,19 @@ def better_text(label: str) -> str:
     return "higher is better"
 
 
-def _clean_error(message: str) -> str:
-    for prefix in ("EvaluationError: ", "FileNotFoundError: "):
-        if message.startswith(prefix):
-            return message[len(prefix):]
-    return message
-
-
-class EvaluatePanel(QWidget):
-    """Consumes the selected Run; runs `evaluate_run` and the neighbour search through `BackgroundTask`."""
+class EvaluatePanel(PanelBase):
+    """Consumes the selected Run; runs `evaluate_run` and the neighbour search in the background."""
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.run: Run | None = None
+        super().__init__(workspace, parent, name="evaluate", status_in_bar=False, one_thread=False)
         self.evaluations: list = []  # EvaluationResult, oldest step first
-        self.busy = False
-        self._generation = 0  # results of a task started for an earlier selection are not shown
+        self._busy = False  # a task for the selected run is running (one for an earlier selection may go on)
         self._progress_text = ""  # written by the background task, shown by a GUI-thread timer
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(200)
         self._progress_timer.timeout.connect(self._show_progress)
 
-        self.title = QLabel()
-        self.title.setObjectName("evaluate-title")
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title = title("evaluate-title")
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self._build_results())
@@ -92,53 +73,24 @@ class EvaluatePanel(QWidget):
     # ---- layout ------------------------------------------------------------------------------------------
     def _build_controls(self) -> QWidget:
         box = QGroupBox("Evaluate the latest checkpoint")
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Samples"))
-        self.samples_spin = QSpinBox()
-        self.samples_spin.setRange(50, 100_000)
-        self.samples_spin.setSingleStep(500)
-        self.samples_spin.setValue(5000)
-        self.samples_spin.setToolTip("generated images scored (FID is biased upwards below ~5,000)")
-        row.addWidget(self.samples_spin)
-        row.addSpacing(12)
-        row.addWidget(QLabel("Feature extractor"))
+        self.samples_spin = spin(50, 100_000, 5000, tip="generated images scored (FID is biased upwards below "
+                                 "~5,000)", step=500)
         self.inception_edit = QLineEdit()
         self.inception_edit.setPlaceholderText("the dataset's classifier CNN (or choose InceptionV3 weights…)")
         self.inception_edit.setToolTip("a local InceptionV3 weights file (pytorch-fid's "
                                        "pt_inception-2015-12-05-6726825d.pth) gives paper-comparable FIDs; "
                                        "nothing is downloaded")
         self.inception_edit.setMinimumWidth(320)
-        row.addWidget(self.inception_edit, 1)
-        self.inception_button = QPushButton("Inception weights…")
-        self.inception_button.clicked.connect(self._choose_inception)
-        row.addWidget(self.inception_button)
-        self.evaluate_button = QPushButton("Evaluate now")
-        self.evaluate_button.setObjectName("evaluate-now")
+        self.inception_button = button("Inception weights…", on_click=self._choose_inception)
+        self.evaluate_button = button("Evaluate now", "evaluate-now", on_click=self.evaluate_now)
         self.evaluate_button.setDefault(True)
-        self.evaluate_button.clicked.connect(self.evaluate_now)
-        row.addWidget(self.evaluate_button)
-
-        status = QHBoxLayout()
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)  # indeterminate
         self.busy_bar.setMaximumWidth(160)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.hide()
-        status.addWidget(self.busy_bar)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("evaluate-status")
-        status.addWidget(self.status_label, 1)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("evaluate-error")
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
-
+        self.status_label.setStyleSheet("")
         outer = QVBoxLayout(box)
-        outer.addLayout(row)
-        outer.addLayout(status)
-        outer.addWidget(self.error_label)
+        outer.addLayout(row(QLabel("Samples"), self.samples_spin, 12, QLabel("Feature extractor"),
+                            (self.inception_edit, 1), self.inception_button, self.evaluate_button))
+        outer.addLayout(row(self.busy_bar, (self.status_label, 1)))
+        outer.addWidget(self.messages)
         return box
 
     def _build_results(self) -> QWidget:
@@ -150,16 +102,10 @@ class EvaluatePanel(QWidget):
         self.evaluation_combo.setMinimumWidth(220)
         self.evaluation_combo.currentIndexChanged.connect(self._show_selected_evaluation)
         top.addWidget(self.evaluation_combo)
-        self.evaluation_info = QLabel()
-        self.evaluation_info.setWordWrap(True)
-        self.evaluation_info.setObjectName("evaluation-info")
+        self.evaluation_info = label("", "evaluation-info", wrap=True)
         top.addWidget(self.evaluation_info, 1)
         layout.addLayout(top)
         self.table = metric_table("evaluation-table", ["Metric", "Value", "Reading"])
-        self.placeholder = QLabel()
-        self.placeholder.setObjectName("evaluate-placeholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
         self.placeholder.setStyleSheet("color: palette(mid); padding: 16px;")
         layout.addWidget(self.placeholder)
         layout.addWidget(self.table, 1)
@@ -169,23 +115,15 @@ class EvaluatePanel(QWidget):
         box = QGroupBox("Memorization: nearest training images of generated samples")
         layout = QVBoxLayout(box)
         self.neighbours = NeighboursView()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(self.neighbours)
-        layout.addWidget(scroll)
+        layout.addWidget(scroll_area(self.neighbours, frame=False))
         return box
 
     # ---- the selected run --------------------------------------------------------------------------------
-    def set_workspace(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self.show_run(None)
-
     def show_run(self, run: Run | None) -> None:
         """Show `run`'s stored evaluations (None: nothing selected); its neighbours when it has been evaluated."""
-        self._generation += 1
+        self.tasks.invalidate()
         self.run = run
-        self.error_label.hide()
+        self.clear_error()
         if self.busy:  # a task for the previous run keeps going (and stores its results there) but is not shown
             self._set_busy(False)
         checkpoint = self._checkpoint_step()
@@ -205,12 +143,7 @@ class EvaluatePanel(QWidget):
         self.evaluate_button.setEnabled(run is not None and checkpoint is not None and not self.busy)
 
     def _checkpoint_step(self) -> int | None:
-        if self.run is None:
-            return None
-        try:
-            return self.run.latest_checkpoint_step()
-        except Exception:  # noqa: BLE001 - an unreadable folder is shown as "no checkpoint"
-            return None
+        return run_checkpoint_step(self.run)
 
     def _reload_evaluations(self, select_step: int | None = None) -> None:
         from workbench.evaluation.store import stored_evaluations
@@ -257,12 +190,12 @@ class EvaluatePanel(QWidget):
                                      f"took {result.seconds:.1f} s · {when}{comparable}")
         rows = [*result.rows()]
         self.table.setRowCount(len(rows) + len(result.notes))
-        for r, (label, value) in enumerate(rows):
-            self.table.setItem(r, 0, QTableWidgetItem(label))
+        for r, (name, value) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(name))
             item = QTableWidgetItem(format_value(value))
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, 1, item)
-            reading = QTableWidgetItem(better_text(label))
+            reading = QTableWidgetItem(better_text(name))
             reading.setForeground(self.palette().placeholderText())
             self.table.setItem(r, 2, reading)
         for r, note in enumerate(result.notes, start=len(rows)):
@@ -276,16 +209,13 @@ class EvaluatePanel(QWidget):
 
     # ---- actions -----------------------------------------------------------------------------------------
     def _choose_inception(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "InceptionV3 weights (never downloaded)",
-                                              str(Path.home()), "Weights (*.pth *.pt *.safetensors);;All files (*)")
-        if path:
-            self.inception_edit.setText(path)
+        for path in ask_open(self, "InceptionV3 weights (never downloaded)",
+                                filters="Weights (*.pth *.pt *.safetensors);;All files (*)"):
+            self.inception_edit.setText(str(path))
 
     def evaluate_now(self) -> None:
         if self.run is None or self.busy:
             return
-        from workbench.gui.workers import BackgroundTask
-
         run, root = self.run, None  # the extractor cache of the run's own workspace
         samples = self.samples_spin.value()
         inception = self.inception_edit.text().strip() or None
@@ -302,11 +232,9 @@ class EvaluatePanel(QWidget):
                 view = str(err)
             return result, view
 
-        self._start(BackgroundTask(work, self), f"Evaluating {run.id} on {samples} samples…", self._evaluated)
+        self._start(work, f"Evaluating {run.id} on {samples} samples…")
 
     def _find_neighbours(self) -> None:
-        from workbench.gui.workers import BackgroundTask
-
         run, root = self.run, None
         inception = self.inception_edit.text().strip() or None
 
@@ -319,16 +247,13 @@ class EvaluatePanel(QWidget):
                 return None, str(err)
 
         self.neighbours.set_placeholder("Finding the nearest training images…")
-        self._start(BackgroundTask(work, self), "Finding nearest training images…", self._evaluated)
+        self._start(work, "Finding nearest training images…")
 
-    def _start(self, task, text: str, on_done) -> None:  # noqa: ANN001
-        generation = self._generation
-        self.error_label.hide()
+    def _start(self, work, text: str) -> None:  # noqa: ANN001 - a function run in the background
+        self.clear_error()
         self._progress_text = text
         self._set_busy(True)
-        task.done.connect(lambda value: self._finished(generation, on_done, value))
-        task.failed.connect(lambda message, details: self._failed(generation, message, details))
-        task.start()
+        self.tasks.start(work, self._evaluated, on_failed=self._failed)
 
     def _set_progress_text(self, text: str) -> None:  # called from the background thread
         self._progress_text = text
@@ -337,8 +262,12 @@ class EvaluatePanel(QWidget):
         self.status_label.setText(self._progress_text)
         self.status_label.setVisible(bool(self._progress_text))
 
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
     def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
+        self._busy = busy
         self.busy_bar.setVisible(busy)
         if busy:
             self._show_progress()
@@ -349,23 +278,13 @@ class EvaluatePanel(QWidget):
             self._show_progress()
         self.evaluate_button.setEnabled(not busy and self.run is not None and self._checkpoint_step() is not None)
 
-    def _finished(self, generation: int, on_done, value) -> None:  # noqa: ANN001
-        if generation != self._generation:
-            return  # the selection changed meanwhile; the results are stored in their run all the same
+    def _failed(self, _message: str, _details: str) -> None:  # the message is in the red line already
         self._set_busy(False)
-        on_done(value)
-
-    def _failed(self, generation: int, message: str, details: str) -> None:
-        if generation != self._generation:
-            return
-        self._set_busy(False)
-        self.error_label.setText(_clean_error(message))
-        self.error_label.setToolTip(details)
-        self.error_label.show()
         if self.neighbours.view is None:
             self.neighbours.set_placeholder("No neighbours: the evaluation failed (see the message above).")
 
     def _evaluated(self, value) -> None:  # noqa: ANN001 - (EvaluationResult | None, NeighbourView | str)
+        self._set_busy(False)
         result, view = value
         if result is not None:
             self._reload_evaluations(select_step=result.step)

@@ -1,4 +1,5 @@
-"""The header line every checkpoint-loading pane (Latent, Translate, 3D) writes for the selected run.
+"""The header line every checkpoint-loading pane (Latent, Translate, 3D) writes for the selected run, and which
+methods a pane can show, asked of the methods' specs (`MethodSpec.offers`, `display_name`), never of a list.
 
 Reading a run's config or checkpoint list can fail (a folder being written, a damaged run.toml): these helpers
 turn that into "unreadable" / "no checkpoint" text instead of an exception in a paint or a slot.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import html
 
 from workbench.config import ConfigError
+from workbench.methods.registry import MethodSpec, available_methods, method_spec
 from workbench.runs import Run
 
 
@@ -22,6 +24,25 @@ def run_method_name(run: Run | None) -> str | None:
         return None
 
 
+def run_spec(run: Run | None) -> MethodSpec | None:
+    """The spec of the run's method; None when there is no run, its config cannot be read or names no method."""
+    name = run_method_name(run)
+    try:
+        return method_spec(name) if name is not None else None
+    except ConfigError:
+        return None
+
+
+def methods_offering(capability: type) -> list[MethodSpec]:
+    """The methods whose implementation offers `capability` (a protocol of workbench.methods.capabilities)."""
+    return [spec for spec in available_methods() if spec.offers(capability)]
+
+
+def either(words: list[str]) -> str:
+    """"A", "A or B", "A, B or C"."""
+    return " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
 def run_checkpoint_step(run: Run | None) -> int | None:
     """The step of the run's latest checkpoint; None when there is none or the folder cannot be read."""
     try:
@@ -30,11 +51,12 @@ def run_checkpoint_step(run: Run | None) -> int | None:
         return None
 
 
-def run_title_html(run: Run, method_names: dict[str, str] | None = None) -> str:
+def run_title_html(run: Run) -> str:
     """"<b>id</b> · Method on data · latest checkpoint: step N" (HTML-escaped), or why the run is unreadable."""
     try:
         method = run.config.method_name
-        what = f"{(method_names or {}).get(method, method)} on {run.config.data.name}"
+        spec = run_spec(run)
+        what = f"{spec.display_name if spec is not None else method} on {run.config.data.name}"
     except ConfigError as err:
         return f"<b>{html.escape(run.id)}</b>: unreadable ({html.escape(str(err))})"
     step = run_checkpoint_step(run)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from workbench.config import ConfigError
 from workbench.runs import MetricsReader, Run, Workspace
-from workbench.runs.run import RunStatus
+from workbench.runs.run import RunStatus, file_version
 
 STATUS_COLOURS = {
     "running": "#2e7d32",
@@ -48,6 +48,8 @@ class RunsPanel(QWidget):
         self._rows: dict[str, tuple] = {}  # run id → the cells shown
         self._ids: list[str] = []  # the run id of each row, in order
         self._readers: dict[str, MetricsReader] = {}  # run id → reader of a running run's store
+        self._steps: dict[str, int] = {}  # run id → the newest step its reader found
+        self._described: dict[str, tuple] = {}  # run id → (the run.toml version, the cells described from it)
         self.setMinimumWidth(250)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -93,8 +95,13 @@ class RunsPanel(QWidget):
         self.table.setRowCount(0)
         self._ids = []
         self._rows.clear()
+        self._described.clear()
         self._close_readers()
         self.refresh()
+
+    def closing_note(self) -> str:
+        """Nothing to wait for when the window closes."""
+        return ""
 
     def shutdown(self) -> None:
         """Stop polling and close the run stores this panel reads (the window is closing)."""
@@ -104,6 +111,19 @@ class RunsPanel(QWidget):
     def _close_readers(self, keep: set[str] | None = None) -> None:
         for run_id in [r for r in self._readers if r not in (keep or set())]:
             self._readers.pop(run_id).close()
+            self._steps.pop(run_id, None)
+
+    def _cells(self, run: Run) -> tuple:
+        """The row's cells, described again only when run.toml has changed, or while the run is running (its step
+        moves, and its trainer may have died): a workspace of many runs costs a stat per run and poll."""
+        version = file_version(run.path / Run.CONFIG_FILE)
+        known = self._described.get(run.id)
+        if known is not None and version is not None and known[0] == version and \
+                known[1][3] != RunStatus.RUNNING.value:
+            return known[1]
+        values = self._describe(run)
+        self._described[run.id] = (version, values)
+        return values
 
     def _describe(self, run: Run) -> tuple:
         """The row's cells; a run whose run.toml cannot be read is listed as damaged, with the reason."""
@@ -125,7 +145,9 @@ class RunsPanel(QWidget):
         reader = self._readers.get(run.id)
         if reader is None:
             reader = self._readers[run.id] = run.metrics_reader()
-        return reader.last_step() or 0
+        if reader.changed():  # one PRAGMA; the query only when something was recorded since
+            self._steps[run.id] = reader.last_step() or 0
+        return self._steps.get(run.id, 0)
 
     def refresh(self) -> None:
         """Re-read the workspace; only rows whose contents changed are touched, and the selection is kept."""
@@ -157,7 +179,7 @@ class RunsPanel(QWidget):
 
     def _fill(self, runs: list[Run]) -> None:
         for row, run in enumerate(runs):
-            values = self._describe(run)
+            values = self._cells(run)
             if self._rows.get(run.id) == values:
                 continue
             self._rows[run.id] = values

@@ -13,7 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from workbench.gui.widgets.factory import fill, label
 
 ANNOTATE_MAX_CELLS = 144  # values are written into the cells up to 12×12
 AXIS_NAME_CHARACTERS = 12  # longer names are elided on the axes (the read-out shows them in full)
@@ -57,19 +59,10 @@ class HeatmapView(QWidget):
                                           width=14)
         self.colour_bar.setImageItem(self.image, insert_in=self.plot_item)
 
-        self.readout = QLabel(" ")
-        self.readout.setObjectName("heatmap-readout")
-        self.readout.setStyleSheet("color: #444; font-size: 11px;")
-        self.placeholder = QLabel()
+        self.readout = label(" ", "heatmap-readout", "color: #444; font-size: 11px;")
+        self.placeholder = label("", style="color: palette(mid); padding: 12px;", wrap=True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: palette(mid); padding: 12px;")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.placeholder)
-        layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self.readout)
+        fill(QVBoxLayout(self), self.placeholder, (self.plot_widget, 1), self.readout, margins=0, spacing=2)
         self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
         self.set_placeholder("Nothing to show yet.")
 

@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from workbench.gui.widgets.factory import clear_layout, fill, grid_host, label
 from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 TARGET_PIXELS = 64  # images are enlarged to at least this size
@@ -28,25 +29,11 @@ class NeighboursView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = None
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setObjectName("neighbours-caption")
-        self.placeholder = QLabel()
+        self.caption = label("", "neighbours-caption", wrap=True)
+        self.placeholder = label("", "neighbours-placeholder", "color: palette(mid); padding: 24px;", wrap=True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: palette(mid); padding: 24px;")
-        self.placeholder.setObjectName("neighbours-placeholder")
-        self.grid_host = QWidget()
-        self.grid = QGridLayout(self.grid_host)
-        self.grid.setHorizontalSpacing(6)
-        self.grid.setVerticalSpacing(4)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.placeholder)
-        layout.addWidget(self.grid_host)
-        layout.addStretch(1)
+        self.grid_host, self.grid = grid_host(6, 4)
+        fill(QVBoxLayout(self), self.caption, self.placeholder, self.grid_host, None, margins=0)
         self.image_labels: list[QLabel] = []  # every image shown, samples and neighbours (for tests)
         self.set_placeholder("No run selected.")
 
@@ -120,8 +107,4 @@ class NeighboursView(QWidget):
 
     def _clear(self) -> None:
         self.image_labels.clear()
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.grid)

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.widgets.pixmaps import rgb_array
+
 MAX_ZOOM = 16
 
 
@@ -36,13 +38,9 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image)
     if image.dtype != np.uint8:
         raise ValueError(f"sample grids must be uint8, got {image.dtype}")
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.ndim != 3 or image.shape[2] not in (1, 3):
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3)):
         raise ValueError(f"sample grids must be H×W×3 (or grayscale H×W), got shape {image.shape}")
-    if image.shape[2] == 1:
-        image = np.repeat(image, 3, axis=2)
-    return np.ascontiguousarray(image)
+    return rgb_array(image)
 
 
 def _to_qimage(image: np.ndarray) -> QImage:

@@ -7,21 +7,11 @@ the attribute (Radford et al., DCGAN, 2015).
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.panels.latent.image_grid import ImageGrid
 from workbench.gui.panels.latent.pinned_strip import PinChecklist, PinCombo
+from workbench.gui.widgets.factory import button, choice, fill, hint, row, scroll_area, spin
 
 TERMS = ("A", "B", "C")
 
@@ -48,73 +38,35 @@ class ArithmeticTool(QWidget):
             checklist.changed.connect(self._update_buttons)
             self.term_lists[term] = checklist
             terms.addWidget(checklist, 1, j)
-        self.compute_button = QPushButton("Compute A − B + C")
-        self.compute_button.setObjectName("compute-analogy")
-        self.compute_button.clicked.connect(self.compute)
-        self.pin_result_button = QPushButton("Pin A − B + C")
-        self.pin_result_button.clicked.connect(self.pin_result)
-        self.hint = QLabel()
-        self.hint.setStyleSheet("color: palette(mid);")
-        self.hint.setWordWrap(True)
+        self.compute_button = button("Compute A − B + C", "compute-analogy", on_click=self.compute)
+        self.pin_result_button = button("Pin A − B + C", on_click=self.pin_result)
+        self.hint = hint()
         self.grid = ImageGrid("Check at least one code for each of A, B and C.", cell=96)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.compute_button)
-        buttons.addWidget(self.pin_result_button)
-        buttons.addWidget(self.hint, 1)
-        analogy_layout = QVBoxLayout(analogy_box)
-        analogy_layout.addLayout(terms)
-        analogy_layout.addLayout(buttons)
-        analogy_layout.addWidget(self.grid)
+        fill(QVBoxLayout(analogy_box), terms, row(self.compute_button, self.pin_result_button, (self.hint, 1)),
+             self.grid)
 
         # ---- class arithmetic
         self.class_box = QGroupBox("Class arithmetic: code − mean(its class) + mean(another class)")
-        self.samples_spin = QSpinBox()
-        self.samples_spin.setRange(10, 100_000)
-        self.samples_spin.setValue(500)
-        self.samples_spin.setToolTip("Labelled dataset images encoded to estimate each class's mean code")
-        self.means_button = QPushButton("Compute class means")
-        self.means_button.setObjectName("class-means")
-        self.means_button.clicked.connect(self.compute_class_means)
+        self.samples_spin = spin(10, 100_000, 500, tip="Labelled dataset images encoded to estimate each class's "
+                                 "mean code")
+        self.means_button = button("Compute class means", "class-means", on_click=self.compute_class_means)
         self.class_pin = PinCombo(session)
-        self.source_combo = QComboBox()
-        self.source_combo.setToolTip("The class the chosen code shows now (default: the label it was pinned with, "
-                                     "else the class with the nearest mean code)")
-        self.source_combo.currentIndexChanged.connect(lambda _i: self.move_to_classes())
-        self.pin_class_combo = QComboBox()
-        self.pin_class_combo.setToolTip("Pin one of the moved codes")
+        self.source_combo = choice(tip="The class the chosen code shows now (default: the label it was pinned with, "
+                                   "else the class with the nearest mean code)",
+                                   on_change=lambda _i: self.move_to_classes())
+        self.pin_class_combo = choice(tip="Pin one of the moved codes")
         self.pin_class_combo.setMinimumWidth(120)
         self.pin_class_combo.activated.connect(lambda i: self.pin_class_result(i - 1) if i > 0 else None)
-        self.class_info = QLabel()
-        self.class_info.setWordWrap(True)
-        self.class_info.setStyleSheet("color: palette(mid);")
+        self.class_info = hint()
         self.class_grid = ImageGrid("", cell=64)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Images for the means"))
-        row.addWidget(self.samples_spin)
-        row.addWidget(self.means_button)
-        row.addSpacing(16)
-        row.addWidget(QLabel("Code"))
-        row.addWidget(self.class_pin)
-        row.addWidget(QLabel("shows class"))
-        row.addWidget(self.source_combo)
-        row.addWidget(self.pin_class_combo)
-        row.addStretch(1)
-        class_layout = QVBoxLayout(self.class_box)
-        class_layout.addWidget(self.class_info)
-        class_layout.addLayout(row)
-        class_layout.addWidget(self.class_grid)
+        fill(QVBoxLayout(self.class_box), self.class_info,
+             row(QLabel("Images for the means"), self.samples_spin, self.means_button, 16, QLabel("Code"),
+                 self.class_pin, QLabel("shows class"), self.source_combo, self.pin_class_combo, None),
+             self.class_grid)
 
         host = QWidget()
-        inner = QVBoxLayout(host)
-        inner.addWidget(analogy_box)
-        inner.addWidget(self.class_box)
-        inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(host)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        fill(QVBoxLayout(host), analogy_box, self.class_box, None)
+        fill(QVBoxLayout(self), scroll_area(host), margins=0)
         self.class_pin.currentIndexChanged.connect(self._pin_chosen)
         session.space_changed.connect(self._space_changed)
         self._space_changed()

@@ -7,29 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from workbench.gui.widgets.pixmaps import pixmap_near
-
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
-PAGE = 48  # dataset images per page in the browser
+from workbench.gui.panels.base import user_message
+from workbench.gui.widgets.factory import HINT_STYLE, button, choice, fill, label, seed_spin
+from workbench.gui.widgets.file_dialogs import ask_open
 
 
 class CodeSources(QWidget):
@@ -41,42 +23,20 @@ class CodeSources(QWidget):
         self.inversion_dialog = None  # the open InversionDialog, if any
         self.browser = None  # the open DatasetBrowser, if any
 
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("The same seed always gives the same prior sample")
-        self.seed_spin.setObjectName("latent-seed")
-        self.class_combo = QComboBox()
-        self.class_combo.setToolTip("The class the conditional model generates for this code")
+        self.seed_spin = seed_spin("latent-seed", "The same seed always gives the same prior sample")
+        self.class_combo = choice(tip="The class the conditional model generates for this code")
         self.class_label = QLabel("Class")
-        self.pin_prior_button = QPushButton("Pin prior sample")
-        self.pin_prior_button.setToolTip("Pin the prior sample with this seed (and class), then step the seed")
-        self.pin_prior_button.clicked.connect(self.pin_prior)
-        self.dataset_button = QPushButton("Pin from dataset…")
-        self.dataset_button.setToolTip("Browse the run's training images and encode the chosen ones")
-        self.dataset_button.clicked.connect(self.open_dataset_browser)
-        self.file_button = QPushButton("Image file…")
-        self.file_button.setToolTip("Encode an image file (models with an encoder) or invert it (GANs); "
-                                    "you can also drop a file on this panel")
-        self.file_button.clicked.connect(self._choose_file)
-        self.invert_button = QPushButton("Invert image…")
-        self.invert_button.setToolTip("Find a code whose decoded image reproduces an image file, by optimisation")
-        self.invert_button.clicked.connect(self._choose_and_invert)
-        hint = QLabel("or drop an image file here")
-        hint.setStyleSheet("color: palette(mid);")
-
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Seed"))
-        row.addWidget(self.seed_spin)
-        row.addWidget(self.class_label)
-        row.addWidget(self.class_combo)
-        row.addWidget(self.pin_prior_button)
-        row.addSpacing(16)
-        row.addWidget(self.dataset_button)
-        row.addWidget(self.file_button)
-        row.addWidget(self.invert_button)
-        row.addWidget(hint)
-        row.addStretch(1)
+        self.pin_prior_button = button("Pin prior sample", tip="Pin the prior sample with this seed (and class), "
+                                       "then step the seed", on_click=self.pin_prior)
+        self.dataset_button = button("Pin from dataset…", tip="Browse the run's training images and encode the "
+                                     "chosen ones", on_click=self.open_dataset_browser)
+        self.file_button = button("Image file…", tip="Encode an image file (models with an encoder) or invert it "
+                                  "(GANs); you can also drop a file on this panel", on_click=self._choose_file)
+        self.invert_button = button("Invert image…", tip="Find a code whose decoded image reproduces an image file, "
+                                    "by optimisation", on_click=self._choose_and_invert)
+        fill(QHBoxLayout(self), QLabel("Seed"), self.seed_spin, self.class_label, self.class_combo,
+             self.pin_prior_button, 16, self.dataset_button, self.file_button, self.invert_button,
+             label("or drop an image file here", style=HINT_STYLE), None, margins=0)
         session.space_changed.connect(self._space_changed)
         session.busy_changed.connect(lambda _busy: self._space_changed())
         self._space_changed()
@@ -123,6 +83,8 @@ class CodeSources(QWidget):
 
     # ---- dataset -----------------------------------------------------------------------------------------
     def open_dataset_browser(self) -> None:
+        from workbench.gui.panels.latent.dataset_browser import DatasetBrowser
+
         if self.session.space is None or not self.session.space.has_encoder:
             return
         self.browser = DatasetBrowser(self.session, self.window())
@@ -130,13 +92,11 @@ class CodeSources(QWidget):
 
     # ---- files -------------------------------------------------------------------------------------------
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Encode or invert an image", str(Path.home()), IMAGE_FILTER)
-        if path:
+        for path in ask_open(self, "Encode or invert an image"):
             self.pin_file(path)
 
     def _choose_and_invert(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Invert an image", str(Path.home()), IMAGE_FILTER)
-        if path:
+        for path in ask_open(self, "Invert an image"):
             self.invert_file(path)
 
     def pin_file(self, path: str | Path) -> None:
@@ -190,128 +150,5 @@ class CodeSources(QWidget):
         return self.inversion_dialog
 
 
-class DatasetBrowser(QDialog):
-    """A page of the run's real images; the chosen ones are encoded and pinned (with their labels)."""
-
-    def __init__(self, session, parent: QWidget | None = None) -> None:  # noqa: ANN001
-        super().__init__(parent)
-        self.session = session
-        self.setWindowTitle("Pin from the dataset")
-        self.resize(760, 560)
-        self.dataset = None
-        self.page = 0
-        self.indices: list[int] = []  # dataset indices on the current page
-        self.images = None  # the page's images, tensor N×C×H×W in [-1, 1]
-        self.labels = None
-
-        self.info = QLabel("Loading the dataset…")
-        self.info.setWordWrap(True)
-        self.list = QListWidget()
-        self.list.setObjectName("dataset-browser-list")
-        self.list.setViewMode(QListView.ViewMode.IconMode)
-        self.list.setIconSize(QSize(64, 64))
-        self.list.setGridSize(QSize(84, 96))
-        self.list.setMovement(QListView.Movement.Static)
-        self.list.setResizeMode(QListView.ResizeMode.Adjust)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.itemSelectionChanged.connect(self._selection_changed)
-        self.list.itemDoubleClicked.connect(lambda _item: self.pin_selected())
-        self.prev_button = QPushButton("◀ Previous")
-        self.prev_button.clicked.connect(lambda: self.show_page(self.page - 1))
-        self.next_button = QPushButton("Next ▶")
-        self.next_button.clicked.connect(lambda: self.show_page(self.page + 1))
-        self.page_label = QLabel()
-        nav = QHBoxLayout()
-        nav.addWidget(self.prev_button)
-        nav.addWidget(self.page_label, 1, Qt.AlignmentFlag.AlignCenter)
-        nav.addWidget(self.next_button)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.pin_button = self.buttons.addButton("Encode and pin", QDialogButtonBox.ButtonRole.ActionRole)
-        self.pin_button.setEnabled(False)
-        self.pin_button.clicked.connect(self.pin_selected)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>Real images</b> — select one or more (Ctrl/Shift-click), then “Encode and pin”; "
-                                "double-click pins one."))
-        layout.addWidget(self.info)
-        layout.addWidget(self.list, 1)
-        layout.addLayout(nav)
-        layout.addWidget(self.buttons)
-        self._set_nav_enabled(False)
-        space = session.space
-        session.run_task(space.dataset, self._dataset_loaded, "Loading the dataset")
-
-    def _dataset_loaded(self, dataset) -> None:  # noqa: ANN001
-        self.dataset = dataset
-        info = dataset.info
-        extra = f" · classes: {', '.join(info.class_names[:10])}{'…' if len(info.class_names) > 10 else ''}" \
-            if info.class_names else ""
-        self.info.setText(f"{info.name}: {len(dataset):,} images, {info.image_size}×{info.image_size} px{extra}")
-        self.show_page(0)
-
-    @property
-    def pages(self) -> int:
-        return 0 if self.dataset is None else (len(self.dataset) + PAGE - 1) // PAGE
-
-    def show_page(self, page: int) -> None:
-        if self.dataset is None:
-            return
-        import torch
-
-        from workbench.gui.panels.latent.session import to_uint8
-
-        self.page = max(0, min(page, self.pages - 1))
-        start = self.page * PAGE
-        self.indices = list(range(start, min(start + PAGE, len(self.dataset))))
-        self.images, self.labels = self.dataset.get_batch(torch.tensor(self.indices, dtype=torch.long))
-        shown = to_uint8(self.images)
-        names = self.dataset.info.class_names
-        self.list.clear()
-        for k, index in enumerate(self.indices):
-            label = int(self.labels[k])
-            text = f"#{index}" + (f" · {names[label]}" if names and 0 <= label < len(names) else "")
-            item = QListWidgetItem(QIcon(pixmap_near(shown[k], 64)), text)
-            self.list.addItem(item)
-        self.page_label.setText(f"images {start + 1}–{start + len(self.indices)} of {len(self.dataset):,} "
-                                f"(page {self.page + 1} of {self.pages})")
-        self._set_nav_enabled(True)
-
-    def _set_nav_enabled(self, enabled: bool) -> None:
-        self.prev_button.setEnabled(enabled and self.page > 0)
-        self.next_button.setEnabled(enabled and self.page + 1 < self.pages)
-
-    def _selection_changed(self) -> None:
-        n = len(self.list.selectedItems())
-        self.pin_button.setEnabled(n > 0)
-        self.pin_button.setText(f"Encode and pin {n}" if n > 1 else "Encode and pin")
-
-    def select(self, rows) -> None:  # noqa: ANN001 - iterable of rows on this page (tests, scripts)
-        self.list.clearSelection()
-        for row in rows:
-            self.list.item(row).setSelected(True)
-
-    def pin_selected(self) -> None:
-        from workbench.compat import one_torch_thread
-        from workbench.latent.codes import encoded_codes
-
-        rows = sorted(self.list.row(item) for item in self.list.selectedItems())
-        if not rows or self.images is None:
-            return
-        space = self.session.space
-        names = [f"{self.dataset.info.name} #{self.indices[r]}" for r in rows]
-        labels = self.labels[rows] if space.classes else None
-        try:
-            with one_torch_thread():
-                codes = encoded_codes(space, self.images[rows], names, labels)
-        except ValueError as err:
-            self.session.error.emit(_clean(str(err)), "")
-            return
-        self.session.add_pins(codes)
-        self.list.clearSelection()
-
-
 def _clean(message: str) -> str:
-    for prefix in ("LatentError: ", "ValueError: "):
-        if message.startswith(prefix):
-            return message[len(prefix):]
-    return message
+    return user_message(message, ("ValueError: ",))

@@ -11,17 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QSpinBox,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
-from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow
+from workbench.gui.panels.latent.tool_common import TaskRow, follow_space
+from workbench.gui.widgets.factory import fill, hint, label, row, seed_spin, spin
 from workbench.gui.widgets.heatmap import HeatmapView
 from workbench.gui.widgets.metric_table import metric_table
 
@@ -50,52 +43,24 @@ class DisentanglementTool(QWidget):
         self.session = session
         self.report = None  # workbench.metrics.disentanglement.DisentanglementReport on show
 
-        self.applicability = QLabel()
-        self.applicability.setWordWrap(True)
-        self.applicability.setObjectName("disentanglement-applicability")
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Codes"))
-        self.codes_spin = QSpinBox()
-        self.codes_spin.setRange(10, 100_000)
-        self.codes_spin.setSingleStep(1000)
-        self.codes_spin.setValue(5000)
-        self.codes_spin.setToolTip("dataset images encoded for MIG, DCI and SAP")
-        controls.addWidget(self.codes_spin)
-        controls.addWidget(QLabel("interventions"))
-        self.interventions_spin = QSpinBox()
-        self.interventions_spin.setRange(3, 100_000)
-        self.interventions_spin.setSingleStep(150)
-        self.interventions_spin.setValue(450)
-        self.interventions_spin.setToolTip("β-VAE points and FactorVAE votes (two thirds train, one third test); "
-                                           "disentanglement_lib uses 10,000 + 5,000")
-        controls.addWidget(self.interventions_spin)
-        controls.addWidget(QLabel("×"))
-        self.batch_spin = QSpinBox()
-        self.batch_spin.setRange(2, 1024)
-        self.batch_spin.setValue(32)
-        self.batch_spin.setSuffix(" images")
-        self.batch_spin.setToolTip("images per intervention (disentanglement_lib: 64)")
-        controls.addWidget(self.batch_spin)
-        controls.addWidget(QLabel("seed"))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        controls.addWidget(self.seed_spin)
-        controls.addStretch(1)
+        self.applicability = label("", "disentanglement-applicability", wrap=True)
+        self.codes_spin = spin(10, 100_000, 5000, tip="dataset images encoded for MIG, DCI and SAP", step=1000)
+        self.interventions_spin = spin(3, 100_000, 450, step=150, tip="β-VAE points and FactorVAE votes (two thirds "
+                                       "train, one third test); disentanglement_lib uses 10,000 + 5,000")
+        self.batch_spin = spin(2, 1024, 32, tip="images per intervention (disentanglement_lib: 64)", suffix=" images")
+        self.seed_spin = seed_spin()
+        controls = row(QLabel("Codes"), self.codes_spin, QLabel("interventions"), self.interventions_spin,
+                       QLabel("×"), self.batch_spin, QLabel("seed"), self.seed_spin, None)
         self.task = TaskRow(session, "Compute and store")
         self.task.button.setObjectName("disentanglement-compute")
         self.task.button.clicked.connect(self.compute)
 
         scores_box = QGroupBox("Scores")
-        self.report_info = QLabel()
-        self.report_info.setWordWrap(True)
-        self.report_info.setObjectName("disentanglement-info")
-        self.report_info.setStyleSheet(HINT_STYLE)
+        self.report_info = hint("", "disentanglement-info")
         self.table = metric_table("disentanglement-table", ["Metric", "Value", "Reading (0–1, higher is better)"])
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 22 * len(READINGS) + 4)
-        scores_layout = QVBoxLayout(scores_box)
-        scores_layout.addWidget(self.report_info)
-        scores_layout.addWidget(self.table)
+        fill(QVBoxLayout(scores_box), self.report_info, self.table)
 
         maps_box = QGroupBox("Per-factor matrices (rows: latent dimensions, columns: factors)")
         maps_layout = QHBoxLayout(maps_box)
@@ -106,16 +71,8 @@ class DisentanglementTool(QWidget):
             self.heatmaps[name] = view
             maps_layout.addWidget(view, 1)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.applicability)
-        layout.addLayout(controls)
-        layout.addWidget(self.task)
-        layout.addWidget(scores_box)
-        layout.addWidget(maps_box, 1)
-
-        session.space_changed.connect(self._space_changed)
-        self._space_changed()
+        fill(QVBoxLayout(self), self.applicability, controls, self.task, scores_box, (maps_box, 1), margins=4)
+        follow_space(session, self._space_changed)
 
     # ---- the session -------------------------------------------------------------------------------------
     def problem(self) -> str:
@@ -144,8 +101,8 @@ class DisentanglementTool(QWidget):
         problem = self.problem()
         space = self.session.space
         self.task.button.setEnabled(not problem and not self.task.busy)
-        for spin in (self.codes_spin, self.interventions_spin, self.batch_spin, self.seed_spin):
-            spin.setEnabled(not problem)
+        for box in (self.codes_spin, self.interventions_spin, self.batch_spin, self.seed_spin):
+            box.setEnabled(not problem)
         if problem:
             self.applicability.setText(f"<span style='color:#8a6d00'>{problem}</span>")
             self._show(None, "Nothing to show: " + problem[0].lower() + problem[1:])

@@ -11,18 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QSpinBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow
+from workbench.gui.panels.latent.tool_common import HINT_STYLE, TaskRow, captioned_view, follow_space
+from workbench.gui.widgets.factory import choice, fill, label, row, seed_spin, spin
 from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 METHOD_LABELS = (("pca", "PCA"), ("tsne", "t-SNE"), ("umap", "UMAP"))
@@ -52,32 +44,14 @@ class EmbeddingTool(QWidget):
         self._decoded: dict[int, np.ndarray] = {}
         self.scatter_items: list[pg.ScatterPlotItem] = []
 
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Map"))
-        self.method_combo = QComboBox()
-        for key, label in METHOD_LABELS:
-            self.method_combo.addItem(label, key)
-        self.method_combo.setToolTip("PCA: linear and instant; t-SNE and UMAP keep neighbours together "
-                                     "(distances between clusters mean little)")
-        controls.addWidget(self.method_combo)
-        controls.addWidget(QLabel("of"))
-        self.points_spin = QSpinBox()
-        self.points_spin.setRange(10, 20_000)
-        self.points_spin.setSingleStep(250)
-        self.points_spin.setValue(1000)
-        self.points_spin.setSuffix(" codes")
-        controls.addWidget(self.points_spin)
-        controls.addWidget(QLabel("seed"))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        controls.addWidget(self.seed_spin)
-        controls.addSpacing(12)
-        controls.addWidget(QLabel("Colour by"))
-        self.colour_combo = QComboBox()
+        self.method_combo = choice([(label, key) for key, label in METHOD_LABELS], tip="PCA: linear and instant; "
+                                   "t-SNE and UMAP keep neighbours together (distances between clusters mean little)")
+        self.points_spin = spin(10, 20_000, 1000, step=250, suffix=" codes")
+        self.seed_spin = seed_spin()
+        self.colour_combo = choice(on_change=self._draw)
         self.colour_combo.setMinimumWidth(140)
-        self.colour_combo.currentIndexChanged.connect(self._draw)
-        controls.addWidget(self.colour_combo)
-        controls.addStretch(1)
+        controls = row(QLabel("Map"), self.method_combo, QLabel("of"), self.points_spin, QLabel("seed"), self.seed_spin,
+                       12, QLabel("Colour by"), self.colour_combo, None)
         self.task = TaskRow(session, "Compute")
         self.task.button.setObjectName("embedding-compute")
         self.task.button.clicked.connect(self.compute)
@@ -95,43 +69,21 @@ class EmbeddingTool(QWidget):
         self.plot_item.addItem(self.highlight)
         self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot_widget.scene().sigMouseClicked.connect(self._mouse_clicked)
-        self.placeholder = QLabel()
+        self.placeholder = label("", style=f"{HINT_STYLE} padding: 16px;", wrap=True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet(f"{HINT_STYLE} padding: 16px;")
-
+        self.title = label("", "embedding-title", wrap=True)
         plot_box = QWidget()
-        plot_layout = QVBoxLayout(plot_box)
-        plot_layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setObjectName("embedding-title")
-        plot_layout.addWidget(self.title)
-        plot_layout.addWidget(self.placeholder)
-        plot_layout.addWidget(self.plot_widget, 1)
+        fill(QVBoxLayout(plot_box), self.title, self.placeholder, (self.plot_widget, 1), margins=0)
 
         preview = QGroupBox("Point under the mouse")
-        preview_layout = QVBoxLayout(preview)
-        images = QHBoxLayout()
         self.real_view = QLabel()
         self.decoded_view = QLabel()
         self.real_caption = QLabel("dataset image")
-        for view, caption in ((self.real_view, self.real_caption), (self.decoded_view, QLabel("decoded code"))):
-            column = QVBoxLayout()
-            view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            view.setFixedSize(112, 112)
-            view.setStyleSheet("background: #202020;")
-            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            column.addWidget(view)
-            column.addWidget(caption)
-            images.addLayout(column)
-        self.point_info = QLabel("Hover a point to see its image; click it to pin its code.")
-        self.point_info.setWordWrap(True)
-        self.point_info.setObjectName("embedding-point-info")
-        self.point_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        preview_layout.addLayout(images)
-        preview_layout.addWidget(self.point_info)
-        preview_layout.addStretch(1)
+        images = row(*(captioned_view(view, caption, 112) for view, caption in
+                       ((self.real_view, self.real_caption), (self.decoded_view, QLabel("decoded code")))))
+        self.point_info = label("Hover a point to see its image; click it to pin its code.", "embedding-point-info",
+                                wrap=True, selectable=True)
+        fill(QVBoxLayout(preview), images, self.point_info, None)
         preview.setMinimumWidth(260)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -139,14 +91,8 @@ class EmbeddingTool(QWidget):
         splitter.addWidget(preview)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(controls)
-        layout.addWidget(self.task)
-        layout.addWidget(splitter, 1)
-
-        session.space_changed.connect(self._space_changed)
-        self._space_changed()
+        fill(QVBoxLayout(self), controls, self.task, (splitter, 1), margins=4)
+        follow_space(session, self._space_changed)
 
     # ---- the session -------------------------------------------------------------------------------------
     def _space_changed(self) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from workbench.gui.widgets.factory import clear_layout, fill, grid_host
 from workbench.gui.widgets.pixmaps import pixmap_near
 
 PLACEHOLDER_STYLE = "color: palette(mid); padding: 16px;"
@@ -87,17 +88,8 @@ class ImageGrid(QWidget):
         self.image_labels: list[QLabel] = []
         self.images: np.ndarray | None = None
         self.placeholder = placeholder_label(placeholder)
-        self.host = QWidget()
-        self.grid = QGridLayout(self.host)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setHorizontalSpacing(4)
-        self.grid.setVerticalSpacing(2)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.placeholder)
-        layout.addWidget(self.host)
-        layout.addStretch(1)
+        self.host, self.grid = grid_host(4, 2, margins=0)
+        fill(QVBoxLayout(self), self.placeholder, self.host, None, margins=0)
         self.host.hide()
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
@@ -151,12 +143,7 @@ class ImageGrid(QWidget):
 
     def _clear(self) -> None:
         self.image_labels.clear()
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                widget.hide()  # off screen at once, not only when the event loop next deletes it
-                widget.deleteLater()
+        clear_layout(self.grid)
 
 
 def grid_shape(n: int, max_columns: int) -> tuple[int, int]:

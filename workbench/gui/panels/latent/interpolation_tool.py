@@ -10,24 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSlider,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from workbench.gui.panels.latent.image_grid import ImageGrid
 from workbench.gui.panels.latent.pinned_strip import PinChecklist
+from workbench.gui.widgets.factory import button, checkbox, choice, column, fill, hint, row, scroll_area, spin
 from workbench.gui.widgets.pixmaps import pixmap_near
 
 FRAME_VIEW = 224  # px, the animation view
@@ -47,105 +34,52 @@ class InterpolationTool(QWidget):
         self.pins = PinChecklist(session)
         self.pins.setToolTip("The codes to pass through, in the order of the pinned strip")
         self.pins.changed.connect(self._update_buttons)
-        self.mode_combo = QComboBox()
-        self.mode_combo.addItem("spherical (slerp)", "slerp")
-        self.mode_combo.addItem("linear (lerp)", "lerp")
-        self.mode_combo.setToolTip("slerp keeps the norm of prior codes; lerp passes through low-norm codes")
-        self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(2, 200)
-        self.steps_spin.setValue(8)
-        self.steps_spin.setToolTip("Images per segment, both ends included")
-        self.interpolate_button = QPushButton("Interpolate")
-        self.interpolate_button.setObjectName("interpolate")
-        self.interpolate_button.clicked.connect(self.interpolate)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
-
+        self.mode_combo = choice([("spherical (slerp)", "slerp"), ("linear (lerp)", "lerp")],
+                                 tip="slerp keeps the norm of prior codes; lerp passes through low-norm codes")
+        self.steps_spin = spin(2, 200, 8, tip="Images per segment, both ends included")
+        self.interpolate_button = button("Interpolate", "interpolate", on_click=self.interpolate)
+        self.hint = hint()
         choose = QGroupBox("Codes and path")
-        form = QVBoxLayout(choose)
-        form.addWidget(QLabel("Pass through (check 2 or more):"))
-        form.addWidget(self.pins)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Path"))
-        row.addWidget(self.mode_combo)
-        row.addWidget(QLabel("Steps per segment"))
-        row.addWidget(self.steps_spin)
-        form.addLayout(row)
-        form.addWidget(self.interpolate_button)
-        form.addWidget(self.hint)
-        form.addStretch(1)
+        fill(QVBoxLayout(choose), QLabel("Pass through (check 2 or more):"), self.pins,
+             row(QLabel("Path"), self.mode_combo, QLabel("Steps per segment"), self.steps_spin),
+             self.interpolate_button, self.hint, None)
         choose.setMaximumWidth(360)
 
         # animation
         self.frame_view = QLabel()
         self.frame_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.frame_view.setMinimumSize(FRAME_VIEW, FRAME_VIEW)
-        self.play_button = QPushButton("Play")
+        self.play_button = button("Play")
         self.play_button.setCheckable(True)
         self.play_button.toggled.connect(self.set_playing)
-        self.fps_spin = QDoubleSpinBox()
-        self.fps_spin.setRange(0.5, 60)
-        self.fps_spin.setValue(10)
-        self.fps_spin.setSuffix(" fps")
+        self.fps_spin = spin(0.5, 60.0, 10.0, suffix=" fps")
         self.fps_spin.valueChanged.connect(self._set_interval)
-        self.bounce_box = QCheckBox("Bounce")
-        self.bounce_box.setToolTip("Play forward then back (also in exported animations), so loops have no jump")
-        self.bounce_box.setChecked(True)
+        self.bounce_box = checkbox("Bounce", tip="Play forward then back (also in exported animations), so loops have "
+                                   "no jump", checked=True)
         self.frame_slider = QSlider(Qt.Orientation.Horizontal)
         self.frame_slider.valueChanged.connect(self.show_frame)
         self.frame_label = QLabel()
-        self.pin_frame_button = QPushButton("Pin this frame")
-        self.pin_frame_button.clicked.connect(self.pin_frame)
+        self.pin_frame_button = button("Pin this frame", on_click=self.pin_frame)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
         self._set_interval()
         animation = QGroupBox("Animation")
-        anim = QHBoxLayout(animation)
-        anim.addWidget(self.frame_view, 1)
-        side = QVBoxLayout()
-        side.addStretch(1)
-        side.addWidget(self.frame_label)
-        side.addWidget(self.frame_slider)
-        controls = QHBoxLayout()
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.fps_spin)
-        controls.addWidget(self.bounce_box)
-        side.addLayout(controls)
-        side.addWidget(self.pin_frame_button)
-        side.addStretch(1)
-        anim.addLayout(side)
+        side = column(None, self.frame_label, self.frame_slider, row(self.play_button, self.fps_spin, self.bounce_box),
+                      self.pin_frame_button, None)
+        fill(QHBoxLayout(animation), (self.frame_view, 1), side)
 
         # strip and export
         self.strip = ImageGrid("Check two or more pinned codes and press Interpolate.", cell=64)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.strip)
-        self.strip_scroll = scroll
-        self.gif_button = QPushButton("Export GIF…")
-        self.gif_button.clicked.connect(lambda: self._ask_export("gif"))
-        self.mp4_button = QPushButton("Export MP4…")
-        self.mp4_button.clicked.connect(lambda: self._ask_export("mp4"))
-        self.png_button = QPushButton("Export PNG strip…")
-        self.png_button.clicked.connect(lambda: self._ask_export("png"))
-        strip_box = QGroupBox("Strip")
-        strip_layout = QVBoxLayout(strip_box)
-        strip_layout.addWidget(scroll, 1)
-        export = QHBoxLayout()
-        self.strip_info = QLabel()
-        export.addWidget(self.strip_info, 1)
-        export.addWidget(self.gif_button)
-        export.addWidget(self.mp4_button)
-        export.addWidget(self.png_button)
-        strip_layout.addLayout(export)
-
+        self.strip_scroll = scroll = scroll_area(self.strip)
         scroll.setMinimumHeight(110)
-        right = QVBoxLayout()
-        right.addWidget(strip_box, 1)
-        right.addWidget(animation, 1)
-        layout = QHBoxLayout(self)
-        layout.addWidget(choose)
-        layout.addLayout(right, 1)
+        self.gif_button = button("Export GIF…", on_click=lambda: self._ask_export("gif"))
+        self.mp4_button = button("Export MP4…", on_click=lambda: self._ask_export("mp4"))
+        self.png_button = button("Export PNG strip…", on_click=lambda: self._ask_export("png"))
+        self.strip_info = QLabel()
+        strip_box = QGroupBox("Strip")
+        fill(QVBoxLayout(strip_box), (scroll, 1),
+             row((self.strip_info, 1), self.gif_button, self.mp4_button, self.png_button))
+        fill(QHBoxLayout(self), choose, (column((strip_box, 1), (animation, 1)), 1))
         session.space_changed.connect(self._clear)
         session.pins_changed.connect(self._default_checks)
         self._clear()

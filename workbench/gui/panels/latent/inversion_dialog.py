@@ -10,20 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from workbench.gui.widgets.factory import ERROR_STYLE, button, checkbox, fill, row, seed_spin, spin
+from workbench.gui.widgets.factory import label as text_label
 from workbench.gui.widgets.pixmaps import pixmap_near
 
 VIEW = 160  # px, the displayed size of the target and the reconstruction
@@ -68,78 +58,41 @@ class InversionDialog(QDialog):
         self.plot.addLegend(offset=(-10, 10))
         self.current_curve = self.plot.plot(pen=pg.mkPen("#9e9e9e", width=1), name="current restart")
         self.curve = self.plot.plot(pen=pg.mkPen("#1565c0", width=2), name="best so far")
-        self.progress_label = QLabel("Set the options and press Start.")
-        self.progress_label.setObjectName("inversion-progress")
-        self.progress_label.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c62828;")
-        self.error_label.setWordWrap(True)
+        self.progress_label = text_label("Set the options and press Start.", "inversion-progress", wrap=True)
+        self.error_label = text_label("", style=ERROR_STYLE, wrap=True)
         self.error_label.hide()
 
         views = QHBoxLayout()
-        for title, widget in (("Target", self.target_view), ("Best reconstruction", self.reconstruction_view)):
+        for title, widget in (("Target", self.target_view), ("Best reconstruction", self.reconstruction_view),
+                              ("Loss", self.plot)):
             box = QGroupBox(title)
-            inner = QVBoxLayout(box)
-            inner.addWidget(widget)
-            views.addWidget(box)
-        loss_box = QGroupBox("Loss")
-        inner = QVBoxLayout(loss_box)
-        inner.addWidget(self.plot)
-        views.addWidget(loss_box, 1)
+            fill(QVBoxLayout(box), widget)
+            views.addWidget(box, 1 if widget is self.plot else 0)
 
-        self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(1, 100_000)
-        self.steps_spin.setValue(300)
-        self.steps_spin.setToolTip("Optimisation steps per restart")
-        self.lr_spin = QDoubleSpinBox()
+        self.steps_spin = spin(1, 100_000, 300, tip="Optimisation steps per restart")
+        self.lr_spin = spin(0.0001, 10.0, 0.05, tip="Adam learning rate on z", step=0.01)
         self.lr_spin.setDecimals(4)
-        self.lr_spin.setRange(0.0001, 10.0)
-        self.lr_spin.setSingleStep(0.01)
         self.lr_spin.setValue(0.05)
-        self.lr_spin.setToolTip("Adam learning rate on z")
-        self.restarts_spin = QSpinBox()
-        self.restarts_spin.setRange(1, 100)
-        self.restarts_spin.setValue(3)
-        self.restarts_spin.setToolTip("Independent starts from different prior samples; the best one is kept")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("Seed of the starting codes")
-        self.perceptual_box = QCheckBox("perceptual term")
-        self.perceptual_box.setToolTip("Add a feature-space distance to the pixel MSE (slower)")
-        form = QFormLayout()
-        form.addRow("Steps", self.steps_spin)
-        form.addRow("Learning rate", self.lr_spin)
-        form.addRow("Restarts", self.restarts_spin)
-        form.addRow("Seed", self.seed_spin)
-        form.addRow("", self.perceptual_box)
+        self.restarts_spin = spin(1, 100, 3, tip="Independent starts from different prior samples; the best one is "
+                                  "kept")
+        self.seed_spin = seed_spin(tip="Seed of the starting codes")
+        self.perceptual_box = checkbox("perceptual term", tip="Add a feature-space distance to the pixel MSE (slower)")
+        settings = QGroupBox("Settings")
+        form = QFormLayout(settings)
+        for text, widget in (("Steps", self.steps_spin), ("Learning rate", self.lr_spin),
+                             ("Restarts", self.restarts_spin), ("Seed", self.seed_spin), ("", self.perceptual_box)):
+            form.addRow(text, widget)
         if label is not None:
             form.addRow("Class", QLabel(session.class_name(label)))
 
-        self.start_button = QPushButton("Start")
+        self.start_button = button("Start", on_click=self.start)
         self.start_button.setDefault(True)
-        self.start_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop now and pin the best code found so far")
+        self.stop_button = button("Stop", tip="Stop now and pin the best code found so far", on_click=self.stop)
         self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop)
-        self.close_button = QPushButton("Close")
-        self.close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.progress_label, 1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.close_button)
-
-        top = QHBoxLayout()
-        settings = QGroupBox("Settings")
-        settings.setLayout(form)
-        top.addWidget(settings)
-        top.addLayout(views, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Optimise a latent code so that the decoded image reproduces <b>{name}</b>."))
-        layout.addLayout(top, 1)
-        layout.addWidget(self.error_label)
-        layout.addLayout(buttons)
+        self.close_button = button("Close", on_click=self.close)
+        fill(QVBoxLayout(self), QLabel(f"Optimise a latent code so that the decoded image reproduces <b>{name}</b>."),
+             (row(settings, (views, 1)), 1), self.error_label,
+             row((self.progress_label, 1), self.start_button, self.stop_button, self.close_button))
 
     @property
     def running(self) -> bool:

@@ -11,21 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QScrollArea,
-    QSpinBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from workbench.gui.panels.latent.image_grid import placeholder_label
-from workbench.gui.panels.latent.tool_common import HINT_STYLE, ImageTile, TaskRow
+from workbench.gui.panels.latent.tool_common import ImageTile, TaskRow, follow_space
+from workbench.gui.widgets.factory import choice, clear_layout, fill, grid_host, hint, row, scroll_area, seed_spin, spin
 
 CRITERIA = (("elbo", "ELBO (VAE likelihood bound)"), ("reconstruction", "Reconstruction error (MSE)"))
 TILE_PIXELS = 64
@@ -44,30 +34,13 @@ class OutliersTool(QWidget):
         self.labels: np.ndarray | None = None  # K class labels
         self.tiles: list[ImageTile] = []
 
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Rank by"))
-        self.criterion_combo = QComboBox()
-        for key, label in CRITERIA:
-            self.criterion_combo.addItem(label, key)
-        controls.addWidget(self.criterion_combo)
-        controls.addWidget(QLabel("over"))
-        self.images_spin = QSpinBox()
-        self.images_spin.setRange(10, 200_000)
-        self.images_spin.setSingleStep(500)
-        self.images_spin.setValue(2000)
-        self.images_spin.setSuffix(" images")
-        self.images_spin.setToolTip("a seeded sample of the dataset (all of it when smaller)")
-        controls.addWidget(self.images_spin)
-        controls.addWidget(QLabel("show the"))
-        self.show_spin = QSpinBox()
-        self.show_spin.setRange(1, 256)
-        self.show_spin.setValue(32)
-        controls.addWidget(self.show_spin)
-        controls.addWidget(QLabel("least likely · seed"))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        controls.addWidget(self.seed_spin)
-        controls.addStretch(1)
+        self.criterion_combo = choice([(label, key) for key, label in CRITERIA])
+        self.images_spin = spin(10, 200_000, 2000, tip="a seeded sample of the dataset (all of it when smaller)",
+                                step=500, suffix=" images")
+        self.show_spin = spin(1, 256, 32)
+        self.seed_spin = seed_spin()
+        controls = row(QLabel("Rank by"), self.criterion_combo, QLabel("over"), self.images_spin, QLabel("show the"),
+                       self.show_spin, QLabel("least likely · seed"), self.seed_spin, None)
         self.applicability = QLabel()
         self.applicability.setWordWrap(True)
         self.task = TaskRow(session, "Rank")
@@ -95,22 +68,11 @@ class OutliersTool(QWidget):
         histogram_layout.addWidget(self.histogram)
 
         grid_box = QGroupBox("Least likely images (click one to pin its code)")
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setStyleSheet(HINT_STYLE)
+        self.caption = hint()
         self.placeholder = placeholder_label()
-        self.grid_host = QWidget()
-        self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(4)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.scroll = scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(self.grid_host)
-        grid_layout = QVBoxLayout(grid_box)
-        grid_layout.addWidget(self.caption)
-        grid_layout.addWidget(self.placeholder)
-        grid_layout.addWidget(scroll, 1)
+        self.grid_host, self.grid = grid_host(4)
+        self.scroll = scroll = scroll_area(self.grid_host, frame=False)
+        fill(QVBoxLayout(grid_box), self.caption, self.placeholder, (scroll, 1))
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(grid_box)
@@ -118,15 +80,8 @@ class OutliersTool(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([520, 160])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.applicability)
-        layout.addLayout(controls)
-        layout.addWidget(self.task)
-        layout.addWidget(splitter, 1)
-
-        session.space_changed.connect(self._space_changed)
-        self._space_changed()
+        fill(QVBoxLayout(self), self.applicability, controls, self.task, (splitter, 1), margins=4)
+        follow_space(session, self._space_changed)
 
     # ---- the session -------------------------------------------------------------------------------------
     def _space_changed(self) -> None:
@@ -187,10 +142,7 @@ class OutliersTool(QWidget):
     # ---- showing -----------------------------------------------------------------------------------------
     def _clear_grid(self) -> None:
         self.tiles.clear()
-        while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.grid)
 
     def _show(self, ranking) -> None:  # noqa: ANN001 - an OutlierRanking or None
         self.ranking = ranking

@@ -10,20 +10,16 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListView,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from workbench.gui.widgets.factory import HINT_STYLE, button, checkbox, fill, icon_strip, label, row
 from workbench.gui.widgets.pixmaps import pixmap_near
 
 THUMB = 56
@@ -46,58 +42,31 @@ class PinnedStrip(QGroupBox):
     def __init__(self, session, parent: QWidget | None = None) -> None:  # noqa: ANN001 - a LatentSession
         super().__init__("Pinned codes", parent)
         self.session = session
-        self.list = QListWidget()
-        self.list.setObjectName("pinned-list")
-        self.list.setViewMode(QListView.ViewMode.IconMode)
-        self.list.setFlow(QListView.Flow.LeftToRight)
-        self.list.setWrapping(False)
-        self.list.setMovement(QListView.Movement.Static)
-        self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 40, THUMB + 34))
+        self.list = icon_strip("pinned-list", THUMB, QSize(THUMB + 40, THUMB + 34))
         self.list.setFixedHeight(THUMB + 44)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setWordWrap(True)
         self.list.itemChanged.connect(self._renamed)
         self.list.itemSelectionChanged.connect(self._update_buttons)
-        self.empty = QLabel("No pinned codes yet: pin a prior sample by seed, encode or invert an image, or pin a "
-                            "result from a tool. Every tool below takes its inputs from here.")
-        self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: palette(mid); padding: 8px;")
+        self.empty = label("No pinned codes yet: pin a prior sample by seed, encode or invert an image, or pin a "
+                           "result from a tool. Every tool below takes its inputs from here.",
+                           style="color: palette(mid); padding: 8px;", wrap=True)
         self.empty.setFixedHeight(THUMB + 44)
 
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Unpin the selected codes (Delete)")
-        self.remove_button.clicked.connect(self.remove_selected)
-        self.clear_button = QPushButton("Clear all")
-        self.clear_button.clicked.connect(self.session.clear_pins)
-        self.save_button = QPushButton("Save to run")
-        self.save_button.setToolTip("Write the pins to <run>/latent/codes.safetensors (+ codes.json)")
-        self.save_button.clicked.connect(self._save)
-        self.load_button = QPushButton("Load from run")
-        self.load_button.setToolTip("Replace the pins with those saved in the run folder")
-        self.load_button.clicked.connect(self.session.reload_pins)
-        self.autosave_box = QCheckBox("Save automatically")
-        self.autosave_box.setToolTip("Write the pins to the run folder after every change")
-        self.autosave_box.setChecked(self.session.autosave)
-        self.autosave_box.toggled.connect(self._set_autosave)
-        self.count_label = QLabel()
-        self.count_label.setStyleSheet("color: palette(mid);")
-
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.count_label)
-        buttons.addStretch(1)
-        for widget in (self.remove_button, self.clear_button, self.save_button, self.load_button,
-                       self.autosave_box):
-            buttons.addWidget(widget)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(2)
-        layout.addWidget(self.list)
-        layout.addWidget(self.empty)
-        layout.addLayout(buttons)
+        self.remove_button = button("Remove", tip="Unpin the selected codes (Delete)", on_click=self.remove_selected)
+        self.clear_button = button("Clear all", on_click=self.session.clear_pins)
+        self.save_button = button("Save to run", tip="Write the pins to <run>/latent/codes.safetensors (+ codes.json)",
+                                  on_click=self._save)
+        self.load_button = button("Load from run", tip="Replace the pins with those saved in the run folder",
+                                  on_click=self.session.reload_pins)
+        self.autosave_box = checkbox("Save automatically", tip="Write the pins to the run folder after every change",
+                                     on_toggle=self._set_autosave, checked=self.session.autosave)
+        self.count_label = label("", style=HINT_STYLE)
+        buttons = row(self.count_label, None, self.remove_button, self.clear_button, self.save_button,
+                      self.load_button, self.autosave_box)
+        fill(QVBoxLayout(self), self.list, self.empty, buttons, margins=6, spacing=2)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         session.pins_changed.connect(self.refresh)
         session.space_changed.connect(self.refresh)

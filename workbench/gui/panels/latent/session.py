@@ -3,8 +3,8 @@
 A `LatentSession` lives in the GUI thread. Tools read `session.space` (a `workbench.latent.model.LatentSpace`, or
 None) and `session.pins` (a list of `workbench.latent.codes.PinnedCode`), listen to `space_changed`,
 `pins_changed` and `directions_changed`, and report with `status` / `error`. Long work goes through
-`session.run_task`, which runs it in a `BackgroundTask` on one torch thread and drops results that arrive after
-another run was loaded. Pins are saved to the run folder after every change while `autosave` is on, so the
+`session.run_task`, which runs it in the background (a `TaskGroup`: one torch thread) and drops results that
+arrive after another run was loaded. Pins are saved to the run folder after every change while `autosave` is on, so the
 codes a user collected survive a restart.
 
 This module imports no torch: the core is imported inside methods, after a run is chosen.
@@ -13,13 +13,13 @@ This module imports no torch: the core is imported inside methods, after a run i
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from workbench.compat import one_torch_thread
+from workbench.gui.panels.base import TaskGroup
 
 
 def to_uint8(images) -> np.ndarray:  # noqa: ANN001 - a float tensor N×C×H×W in [-1, 1]
@@ -46,6 +46,7 @@ class LatentSession(QObject):
     status = Signal(str)  # one line for the panel's status bar
     error = Signal(str, str)  # message, details (a traceback or "")
     busy_changed = Signal(bool)  # a load or a task started / ended
+    closing = Signal()  # the window is closing: tools stop their threads
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -54,17 +55,14 @@ class LatentSession(QObject):
         self.pins: list = []  # PinnedCode, in the order they were pinned
         self.autosave = True
         self.loading = False
-        self._generation = 0  # bumped on every load: results of older tasks are dropped
-        self._tasks = 0
+        self.tasks = TaskGroup(self, self.status.emit, self.error.emit, ("LatentError: ",))  # one torch thread each
+        self.tasks.busy_changed.connect(lambda _busy: self.busy_changed.emit(self.busy))
         self._thumbnails: dict[int, tuple[object, np.ndarray]] = {}  # id(pin) → (pin, uint8 H×W×C)
 
     # ---- loading -----------------------------------------------------------------------------------------
     def load_run(self, run) -> None:  # noqa: ANN001 - a workbench.runs.Run
         """Load `run`'s latest checkpoint and its saved pins in the background; `space_changed` follows."""
-        from workbench.gui.workers import BackgroundTask
-
-        self._generation += 1
-        generation = self._generation
+        self.tasks.invalidate()
         self.loading = True
         self.busy_changed.emit(True)
         self.status.emit(f"Loading the latest checkpoint of {run.id}…")
@@ -73,8 +71,7 @@ class LatentSession(QObject):
             from workbench.latent.codes import load_codes
             from workbench.latent.model import LatentSpace
 
-            with one_torch_thread():
-                space = LatentSpace.from_run(run)
+            space = LatentSpace.from_run(run)
             try:
                 pins, problem = load_codes(run), ""
             except ValueError as err:  # a corrupt codes file must not keep the model from loading
@@ -82,31 +79,25 @@ class LatentSession(QObject):
             return space, pins, problem
 
         def done(value) -> None:  # noqa: ANN001
-            if generation != self._generation:
-                return
             space, pins, problem = value
-            self.loading = False
-            self.busy_changed.emit(False)
+            self._loaded()
             self.set_space(space, run, pins)
             if problem:
                 self.error.emit(problem, "")
 
-        def failed(message: str, details: str) -> None:
-            if generation != self._generation:
-                return
-            self.loading = False
-            self.busy_changed.emit(False)
+        def failed(_message: str, _details: str) -> None:  # the message is shown by the task group
+            self._loaded()
             self.set_space(None, run)
-            self.error.emit(_clean(message), details)
 
-        task = BackgroundTask(work, self)
-        task.done.connect(done)
-        task.failed.connect(failed)
-        task.start()
+        self.tasks.start(work, done, on_failed=failed)
+
+    def _loaded(self) -> None:
+        self.loading = False
+        self.busy_changed.emit(self.busy)
 
     def set_space(self, space, run=None, pins: Sequence = ()) -> None:  # noqa: ANN001
         """Show `space` (None: nothing loaded) with `pins`; used by `load_run` and by tests with a live method."""
-        self._generation += 1
+        self.tasks.invalidate()
         if self.loading:  # a load still under way is superseded: its result will be dropped
             self.loading = False
             self.busy_changed.emit(self.busy)
@@ -193,7 +184,7 @@ class LatentSession(QObject):
         try:
             pins = load_codes(self.run)
         except ValueError as err:
-            self.error.emit(f"The saved pins could not be read: {_clean(str(err))}", "")
+            self.error.emit(f"The saved pins could not be read: {err}", "")
             return
         self.pins = list(pins)
         self.pins_changed.emit()
@@ -257,54 +248,8 @@ class LatentSession(QObject):
         Results that arrive after another space was loaded are dropped. Failures are reported through
         `error` (and `on_failed`, if given). Returns the started task.
         """
-        from workbench.gui.workers import BackgroundTask
-
-        generation = self._generation
-        started = time.perf_counter()
-
-        def wrapped():  # noqa: ANN202
-            with one_torch_thread():
-                return work()
-
-        def done(value) -> None:  # noqa: ANN001
-            self._task_ended()
-            if generation != self._generation:
-                return
-            on_done(value)
-            if what:
-                self.status.emit(f"{what} done in {time.perf_counter() - started:.2f} s.")
-
-        def failed(message: str, details: str) -> None:
-            self._task_ended()
-            if generation != self._generation:
-                return
-            if on_failed is not None:
-                on_failed(_clean(message), details)
-            self.error.emit(_clean(message), details)
-
-        self._tasks += 1
-        if self._tasks == 1:
-            self.busy_changed.emit(True)
-        if what:
-            self.status.emit(f"{what}…")
-        task = BackgroundTask(wrapped, self)
-        task.done.connect(done)
-        task.failed.connect(failed)
-        return task.start()
+        return self.tasks.start(work, on_done, what, on_failed)
 
     @property
     def busy(self) -> bool:
-        return self.loading or self._tasks > 0
-
-    def _task_ended(self) -> None:
-        self._tasks -= 1
-        if self._tasks == 0 and not self.loading:
-            self.busy_changed.emit(False)
-
-
-def _clean(message: str) -> str:
-    """Drop the exception type from messages of errors a user caused (their text is written for users)."""
-    for prefix in ("LatentError: ", "ConfigError: ", "FileNotFoundError: "):
-        if message.startswith(prefix):
-            return message[len(prefix):]
-    return message
+        return self.loading or self.tasks.busy

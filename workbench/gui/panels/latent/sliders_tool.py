@@ -2,36 +2,27 @@
 
 Decoding one image of a built-in generator takes a few milliseconds on one torch thread (with two threads on
 two busy cores it took 86–116 ms, see ENVIRONMENT.md), so it runs right on the GUI thread, on one torch
-thread, while it stays fast. When it is slow (a big model, a loaded machine), decoding moves to a worker
-where the latest slider value wins: intermediate values are skipped rather than queued, so the image never
-lags behind the hand.
+thread, while it stays fast. When it is slow (a big model, a loaded machine), decoding moves to a
+`LatestRequestWorker` where the latest slider value wins: intermediate values are skipped rather than queued,
+so the image never lags behind the hand.
 """
 
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 from collections import deque
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
+from workbench.gui.latest_request import LatestRequestWorker
 from workbench.gui.panels.latent.image_grid import PixmapView
 from workbench.gui.panels.latent.pinned_strip import PinCombo
 from workbench.gui.panels.latent.traversal_tool import load_saved_directions
+from workbench.gui.widgets.factory import button, choice, clear_layout, fill, hint, label, row, scroll_area
 from workbench.gui.widgets.pixmaps import pixmap_near
 
 VIEW = 256  # px, the decoded image
@@ -39,65 +30,6 @@ FAST_MS = 20.0  # median GUI-thread decode time above which decoding moves to th
 DIM_RANGE = 4.0  # dimension sliders span at least ±4 (prior units)
 DIRECTION_RANGE = 5.0  # direction sliders: ±5 along the unit vector
 CAPTION_MS = 150  # the edit and timing captions refresh at most this often while a slider moves
-
-
-class LatestValueDecoder:
-    """Decodes in a background thread; `submit` replaces any value not yet started (latest value wins).
-
-    The GUI thread reads `take()` on a timer: (sequence number, uint8 H×W×C, milliseconds) or None.
-    """
-
-    def __init__(self, session) -> None:  # noqa: ANN001 - a LatentSession
-        self.session = session
-        self._condition = threading.Condition()
-        self._pending = None  # (seq, z (1, D), labels)
-        self._result = None
-        self._closed = False
-        self._busy = False
-        self.skipped = 0  # values replaced before they were decoded
-        self._thread = threading.Thread(target=self._loop, name="slider-decoder", daemon=True)
-        self._thread.start()
-
-    def submit(self, seq: int, z, labels) -> None:  # noqa: ANN001
-        with self._condition:
-            if self._pending is not None:
-                self.skipped += 1
-            self._pending = (seq, z, labels)
-            self._condition.notify()
-
-    def take(self):  # noqa: ANN201
-        with self._condition:
-            result, self._result = self._result, None
-        return result
-
-    def close(self) -> None:
-        with self._condition:
-            self._closed = True
-            self._condition.notify()
-
-    @property
-    def idle(self) -> bool:
-        with self._condition:
-            return self._pending is None and not self._busy
-
-    def _loop(self) -> None:
-        while True:
-            with self._condition:
-                while self._pending is None and not self._closed:
-                    self._condition.wait()
-                if self._closed:
-                    return
-                (seq, z, labels), self._pending = self._pending, None
-                self._busy = True
-            try:
-                started = time.perf_counter()
-                image = self.session.decode(z, labels)[0]
-                result = (seq, image, (time.perf_counter() - started) * 1000)
-            except Exception as err:  # noqa: BLE001 - shown by the GUI thread
-                result = (seq, err, 0.0)
-            with self._condition:
-                self._result = result
-                self._busy = False
 
 
 class SlidersTool(QWidget):
@@ -109,9 +41,9 @@ class SlidersTool(QWidget):
         self.dim_sliders: list[QLabeledDoubleSlider] = []
         self.direction_sliders: list[QLabeledDoubleSlider] = []
         self.image: np.ndarray | None = None  # the decoded image on screen (uint8 H×W×C)
-        self.worker_mode = False  # decode in the LatestValueDecoder instead of the GUI thread
+        self.worker_mode = False  # decode in the worker thread instead of the GUI thread
         self.times_ms: deque[float] = deque(maxlen=5)
-        self.decoder: LatestValueDecoder | None = None
+        self.decoder: LatestRequestWorker | None = None  # made when decoding first turns out slow
         self._seq = 0
         self._shown_seq = 0
         self._building = False
@@ -119,25 +51,16 @@ class SlidersTool(QWidget):
         self.start_pin = PinCombo(session)
         self.start_pin.setToolTip("The pinned code the sliders start from")
         self.start_pin.currentIndexChanged.connect(lambda _i: self.reset())
-        self.class_combo = QComboBox()
-        self.class_combo.setToolTip("The class a conditional model decodes the code as")
-        self.class_combo.currentIndexChanged.connect(lambda _i: self.schedule_decode())
+        self.class_combo = choice(tip="The class a conditional model decodes the code as",
+                                  on_change=lambda _i: self.schedule_decode())
         self.class_label = QLabel("Class")
-        self.reset_button = QPushButton("Reset to pin")
-        self.reset_button.clicked.connect(self.reset)
-        self.zero_dirs_button = QPushButton("Directions to 0")
-        self.zero_dirs_button.clicked.connect(self.zero_directions)
-        self.pin_button = QPushButton("Pin edited code")
-        self.pin_button.setObjectName("pin-edited")
-        self.pin_button.clicked.connect(self.pin_edited)
+        self.reset_button = button("Reset to pin", on_click=self.reset)
+        self.zero_dirs_button = button("Directions to 0", on_click=self.zero_directions)
+        self.pin_button = button("Pin edited code", "pin-edited", on_click=self.pin_edited)
 
         self.image_view = PixmapView("Pin a code to start from.", minimum=VIEW)
-        self.timing_label = QLabel()
-        self.timing_label.setObjectName("slider-timing")
-        self.timing_label.setWordWrap(True)
-        self.timing_label.setStyleSheet("color: palette(mid);")
-        self.edit_label = QLabel()
-        self.edit_label.setWordWrap(True)
+        self.timing_label = hint("", "slider-timing")
+        self.edit_label = label("", wrap=True)
 
         self.dims_box = QGroupBox("Latent dimensions")
         self.dims_grid = QGridLayout(self.dims_box)
@@ -146,45 +69,23 @@ class SlidersTool(QWidget):
         self.directions_grid = QGridLayout(self.directions_box)
         self.directions_grid.setVerticalSpacing(2)
         host = QWidget()
-        host_layout = QVBoxLayout(host)
-        host_layout.addWidget(self.directions_box)
-        host_layout.addWidget(self.dims_box)
-        host_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(host)
+        fill(QVBoxLayout(host), self.directions_box, self.dims_box, None)
+        scroll = scroll_area(host)
         scroll.setMinimumWidth(380)
-
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Start from"))
-        top.addWidget(self.start_pin)
-        top.addWidget(self.class_label)
-        top.addWidget(self.class_combo)
-        top.addWidget(self.reset_button)
-        top.addWidget(self.zero_dirs_button)
-        top.addStretch(1)
-        top.addWidget(self.pin_button)
         image_box = QGroupBox("Decoded image")
-        image_layout = QVBoxLayout(image_box)
-        image_layout.addWidget(self.image_view, 1)
-        image_layout.addWidget(self.edit_label)
-        image_layout.addWidget(self.timing_label)
-        body = QHBoxLayout()
-        body.addWidget(scroll, 3)
-        body.addWidget(image_box, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(body, 1)
+        fill(QVBoxLayout(image_box), (self.image_view, 1), self.edit_label, self.timing_label)
+        fill(QVBoxLayout(self),
+             row(QLabel("Start from"), self.start_pin, self.class_label, self.class_combo, self.reset_button,
+                 self.zero_dirs_button, None, self.pin_button),
+             (row((scroll, 3), (image_box, 2)), 1))
 
         self._captions: dict[QLabel, str] = {}
         self._caption_timer = QTimer(self)
         self._caption_timer.setSingleShot(True)
         self._caption_timer.setInterval(CAPTION_MS)
         self._caption_timer.timeout.connect(self._flush_captions)
-        self.poll = QTimer(self)
-        self.poll.setInterval(10)
-        self.poll.timeout.connect(self._take_result)
         session.space_changed.connect(self._space_changed)
+        session.closing.connect(self.shutdown)
         session.directions_changed.connect(self.reload_directions)
         self._space_changed()
 
@@ -206,7 +107,7 @@ class SlidersTool(QWidget):
         self.reset()
 
     def _build_dim_sliders(self, n: int) -> None:
-        _clear_grid(self.dims_grid)
+        clear_layout(self.dims_grid)
         self.dim_sliders = []
         for i in range(n):
             slider = self._slider(DIM_RANGE)
@@ -219,7 +120,7 @@ class SlidersTool(QWidget):
 
     def reload_directions(self) -> None:
         self.directions = load_saved_directions(self.session)
-        _clear_grid(self.directions_grid)
+        clear_layout(self.directions_grid)
         self.direction_sliders = []
         for j, direction in enumerate(self.directions):
             slider = self._slider(DIRECTION_RANGE)
@@ -317,9 +218,11 @@ class SlidersTool(QWidget):
         self._describe_edit(z)
         if self.worker_mode:
             if self.decoder is None:
-                self.decoder = LatestValueDecoder(self.session)
-            self.decoder.submit(self._seq, z.reshape(1, -1), labels)
-            self.poll.start()
+                self.decoder = LatestRequestWorker(self._decode_timed, "slider-decoder", self)
+                self.decoder.ready.connect(self._decoded)
+                self.decoder.failed.connect(
+                    lambda _id, message, details: self.session.error.emit(f"Decoding failed: {message}", details))
+            self.decoder.submit((self._seq, z.reshape(1, -1), labels))
             return
         started = time.perf_counter()
         try:
@@ -333,19 +236,15 @@ class SlidersTool(QWidget):
         if len(self.times_ms) >= 3 and statistics.median(self.times_ms) > FAST_MS:
             self.worker_mode = True  # too slow for the GUI thread: keep the window responsive
 
-    def _take_result(self) -> None:
-        if self.decoder is None:
-            self.poll.stop()
-            return
-        result = self.decoder.take()
-        if result is None:
-            if self.decoder.idle:
-                self.poll.stop()
-            return
+    def _decode_timed(self, request: tuple) -> tuple:
+        """The worker's computation (worker thread): (sequence number, uint8 H×W×C image, milliseconds)."""
+        seq, z, labels = request
+        started = time.perf_counter()
+        image = self.session.decode(z, labels)[0]
+        return seq, image, (time.perf_counter() - started) * 1000
+
+    def _decoded(self, _request_id: int, result: tuple) -> None:
         seq, image, ms = result
-        if isinstance(image, Exception):
-            self.session.error.emit(f"Decoding failed: {image}", "")
-            return
         if seq >= self._shown_seq:
             self._show(seq, image, ms)
 
@@ -377,19 +276,15 @@ class SlidersTool(QWidget):
             self._caption_timer.start()
 
     def _flush_captions(self) -> None:
-        for label, text in self._captions.items():
-            if label.text() != text:
-                label.setText(text)
+        for caption, text in self._captions.items():
+            if caption.text() != text:
+                caption.setText(text)
         self._captions.clear()
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Block until the worker has shown the latest value (tests, scripts)."""
-        deadline = time.monotonic() + timeout
-        while self.decoder is not None and time.monotonic() < deadline:
-            self._take_result()
-            if self.decoder.idle and self._shown_seq == self._seq:
-                return
-            time.sleep(0.005)
+        if self.decoder is not None:
+            self.decoder.wait_idle(timeout)
 
     def pin_edited(self) -> None:
         from workbench.latent.codes import PinnedCode
@@ -417,16 +312,11 @@ class SlidersTool(QWidget):
             slider.setEnabled(has)
 
     def _close_decoder(self) -> None:
+        """Another space: values asked of the old one are dropped (the thread stays for the next slow decode)."""
         if self.decoder is not None:
-            self.decoder.close()
-            self.decoder = None
-        self.poll.stop()
+            self.decoder.discard()
 
-
-def _clear_grid(grid: QGridLayout) -> None:
-    while grid.count():
-        item = grid.takeAt(0)
-        widget = item.widget()
-        if widget is not None:
-            widget.hide()  # off screen at once, not only when the event loop next deletes it
-            widget.deleteLater()
+    def shutdown(self) -> None:
+        """The window is closing: stop the worker thread."""
+        if self.decoder is not None:
+            self.decoder.shutdown()

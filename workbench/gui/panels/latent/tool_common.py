@@ -18,6 +18,24 @@ ERROR_STYLE = "color: #c62828;"
 HINT_STYLE = "color: palette(mid);"
 
 
+def follow_space(session, slot) -> None:  # noqa: ANN001 - a LatentSession, a method of the tool
+    """Call `slot` now and whenever the session loads another space (or none)."""
+    session.space_changed.connect(slot)
+    slot()
+
+
+def captioned_view(view: QLabel, caption: QLabel, size: int) -> QVBoxLayout:
+    """An image view of size × size on a dark ground with its caption under it (a column of a comparison)."""
+    view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    view.setFixedSize(size, size)
+    view.setStyleSheet("background: #202020;")
+    caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    column = QVBoxLayout()
+    column.addWidget(view)
+    column.addWidget(caption)
+    return column
+
+
 class ImageTile(QWidget):
     """An image with a caption under it; emits `clicked(key)` (the key it was built with)."""
 

@@ -7,22 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.panels.latent.image_grid import ImageGrid
 from workbench.gui.panels.latent.pinned_strip import PinCombo
+from workbench.gui.widgets.factory import button, choice, fill, hint, row, scroll_area, spin
 
 ORDERS = (("index", "dimension index"), ("kl", "KL to the prior (VAE), largest first"),
           ("variance", "variance of encoded data, largest first"))
@@ -56,66 +45,30 @@ class TraversalTool(QWidget):
 
         self.center = PinCombo(session)
         self.center.setToolTip("The code at the centre column")
-        self.rows_combo = QComboBox()
-        self.rows_combo.addItem("latent dimensions", "dims")
-        self.rows_combo.addItem("saved directions", "directions")
-        self.rows_combo.currentIndexChanged.connect(self._update_controls)
-        self.order_combo = QComboBox()
-        for key, text in ORDERS:
-            self.order_combo.addItem(text, key)
-        self.order_combo.setToolTip("Which dimensions come first")
+        self.rows_combo = choice([("latent dimensions", "dims"), ("saved directions", "directions")],
+                                 on_change=self._update_controls)
+        self.order_combo = choice([(text, key) for key, text in ORDERS], tip="Which dimensions come first")
         for combo in (self.rows_combo, self.order_combo):  # long item texts must not widen the whole window
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(16)
-        self.max_rows = QSpinBox()
-        self.max_rows.setRange(1, 512)
-        self.max_rows.setValue(10)
-        self.max_rows.setToolTip("At most this many rows")
-        self.k_spin = QDoubleSpinBox()
-        self.k_spin.setRange(0.0, 50.0)
-        self.k_spin.setSingleStep(0.5)
-        self.k_spin.setValue(3.0)
-        self.k_spin.setToolTip("Columns go from −k to +k around the code (prior units: k = 3 is three standard "
-                               "deviations)")
-        self.columns_spin = QSpinBox()
-        self.columns_spin.setRange(1, 41)
-        self.columns_spin.setValue(7)
-        self.show_button = QPushButton("Show traversal")
-        self.show_button.setObjectName("show-traversal")
-        self.show_button.clicked.connect(self.show_traversal)
-        self.export_button = QPushButton("Export PNG…")
-        self.export_button.clicked.connect(self._ask_export)
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-        self.info.setStyleSheet("color: palette(mid);")
+        self.max_rows = spin(1, 512, 10, tip="At most this many rows")
+        self.k_spin = spin(0.0, 50.0, 3.0, step=0.5, tip="Columns go from −k to +k around the code (prior units: "
+                           "k = 3 is three standard deviations)")
+        self.columns_spin = spin(1, 41, 7)
+        self.show_button = button("Show traversal", "show-traversal", on_click=self.show_traversal)
+        self.export_button = button("Export PNG…", on_click=self._ask_export)
+        self.info = hint()
         self.grid = ImageGrid("Pin a code, then Show traversal.", cell=56)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid)
+        scroll = scroll_area(self.grid)
 
         controls = QGroupBox("Traversal around a pinned code")
-        row1 = QHBoxLayout()
-        row1.addWidget(QLabel("Centre"))
-        row1.addWidget(self.center)
-        row1.addWidget(QLabel("Rows"))
-        row1.addWidget(self.rows_combo)
-        row1.addWidget(QLabel("Order"))
-        row1.addWidget(self.order_combo)
-        row1.addWidget(QLabel("Max rows"))
-        row1.addWidget(self.max_rows)
-        row1.addStretch(1)
-        row2 = QHBoxLayout()  # two rows, so the tab fits beside the Runs list on a 1366-pixel screen
-        row2.addWidget(QLabel("k"))
-        row2.addWidget(self.k_spin)
-        row2.addWidget(QLabel("Columns"))
-        row2.addWidget(self.columns_spin)
-        row2.addWidget(self.show_button)
-        row2.addWidget(self.export_button)
-        row2.addStretch(1)
-        box = QVBoxLayout(controls)
-        box.addLayout(row1)
-        box.addLayout(row2)
-        box.addWidget(self.info)
+        fill(QVBoxLayout(controls),
+             row(QLabel("Centre"), self.center, QLabel("Rows"), self.rows_combo, QLabel("Order"), self.order_combo,
+                 QLabel("Max rows"), self.max_rows, None),
+             # two rows, so the tab fits beside the Runs list on a 1366-pixel screen
+             row(QLabel("k"), self.k_spin, QLabel("Columns"), self.columns_spin, self.show_button, self.export_button,
+                 None),
+             self.info)
         layout = QVBoxLayout(self)
         layout.addWidget(controls)
         layout.addWidget(scroll, 1)

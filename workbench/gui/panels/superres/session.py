@@ -1,9 +1,9 @@
 """The Super-resolution pane's state: loaded models (cached per run and checkpoint), the input image and the
 comparison built from them.
 
-Everything here lives in the GUI thread; loading a checkpoint, upscaling and building the held-out examples
-run in `BackgroundTask`s on one torch thread. A result that arrives after the inputs changed again is dropped
-(each kind of task has its own generation counter), so a slow upscale never overwrites a newer one.
+Everything here lives in the GUI thread; loading a checkpoint and building the held-out examples run in
+background tasks on one torch thread, and the comparison is built by a `LatestRequestWorker`: while it upscales,
+newer inputs replace each other and only the newest is built next, so a slow upscale never overwrites a newer one.
 This module imports no torch: the core is imported inside the background work.
 """
 
@@ -15,15 +15,18 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from workbench.compat import one_torch_thread
+from workbench.gui.latest_request import LatestRequestWorker
+from workbench.gui.panels.base import TaskGroup, user_message
 
 
-def _clean(message: str) -> str:
-    """Drop the exception type from messages written for users."""
-    for prefix in ("SuperResolutionError: ", "ConfigError: ", "FileNotFoundError: "):
-        if message.startswith(prefix):
-            return message[len(prefix):]
-    return message
+def _build_comparison(request: tuple) -> tuple:
+    """The preview worker's computation (background thread): the comparison, and the request it answers."""
+    from workbench.compat import one_torch_thread
+    from workbench.superres.comparison import build_comparison
+
+    image, models, as_lr, source = request[:4]
+    with one_torch_thread():
+        return build_comparison(image, models, as_lr=as_lr, source=source), request
 
 
 class SuperResolutionSession(QObject):
@@ -49,8 +52,12 @@ class SuperResolutionSession(QObject):
         self.compare_error = ""  # why the last comparison could not be built with every chosen model
         self.examples: list[tuple[str, np.ndarray]] | None = None
         self.examples_loading = False
-        self._compare_generation = 0
-        self._tasks = 0
+        self.tasks = TaskGroup(self, self.status.emit, self.error.emit, ("SuperResolutionError: ",))
+        self.tasks.busy_changed.connect(lambda _busy: self._busy_update())
+        self.preview = LatestRequestWorker(_build_comparison, "superres-preview", self)  # the newest input wins
+        self.preview.ready.connect(self._compared)
+        self.preview.failed.connect(self._compare_failed)
+        self._was_busy = False
 
     # ---- models ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -94,8 +101,7 @@ class SuperResolutionSession(QObject):
         def work():  # noqa: ANN202 - background thread: no Qt
             from workbench.superres.model import SuperResolutionModel
 
-            with one_torch_thread():
-                return SuperResolutionModel.from_run(run)
+            return SuperResolutionModel.from_run(run)
 
         def done(model) -> None:  # noqa: ANN001
             self.loading.discard(key)
@@ -104,14 +110,13 @@ class SuperResolutionSession(QObject):
             self.models_changed.emit()
             self.recompare()
 
-        def failed(message: str, details: str) -> None:
+        def failed(message: str, _details: str) -> None:
             self.loading.discard(key)
-            self.failures[key] = _clean(message)
+            self.failures[key] = message
             self.models_changed.emit()
-            self.error.emit(_clean(message), details)
             self.recompare()
 
-        self._start(work, done, failed)
+        self.tasks.start(work, done, on_failed=failed)
 
     # ---- input ----------------------------------------------------------------------------------------------
     def open_file(self, path: str | Path) -> bool:
@@ -140,13 +145,14 @@ class SuperResolutionSession(QObject):
     # ---- the comparison -------------------------------------------------------------------------------------
     def recompare(self) -> None:
         """Build the comparison of the image with the loaded chosen models, in the background."""
-        self._compare_generation += 1
-        generation = self._compare_generation
+        self.preview.discard()  # a comparison of older inputs being built now is not shown
         if self.image is None:
             self._set_comparison(None, "")
+            self._busy_update()
             return
         if self.pending():
             self.status.emit("Waiting for the models to load…")
+            self._busy_update()
             return
         from workbench.superres.comparison import common_scale
         from workbench.superres.errors import SuperResolutionError
@@ -158,32 +164,23 @@ class SuperResolutionSession(QObject):
         except SuperResolutionError as err:
             problem = f"{err}. Showing {models[0].label} only."
             models = models[:1]
-        image, as_lr, source = self.image, self.as_lr, self.source
-        started = time.perf_counter()
-        self.status.emit(f"Upscaling {source or 'the image'}…")
+        self.status.emit(f"Upscaling {self.source or 'the image'}…")
+        self.preview.submit((self.image, models, self.as_lr, self.source, problem, time.perf_counter()))
+        self._busy_update()
 
-        def work():  # noqa: ANN202 - background thread: no Qt
-            from workbench.superres.comparison import build_comparison
+    def _compared(self, _request_id: int, value: tuple) -> None:
+        comparison, (_image, models, _as_lr, _source, problem, started) = value
+        self._busy_update()
+        self._set_comparison(comparison, problem)
+        if problem:
+            self.error.emit(problem, "")
+        names = ", ".join(m.display_name for m in models) or "bicubic only: no model chosen"
+        self.status.emit(f"Upscaled ×{comparison.scale} ({names}) in {time.perf_counter() - started:.2f} s.")
 
-            with one_torch_thread():
-                return build_comparison(image, models, as_lr=as_lr, source=source)
-
-        def done(comparison) -> None:  # noqa: ANN001
-            if generation != self._compare_generation:
-                return
-            self._set_comparison(comparison, problem)
-            if problem:
-                self.error.emit(problem, "")
-            names = ", ".join(m.display_name for m in models) or "bicubic only: no model chosen"
-            self.status.emit(f"Upscaled ×{comparison.scale} ({names}) in {time.perf_counter() - started:.2f} s.")
-
-        def failed(message: str, details: str) -> None:
-            if generation != self._compare_generation:
-                return
-            self._set_comparison(None, _clean(message))
-            self.error.emit(_clean(message), details)
-
-        self._start(work, done, failed)
+    def _compare_failed(self, _request_id: int, message: str, details: str) -> None:
+        self._busy_update()
+        self._set_comparison(None, user_message(message))
+        self.error.emit(user_message(message), details)
 
     def _set_comparison(self, comparison, problem: str) -> None:  # noqa: ANN001
         self.comparison = comparison
@@ -200,8 +197,7 @@ class SuperResolutionSession(QObject):
         def work():  # noqa: ANN202 - background thread: no Qt
             from workbench.superres.comparison import held_out_examples
 
-            with one_torch_thread():
-                return held_out_examples(count=count, image_size=image_size)
+            return held_out_examples(count=count, image_size=image_size)
 
         def done(examples) -> None:  # noqa: ANN001
             self.examples_loading = False
@@ -212,35 +208,19 @@ class SuperResolutionSession(QObject):
             self.examples_loading = False
             self.examples = []
             self.examples_changed.emit()
-            self.error.emit(f"The held-out examples could not be built: {_clean(message)}", details)
+            self.error.emit(f"The held-out examples could not be built: {message}", details)
 
-        self._start(work, done, failed)
+        self.tasks.start(work, done, on_failed=failed, report=False)
 
     # ---- background work ------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._tasks > 0
+        return self.tasks.busy or self.preview.busy
 
-    def _start(self, work, done, failed) -> None:  # noqa: ANN001
-        from workbench.gui.workers import BackgroundTask
+    def _busy_update(self) -> None:
+        if self.busy != self._was_busy:
+            self._was_busy = self.busy
+            self.busy_changed.emit(self._was_busy)
 
-        def finish() -> None:
-            self._tasks -= 1
-            if self._tasks == 0:
-                self.busy_changed.emit(False)
-
-        def on_done(value) -> None:  # noqa: ANN001
-            finish()
-            done(value)
-
-        def on_failed(message: str, details: str) -> None:
-            finish()
-            failed(message, details)
-
-        self._tasks += 1
-        if self._tasks == 1:
-            self.busy_changed.emit(True)
-        task = BackgroundTask(work, self)
-        task.done.connect(on_done)
-        task.failed.connect(on_failed)
-        task.start()
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self.preview.shutdown(timeout)

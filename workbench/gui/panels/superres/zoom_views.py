@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.widgets.factory import fill
 from workbench.gui.widgets.pixmaps import array_pixmap
 
 ZOOM_LEVELS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -278,12 +279,7 @@ class ViewCard(QFrame):
         self.metrics.setTextFormat(Qt.TextFormat.RichText)
         self.metrics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.metrics.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(3)
-        layout.addWidget(self.title)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.metrics)
+        fill(QVBoxLayout(self), self.title, (self.view, 1), self.metrics, margins=4, spacing=3)
 
     def set_content(self, title: str, detail: str, image: np.ndarray, metrics: str, tooltip: str = "") -> None:
         self.title.setText(f"<b>{title}</b>" + (f"<br><span style='color: palette(mid); font-size: 11px;'>{detail}"

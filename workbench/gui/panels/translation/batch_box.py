@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QLineEdit, QProgressBar, QWidget
+
+from workbench.gui.widgets.factory import button, hint, line_edit, row
+from workbench.gui.widgets.file_dialogs import ask_folder
 
 
 class BatchBox(QGroupBox):
@@ -44,39 +36,26 @@ class BatchBox(QGroupBox):
         self.progress: list = []  # FileProgress items of the current or last batch
         self.outcome = ""  # "finished", "stopped" or "failed" after a batch
 
-        self.source_edit = QLineEdit()
-        self.source_edit.setObjectName("translate-source")
-        self.source_edit.setPlaceholderText("folder of images to translate")
-        self.source_button = QPushButton("Browse…")
-        self.source_button.setObjectName("translate-source-browse")
-        self.source_button.clicked.connect(lambda: self._browse(self.source_edit, "Folder of images to translate"))
-        self.output_edit = QLineEdit()
-        self.output_edit.setObjectName("translate-output")
-        self.output_edit.setPlaceholderText("folder for the translations (PNG, same names; created if needed)")
-        self.output_button = QPushButton("Browse…")
-        self.output_button.setObjectName("translate-output-browse")
-        self.output_button.clicked.connect(lambda: self._browse(self.output_edit, "Folder for the translations"))
-        self.run_button = QPushButton("Translate folder")
-        self.run_button.setObjectName("translate-run-batch")
-        self.run_button.setToolTip("Translate every image of the source folder in the direction chosen above; each "
-                                   "is centre-cropped and resized to the model's image size")
-        self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("translate-cancel")
+        self.source_edit = line_edit("translate-source", "folder of images to translate")
+        self.source_button = button("Browse…", "translate-source-browse",
+                                    on_click=lambda: self._browse(self.source_edit, "Folder of images to translate"))
+        self.output_edit = line_edit("translate-output", "folder for the translations (PNG, same names; created if "
+                                     "needed)")
+        self.output_button = button("Browse…", "translate-output-browse",
+                                    on_click=lambda: self._browse(self.output_edit, "Folder for the translations"))
+        self.run_button = button("Translate folder", "translate-run-batch", "Translate every image of the source "
+                                 "folder in the direction chosen above; each is centre-cropped and resized to the "
+                                 "model's image size", self.start)
+        self.cancel_button = button("Cancel", "translate-cancel", on_click=self.cancel)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("translate-progress")
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("%v / %m files")
         self.progress_bar.setTextVisible(False)  # "0 / 1 files" before any batch would be misleading
-        self.summary = QLabel("Choose a folder of images and an output folder.")
-        self.summary.setObjectName("translate-summary")
-        self.summary.setWordWrap(True)
+        self.summary = hint("Choose a folder of images and an output folder.", "translate-summary", selectable=True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary.setStyleSheet("color: palette(mid);")
 
         grid = QGridLayout(self)
         grid.addWidget(QLabel("Source folder"), 0, 0)
@@ -85,20 +64,16 @@ class BatchBox(QGroupBox):
         grid.addWidget(QLabel("Output folder"), 1, 0)
         grid.addWidget(self.output_edit, 1, 1)
         grid.addWidget(self.output_button, 1, 2)
-        actions = QHBoxLayout()
-        actions.addWidget(self.run_button)
-        actions.addWidget(self.progress_bar, 1)
-        actions.addWidget(self.cancel_button)
-        grid.addLayout(actions, 0, 3, 1, 1)
+        grid.addLayout(row(self.run_button, (self.progress_bar, 1), self.cancel_button), 0, 3, 1, 1)
         grid.addWidget(self.summary, 1, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(3, 3)
 
     # ---- actions ----------------------------------------------------------------------------------------
     def _browse(self, edit: QLineEdit, title: str) -> None:
-        folder = QFileDialog.getExistingDirectory(self, title, edit.text() or str(Path.home()))
-        if folder:
-            edit.setText(folder)
+        folder = ask_folder(self, title, edit.text())
+        if folder is not None:
+            edit.setText(str(folder))
 
     @property
     def running(self) -> bool:

@@ -4,22 +4,12 @@ paging through the held-out split, and "Open images…".
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QStyle,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QListWidgetItem, QStyle, QWidget
 
 from workbench.gui.panels.translation.compute import InputItem
+from workbench.gui.widgets.factory import button, column, fill, hint, icon_strip, row
 from workbench.gui.widgets.pixmaps import pixmap_at_least
 
 THUMBNAIL = 56
@@ -40,51 +30,23 @@ class InputStrip(QGroupBox):
         self.page_size = 8
         self.total = 0  # examples in the split
 
-        self.list = QListWidget()
-        self.list.setObjectName("translate-inputs")
-        self.list.setViewMode(QListView.ViewMode.IconMode)
-        self.list.setFlow(QListView.Flow.LeftToRight)
-        self.list.setWrapping(False)
-        self.list.setMovement(QListView.Movement.Static)
-        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.list.setGridSize(QSize(THUMBNAIL + 34, THUMBNAIL + 26))
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list = icon_strip("translate-inputs", THUMBNAIL, QSize(THUMBNAIL + 34, THUMBNAIL + 26))
         scrollbar = self.list.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         self.list.setFixedHeight(THUMBNAIL + 26 + scrollbar + 2 * self.list.frameWidth() + 4)  # one row + scrollbar
         self.list.setToolTip("Click an input to translate it. Held-out examples come from the run's dataset; "
                              "opened or dropped image files are added at the end.")
         self.list.currentRowChanged.connect(self._row_changed)
 
-        self.previous_button = QPushButton("◀ Previous")
-        self.previous_button.setObjectName("translate-previous")
-        self.previous_button.setToolTip("The previous page of held-out examples")
-        self.previous_button.clicked.connect(lambda: self.page_requested.emit(self._wrap(self.start - self.page_size)))
-        self.next_button = QPushButton("Next ▶")
-        self.next_button.setObjectName("translate-next")
-        self.next_button.setToolTip("The next page of held-out examples")
-        self.next_button.clicked.connect(lambda: self.page_requested.emit(self._wrap(self.start + self.page_size)))
-        self.open_button = QPushButton("Open images…")
-        self.open_button.setObjectName("translate-open")
-        self.open_button.setToolTip("Translate your own image files (centre-cropped and resized to the model's size)")
-        self.open_button.clicked.connect(self.open_requested)
-        self.info = QLabel()
-        self.info.setObjectName("translate-examples-info")
-        self.info.setWordWrap(True)
-        self.info.setStyleSheet("color: palette(mid);")
-
-        side = QVBoxLayout()
-        side.setSpacing(4)
-        paging = QHBoxLayout()
-        paging.addWidget(self.previous_button)
-        paging.addWidget(self.next_button)
-        side.addLayout(paging)
-        side.addWidget(self.open_button)
-        side.addWidget(self.info, 1)
-        self.columns = QHBoxLayout(self)
+        self.previous_button = button("◀ Previous", "translate-previous", "The previous page of held-out examples",
+                                      lambda: self.page_requested.emit(self._wrap(self.start - self.page_size)))
+        self.next_button = button("Next ▶", "translate-next", "The next page of held-out examples",
+                                  lambda: self.page_requested.emit(self._wrap(self.start + self.page_size)))
+        self.open_button = button("Open images…", "translate-open", "Translate your own image files (centre-cropped "
+                                  "and resized to the model's size)", self.open_requested)
+        self.info = hint("", "translate-examples-info")
+        side = column(row(self.previous_button, self.next_button), self.open_button, (self.info, 1), spacing=4)
+        self.columns = fill(QHBoxLayout(self), (self.list, 1), side)
         self.columns.setContentsMargins(6, 4, 6, 4)
-        self.columns.addWidget(self.list, 1)
-        self.columns.addLayout(side)
         self.set_enabled(False)
 
     def add_column(self, widget: QWidget) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPalette, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from workbench.gui.panels.latent.image_grid import PixmapView
+from workbench.gui.widgets.factory import fill, hint, row
 from workbench.gui.widgets.pixmaps import array_pixmap
 
 IMAGE_TOP = 7  # images and colour bars start this far below their titles (room for the bar's top label)
@@ -173,20 +174,10 @@ class LabelledView(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view = ZoomImageView("", minimum)
         self.view.setObjectName(f"{object_name}-image")
-        self.caption = QLabel()
+        self.caption = hint(small=True)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setWordWrap(True)
-        self.caption.setStyleSheet("color: palette(mid); font-size: 11px;")
-        self.body = QHBoxLayout()
-        self.body.setContentsMargins(0, 0, 0, 0)
-        self.body.setSpacing(4)
-        self.body.addWidget(self.view, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addLayout(self.body, 1)
-        layout.addWidget(self.caption)
+        self.body = row((self.view, 1), margins=0, spacing=4)
+        fill(QVBoxLayout(self), self.title, (self.body, 1), self.caption, margins=2, spacing=2)
 
     def set_title(self, title: str) -> None:
         self.title.setText(f"<b>{title}</b>")

@@ -11,30 +11,15 @@ import random
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QSpinBox,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QLabel, QListView, QListWidgetItem, QVBoxLayout, QWidget
+
+from workbench.gui.widgets.factory import HINT_STYLE, button, fill, hint, icon_strip, label, row, seed_spin
+from workbench.gui.widgets.pixmaps import array_pixmap
 
 PAGE = 12  # thumbnails per page: three rows of four
 THUMBNAIL = 80  # px: four to a row in the 400 px column
 MAX_SEED = 2**31 - 1
-
-
-def pixmap_from_array(image: np.ndarray) -> QPixmap:
-    """uint8 H×W×3 → QPixmap (copied: the array may go away)."""
-    image = np.ascontiguousarray(image[:, :, :3], dtype=np.uint8)
-    h, w, _ = image.shape
-    return QPixmap.fromImage(QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
 
 
 class SampleGallery(QWidget):
@@ -48,64 +33,28 @@ class SampleGallery(QWidget):
         self.setObjectName("voxel-gallery")
         self.start = 0  # first seed of the page shown
 
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setObjectName("voxel-seed")
-        self.seed_spin.setRange(0, MAX_SEED)
-        self.seed_spin.setToolTip("The prior sample with this seed: the same seed gives the same shape")
+        self.seed_spin = seed_spin("voxel-seed", "The prior sample with this seed: the same seed gives the same shape")
         self.seed_spin.setKeyboardTracking(False)  # typing a number asks once, on Enter or leaving the box
         self.seed_spin.valueChanged.connect(self.seed_chosen.emit)
-        self.new_button = QPushButton("New seed")
-        self.new_button.setObjectName("voxel-new-seed")
-        self.new_button.setToolTip("A random seed")
-        self.new_button.clicked.connect(self.new_seed)
-
-        self.list = QListWidget()
-        self.list.setObjectName("voxel-gallery-list")
-        self.list.setViewMode(QListView.ViewMode.IconMode)
-        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.list.setGridSize(QSize(THUMBNAIL + 8, THUMBNAIL + 20))
+        self.new_button = button("New seed", "voxel-new-seed", "A random seed", self.new_seed)
+        self.list = icon_strip("voxel-gallery-list", THUMBNAIL, QSize(THUMBNAIL + 8, THUMBNAIL + 20), wrap=True)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
-        self.list.setMovement(QListView.Movement.Static)
-        self.list.setWrapping(True)
         self.list.setUniformItemSizes(True)
-        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setFixedHeight(3 * (THUMBNAIL + 20) + 8)  # one page: three rows of four
         self.list.itemClicked.connect(self._picked)
         self.list.itemActivated.connect(self._picked)
-        self.previous_button = QToolButton()
-        self.previous_button.setObjectName("voxel-gallery-previous")
+        self.previous_button = button("", "voxel-gallery-previous", f"The previous {PAGE} seeds",
+                                      lambda: self.request_page(self.start - PAGE), tool=True)
         self.previous_button.setArrowType(Qt.ArrowType.LeftArrow)
-        self.previous_button.setToolTip(f"The previous {PAGE} seeds")
-        self.previous_button.clicked.connect(lambda: self.request_page(self.start - PAGE))
-        self.next_button = QToolButton()
-        self.next_button.setObjectName("voxel-gallery-next")
+        self.next_button = button("", "voxel-gallery-next", f"The next {PAGE} seeds",
+                                  lambda: self.request_page(self.start + PAGE), tool=True)
         self.next_button.setArrowType(Qt.ArrowType.RightArrow)
-        self.next_button.setToolTip(f"The next {PAGE} seeds")
-        self.next_button.clicked.connect(lambda: self.request_page(self.start + PAGE))
-        self.page_label = QLabel()
-        self.page_label.setObjectName("voxel-gallery-page")
-        self.page_label.setStyleSheet("color: palette(mid);")
-        self.note = QLabel()
-        self.note.setObjectName("voxel-gallery-note")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.page_label = label("", "voxel-gallery-page", HINT_STYLE)
+        self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note = hint("", "voxel-gallery-note", small=True)
         self.note.hide()
-
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(QLabel("Seed"))
-        seed_row.addWidget(self.seed_spin, 1)
-        seed_row.addWidget(self.new_button)
-        page_row = QHBoxLayout()
-        page_row.addWidget(self.previous_button)
-        page_row.addWidget(self.page_label, 1, Qt.AlignmentFlag.AlignCenter)
-        page_row.addWidget(self.next_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(seed_row)
-        layout.addWidget(self.list)
-        layout.addWidget(self.note)
-        layout.addLayout(page_row)
+        fill(QVBoxLayout(self), row(QLabel("Seed"), (self.seed_spin, 1), self.new_button), self.list, self.note,
+             row(self.previous_button, (self.page_label, 1), self.next_button), margins=0)
         self.set_enabled(False)
         self._update_page_label(busy=False)
 
@@ -142,7 +91,7 @@ class SampleGallery(QWidget):
         self.note.setVisible(bool(note))
         self.list.clear()
         for i, image in enumerate(images):
-            item = QListWidgetItem(QIcon(pixmap_from_array(image)), f"seed {start + i}")
+            item = QListWidgetItem(QIcon(array_pixmap(image)), f"seed {start + i}")
             item.setData(Qt.ItemDataRole.UserRole, start + i)
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             item.setToolTip(f"Seed {start + i}: click to view it")

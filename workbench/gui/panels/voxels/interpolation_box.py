@@ -8,20 +8,12 @@ threshold's; the mesh is decoded and drawn for the newest t.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from workbench.gui.panels.voxels.gallery import pixmap_from_array
 from workbench.gui.panels.voxels.view import COALESCE_MS
+from workbench.gui.widgets.factory import button, choice, column, fill, hint, label, row, single_shot, slider
+from workbench.gui.widgets.pixmaps import array_pixmap
 
 ENDS = ("A", "B")
 THUMBNAIL = 64
@@ -42,65 +34,36 @@ class InterpolationBox(QWidget):
         self.set_buttons: dict[str, QPushButton] = {}
         ends = QGridLayout()
         ends.setColumnStretch(1, 1)
-        for row, end in enumerate(ENDS):
+        for line, end in enumerate(ENDS):
             picture = QLabel()
             picture.setObjectName(f"voxel-end-{end.lower()}-picture")
             picture.setFixedSize(THUMBNAIL, THUMBNAIL)
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             picture.setStyleSheet("border: 1px solid palette(mid); color: palette(mid);")
             picture.setText(end)
-            label = QLabel(f"<b>{end}</b>: not set")
-            label.setObjectName(f"voxel-end-{end.lower()}")
-            label.setWordWrap(True)
-            button = QPushButton(f"Set {end} to the shown shape")
-            button.setObjectName(f"voxel-set-{end.lower()}")
-            button.setToolTip(f"End {end} of the interpolation: the code of the shape in the 3D view")
-            button.clicked.connect(lambda _checked=False, e=end: self.end_requested.emit(e))
-            text = QVBoxLayout()
-            text.addWidget(label)
-            text.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
-            ends.addWidget(picture, row, 0)
-            ends.addLayout(text, row, 1)
-            self.pictures[end], self.labels[end], self.set_buttons[end] = picture, label, button
+            text = label(f"<b>{end}</b>: not set", f"voxel-end-{end.lower()}", wrap=True)
+            set_button = button(f"Set {end} to the shown shape", f"voxel-set-{end.lower()}", f"End {end} of the "
+                                "interpolation: the code of the shape in the 3D view",
+                                lambda _checked=False, e=end: self.end_requested.emit(e))
+            lines = column(text)
+            lines.addWidget(set_button, 0, Qt.AlignmentFlag.AlignLeft)
+            ends.addWidget(picture, line, 0)
+            ends.addLayout(lines, line, 1)
+            self.pictures[end], self.labels[end], self.set_buttons[end] = picture, text, set_button
 
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setObjectName("voxel-interpolation-t")
-        self.slider.setRange(0, 100)
-        self.slider.setToolTip("t: 0 = A, 1 = B; the 3D view follows")
-        self.t_label = QLabel("t = 0.00")
-        self.t_label.setObjectName("voxel-interpolation-t-value")
+        self.slider = slider(0, 100, 0, "voxel-interpolation-t", "t: 0 = A, 1 = B; the 3D view follows")
+        self.t_label = label("t = 0.00", "voxel-interpolation-t-value")
         self.t_label.setMinimumWidth(60)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(COALESCE_MS)
-        self._timer.timeout.connect(lambda: self.t_changed.emit(self.t()))
+        self._timer = single_shot(self, COALESCE_MS, lambda: self.t_changed.emit(self.t()))
         self.slider.valueChanged.connect(self._moved)
-        self.mode_combo = QComboBox()
-        self.mode_combo.setObjectName("voxel-interpolation-mode")
-        self.mode_combo.addItem("slerp (great circle)", "slerp")
-        self.mode_combo.addItem("lerp (straight line)", "lerp")
-        self.mode_combo.setToolTip("slerp keeps a Gaussian code's typical length along the way; lerp passes "
-                                   "closer to the origin, where shapes often grow thin or vanish")
-        self.mode_combo.currentIndexChanged.connect(lambda _i: self.mode_changed.emit(self.mode()))
-        slider_row = QHBoxLayout()
-        slider_row.addWidget(QLabel("A"))
-        slider_row.addWidget(self.slider, 1)
-        slider_row.addWidget(QLabel("B"))
-        slider_row.addWidget(self.t_label)
-        mode_row = QHBoxLayout()
-        mode_row.addWidget(QLabel("Path"))
-        mode_row.addWidget(self.mode_combo, 1)
-        self.hint = QLabel("Set both ends, then move the slider: the 3D view decodes each step.")
-        self.hint.setObjectName("voxel-interpolation-hint")
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid); font-size: 11px;")
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(ends)
-        layout.addLayout(slider_row)
-        layout.addLayout(mode_row)
-        layout.addWidget(self.hint)
-        layout.addStretch(1)
+        self.mode_combo = choice([("slerp (great circle)", "slerp"), ("lerp (straight line)", "lerp")],
+                                 "voxel-interpolation-mode", "slerp keeps a Gaussian code's typical length along the "
+                                 "way; lerp passes closer to the origin, where shapes often grow thin or vanish",
+                                 lambda _i: self.mode_changed.emit(self.mode()))
+        self.hint = hint("Set both ends, then move the slider: the 3D view decodes each step.",
+                         "voxel-interpolation-hint", small=True)
+        fill(QVBoxLayout(self), ends, row(QLabel("A"), (self.slider, 1), QLabel("B"), self.t_label),
+             row(QLabel("Path"), (self.mode_combo, 1)), self.hint, None)
         self.set_ready(False)
 
     def t(self) -> float:
@@ -119,7 +82,7 @@ class InterpolationBox(QWidget):
     def set_end(self, end: str, text: str, picture=None) -> None:  # noqa: ANN001 - uint8 H×W×3 or None
         self.labels[end].setText(f"<b>{end}</b>: {text}")
         if picture is not None:
-            self.pictures[end].setPixmap(pixmap_from_array(picture).scaled(
+            self.pictures[end].setPixmap(array_pixmap(picture).scaled(
                 THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
 
     def clear_ends(self) -> None:

@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.panels.voxels.canvas import ShapeCanvas
-from workbench.gui.panels.voxels.gallery import pixmap_from_array
+from workbench.gui.widgets.factory import SMALL_HINT_STYLE, fill, hint, label
+from workbench.gui.widgets.pixmaps import array_pixmap
 
 MEMORIZED_IOU = 0.9  # at or above: called out as a likely copy
 CANVAS = 226  # px
@@ -41,13 +42,9 @@ class NearestBox(QGroupBox):
         self.iou_label.setObjectName("voxel-nearest-iou")
         self.iou_label.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.iou_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail = QLabel()
-        self.detail.setObjectName("voxel-nearest-detail")
-        self.detail.setWordWrap(True)
+        self.detail = hint("", "voxel-nearest-detail", small=True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail.setStyleSheet("color: palette(mid); font-size: 11px;")
-        self.runners_up_title = QLabel("Next nearest")
-        self.runners_up_title.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.runners_up_title = label("Next nearest", style=SMALL_HINT_STYLE)
         self.runner_pictures: list[QLabel] = []
         self.runner_labels: list[QLabel] = []
         runners = QGridLayout()
@@ -57,33 +54,21 @@ class NearestBox(QGroupBox):
             picture.setObjectName(f"voxel-nearest-{i + 2}")
             picture.setFixedSize(RUNNER_UP_SIZE, RUNNER_UP_SIZE)
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label = QLabel()
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            label.setWordWrap(True)
-            label.setStyleSheet("font-size: 10px;")
-            row, column = divmod(i, 3)
-            runners.addWidget(picture, 2 * row, column, Qt.AlignmentFlag.AlignHCenter)
-            runners.addWidget(label, 2 * row + 1, column)
+            caption = label("", style="font-size: 10px;", wrap=True)
+            caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            line, column = divmod(i, 3)
+            runners.addWidget(picture, 2 * line, column, Qt.AlignmentFlag.AlignHCenter)
+            runners.addWidget(caption, 2 * line + 1, column)
             self.runner_pictures.append(picture)
-            self.runner_labels.append(label)
-        self.explanation = QLabel(
+            self.runner_labels.append(caption)
+        self.explanation = hint(
             "IoU: the voxels both shapes occupy ÷ the voxels either occupies. Near 1, the sample is a copy of a "
             "training shape (memorization); a generator that invents stays well below. Both views turn together "
-            "(the small one is redrawn when you let go).")
-        self.explanation.setObjectName("voxel-nearest-explanation")
-        self.explanation.setWordWrap(True)
-        self.explanation.setStyleSheet("color: palette(mid); font-size: 11px;")
+            "(the small one is redrawn when you let go).", "voxel-nearest-explanation", small=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.iou_label)
-        layout.addWidget(self.detail)
-        layout.addSpacing(6)
-        layout.addWidget(self.runners_up_title)
-        layout.addLayout(runners)
-        layout.addSpacing(6)
-        layout.addWidget(self.explanation)
-        layout.addStretch(1)
+        fill(layout, self.iou_label, self.detail, 6, self.runners_up_title, runners, 6, self.explanation, None)
 
     def clear(self, text: str = "") -> None:
         self.index = self.iou = None
@@ -110,11 +95,11 @@ class NearestBox(QGroupBox):
     def show_runners_up(self, runners: list[tuple[int, float, str, np.ndarray]]) -> None:
         """The next nearest shapes: (index, IoU, class name, thumbnail uint8 S×S×3), best first."""
         self.runners_up_title.setVisible(bool(runners))
-        for i, (picture, label) in enumerate(zip(self.runner_pictures, self.runner_labels, strict=True)):
+        for i, (picture, caption) in enumerate(zip(self.runner_pictures, self.runner_labels, strict=True)):
             if i < len(runners):
                 index, iou, name, thumbnail = runners[i]
-                picture.setPixmap(pixmap_from_array(thumbnail))
-                label.setText(f"IoU {iou:.2f}<br>{name + ' ' if name else ''}#{index}")
+                picture.setPixmap(array_pixmap(thumbnail))
+                caption.setText(f"IoU {iou:.2f}<br>{name + ' ' if name else ''}#{index}")
             else:
                 picture.clear()
-                label.clear()
+                caption.clear()

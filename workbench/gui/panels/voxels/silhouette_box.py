@@ -8,15 +8,14 @@ it produced, so the two can be compared. Runs without the encoder get a note say
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from workbench.gui.panels.voxels.gallery import pixmap_from_array
+from workbench.gui.widgets.factory import SMALL_HINT_STYLE, button, fill, label
+from workbench.gui.widgets.file_dialogs import ask_open
+from workbench.gui.widgets.pixmaps import array_pixmap
 
 PICTURE = 128
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 NO_ENCODER = ("This run has no image encoder. Train a 3D-GAN with “image → 3D encoder” switched on (Training tab, "
               "3D-GAN settings) to turn silhouettes into shapes.")
 
@@ -39,30 +38,22 @@ class SilhouetteBox(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("voxel-silhouette")
-        self.folder = Path.home()
-        self.open_button = QPushButton("Open a silhouette…")
-        self.open_button.setObjectName("voxel-silhouette-open")
-        self.open_button.setToolTip("A picture of a shape seen from the front; you can also drop one on this pane")
-        self.open_button.clicked.connect(self._ask)
-        self.note = QLabel()
-        self.note.setObjectName("voxel-silhouette-note")
-        self.note.setWordWrap(True)
+        self.open_button = button("Open a silhouette…", "voxel-silhouette-open", "A picture of a shape seen from the "
+                                  "front; you can also drop one on this pane", self._ask)
+        self.note = label("", "voxel-silhouette-note", wrap=True)
         self.input_picture = _picture_label("voxel-silhouette-input", "Drop a picture on this pane")
         self.shape_picture = _picture_label("voxel-silhouette-shape", "")
         pictures = QGridLayout()
         pictures.addWidget(self.input_picture, 0, 0)
         pictures.addWidget(self.shape_picture, 0, 1)
         for column, text in enumerate(("As the encoder reads it", "The shape's front silhouette")):
-            caption = QLabel(text)
-            caption.setStyleSheet("color: palette(mid); font-size: 11px;")
+            caption = label(text, style=SMALL_HINT_STYLE)
             caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             pictures.addWidget(caption, 1, column)
         pictures.setColumnStretch(2, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.note)
+        layout = fill(QVBoxLayout(self), self.note)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addLayout(pictures)
-        layout.addStretch(1)
+        fill(layout, pictures, None)
         self.set_encoder(None)
 
     def set_encoder(self, has_encoder: bool | None) -> None:
@@ -88,14 +79,11 @@ class SilhouetteBox(QWidget):
         """Float S×S silhouettes in [-1, 1]: the input as read, and the produced shape's."""
         import numpy as np
 
-        for label, image in ((self.input_picture, read), (self.shape_picture, shape)):
+        for picture, image in ((self.input_picture, read), (self.shape_picture, shape)):
             gray = np.clip((np.asarray(image, dtype=np.float32) + 1) * 127.5, 0, 255).astype(np.uint8)
-            rgb = np.repeat(gray[:, :, None], 3, axis=2)
-            label.setPixmap(pixmap_from_array(rgb).scaled(PICTURE - 2, PICTURE - 2, Qt.AspectRatioMode.KeepAspectRatio,
-                                                          Qt.TransformationMode.FastTransformation))
+            picture.setPixmap(array_pixmap(gray).scaled(PICTURE - 2, PICTURE - 2, Qt.AspectRatioMode.KeepAspectRatio,
+                                                        Qt.TransformationMode.FastTransformation))
 
     def _ask(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a silhouette", str(self.folder), IMAGE_FILTER)
-        if path:
-            self.folder = Path(path).parent
-            self.file_chosen.emit(Path(path))
+        for path in ask_open(self, "Open a silhouette"):
+            self.file_chosen.emit(path)

@@ -11,19 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.panels.voxels.canvas import ShapeCanvas
+from workbench.gui.widgets.factory import button, checkbox, choice, fill, hint, label, row, single_shot, slider
 
 COALESCE_MS = 40  # slider moves within this quiet spell are merged; the newest value wins
 STYLES = (("Smooth surface", "surface"), ("Cubes", "cubes"))
@@ -42,79 +34,32 @@ class VoxelView(QWidget):
         self.mesh: Any = None  # the mesh on view (the camera reset frames it)
         self._axes_actor: Any = None
 
-        self.style_combo = QComboBox()
-        self.style_combo.setObjectName("voxel-style")
-        for label, style in STYLES:
-            self.style_combo.addItem(label, style)
-        self.style_combo.setToolTip("Smooth surface: the iso-surface of the occupancy at the threshold (flying "
-                                    "edges, lightly smoothed). Cubes: every voxel at or above the threshold as a "
-                                    "cube, exactly what the generator produced.")
-        self.style_combo.currentIndexChanged.connect(lambda _i: self.style_changed.emit(self.style()))
-        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
-        self.threshold_slider.setObjectName("voxel-threshold")
-        self.threshold_slider.setRange(1, 99)
-        self.threshold_slider.setValue(50)
+        self.style_combo = choice([(text, style) for text, style in STYLES], "voxel-style", "Smooth surface: the "
+                                  "iso-surface of the occupancy at the threshold (flying edges, lightly smoothed). "
+                                  "Cubes: every voxel at or above the threshold as a cube, exactly what the generator "
+                                  "produced.", lambda _i: self.style_changed.emit(self.style()))
+        self.threshold_slider = slider(1, 99, 50, "voxel-threshold", "Occupancy threshold: a voxel is part of the "
+                                       "shape when the generator's occupancy is at least this (0.5 as in training)")
         self.threshold_slider.setMinimumWidth(140)
-        self.threshold_slider.setToolTip("Occupancy threshold: a voxel is part of the shape when the generator's "
-                                         "occupancy is at least this (0.5 as in training)")
-        self.threshold_label = QLabel("0.50")
-        self.threshold_label.setObjectName("voxel-threshold-value")
+        self.threshold_label = label("0.50", "voxel-threshold-value")
         self.threshold_label.setMinimumWidth(32)
-        self._threshold_timer = QTimer(self)
-        self._threshold_timer.setSingleShot(True)
-        self._threshold_timer.setInterval(COALESCE_MS)
-        self._threshold_timer.timeout.connect(lambda: self.threshold_changed.emit(self.threshold()))
+        self._threshold_timer = single_shot(self, COALESCE_MS, lambda: self.threshold_changed.emit(self.threshold()))
         self.threshold_slider.valueChanged.connect(self._threshold_moved)
-        self.aa_box = QCheckBox("Anti-aliasing")
-        self.aa_box.setObjectName("voxel-antialiasing")
-        self.aa_box.setToolTip("Smooth the edges (FXAA). Off by default: a software renderer draws faster without")
-        self.aa_box.toggled.connect(self._anti_aliasing_toggled)
-        self.axes_box = QCheckBox("Axes")
-        self.axes_box.setObjectName("voxel-axes")
-        self.axes_box.setChecked(True)
-        self.axes_box.setToolTip("Show the orientation axes (x right, y up, z towards the front) and the grid's box")
-        self.axes_box.toggled.connect(self._axes_toggled)
-        self.reset_button = QPushButton("Reset camera")
-        self.reset_button.setObjectName("voxel-reset-camera")
-        self.reset_button.setToolTip("Back to the three-quarter view of the whole shape (drag to turn, wheel to "
-                                     "zoom, shift-drag to pan)")
-        self.reset_button.clicked.connect(self.reset_camera)
-
-        controls = QHBoxLayout()
-        controls.setContentsMargins(0, 0, 0, 0)
-        controls.addWidget(QLabel("Display"))
-        controls.addWidget(self.style_combo)
-        controls.addSpacing(12)
-        controls.addWidget(QLabel("Threshold"))
-        controls.addWidget(self.threshold_slider, 1)
-        controls.addWidget(self.threshold_label)
+        self.aa_box = checkbox("Anti-aliasing", "voxel-antialiasing", "Smooth the edges (FXAA). Off by default: a "
+                               "software renderer draws faster without", self._anti_aliasing_toggled)
+        self.axes_box = checkbox("Axes", "voxel-axes", "Show the orientation axes (x right, y up, z towards the front) "
+                                 "and the grid's box", self._axes_toggled, checked=True)
+        self.reset_button = button("Reset camera", "voxel-reset-camera", "Back to the three-quarter view of the whole "
+                                   "shape (drag to turn, wheel to zoom, shift-drag to pan)", self.reset_camera)
 
         self.canvas = ShapeCanvas("voxel-canvas", "The 3D view starts when a voxel run is loaded.")
         self.canvas.setMinimumSize(320, 260)
-        self.caption = QLabel()
-        self.caption.setObjectName("voxel-caption")
-        self.caption.setStyleSheet("font-weight: bold;")
-        self.caption.setWordWrap(True)  # a long caption must not widen the pane
-        self.status = QLabel()
-        self.status.setObjectName("voxel-render-status")
-        self.status.setStyleSheet("color: palette(mid); font-size: 11px;")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setWordWrap(True)
-        view_controls = QHBoxLayout()
-        view_controls.setContentsMargins(0, 0, 0, 0)
-        view_controls.addWidget(self.reset_button)
-        view_controls.addWidget(self.axes_box)
-        view_controls.addWidget(self.aa_box)
-        view_controls.addSpacing(8)
-        view_controls.addWidget(self.status, 1)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(controls)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.canvas, 1)
-        layout.addLayout(view_controls)
+        self.caption = label("", "voxel-caption", "font-weight: bold;", wrap=True)  # a long one must not widen the pane
+        self.status = hint("", "voxel-render-status", small=True, selectable=True)
+        controls = row(QLabel("Display"), self.style_combo, 12, QLabel("Threshold"), (self.threshold_slider, 1),
+                       self.threshold_label, margins=0)
+        view_controls = row(self.reset_button, self.axes_box, self.aa_box, 8, (self.status, 1), margins=0)
+        fill(QVBoxLayout(self), controls, self.caption, (self.canvas, 1), view_controls, margins=0, spacing=4)
 
     # ---- values ----------------------------------------------------------------------------------------------
     def style(self) -> str:

@@ -1,0 +1,219 @@
+"""Every registered method against the one contract: built on the tiny run its spec declares (`MethodSpec.tiny`),
+it trains a step through the real loop with finite scalars, samples (or refuses to, for image-to-image methods),
+shows its visuals, restores a checkpoint bit for bit, and does exactly what its spec claims: each claimed capability
+protocol is satisfied and works on tiny inputs, and no unclaimed one is satisfied.
+
+A new method needs no edit here: its folder declares its spec and tiny run, and the registry finds it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from workbench.config import DataConfig, RunConfig, TrainConfig
+from workbench.data.catalog import dataset_spec
+from workbench.methods.base import Method
+from workbench.methods.capabilities import (
+    ALL_CAPABILITIES,
+    Conditional,
+    CycleTranslator,
+    Encoder,
+    InitFrom,
+    LatentModel,
+    RunNotes,
+    ScatterPreview,
+    Translator,
+    Upscaler,
+    VariationalEncoder,
+    VoxelGenerator,
+)
+from workbench.methods.registry import MethodSpec, available_methods, method_spec
+from workbench.runs.events import SampleEvent, StepEvent
+from workbench.training.checkpoints import flatten_state, load_checkpoint_file
+from workbench.training.loop import train
+from workbench.training.session import TrainingSession
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+
+SPECS = {spec.name: spec for spec in available_methods()}
+N = 3  # inputs per capability call
+
+
+def tiny_config(spec: MethodSpec, *, seed: int = 0) -> RunConfig:
+    tiny = spec.tiny
+    data = DataConfig(name=tiny.data, image_size=tiny.image_size, batch_size=tiny.batch_size,
+                      **{"channels": dataset_spec(tiny.data).default_channels, **dict(tiny.data_options)})
+    train_config = TrainConfig(steps=1, seed=seed, sample_every=1, checkpoint_every=1, sample_count=4)
+    return RunConfig(spec.settings(**dict(tiny.settings)), data, train_config)
+
+
+@pytest.fixture(scope="module")
+def trained() -> dict[str, tuple[TrainingSession, list]]:
+    """Each method after one step of the real loop, with the loop's events (built once, used by every test)."""
+    cache: dict[str, tuple[TrainingSession, list]] = {}
+
+    def get(name: str) -> tuple[TrainingSession, list]:
+        if name not in cache:
+            previous = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                session = TrainingSession(tiny_config(SPECS[name]))
+                cache[name] = (session, list(train(session)))
+            finally:
+                torch.set_num_threads(previous)
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_one_step_through_the_loop_samples_and_visuals(name, trained):
+    spec = SPECS[name]
+    session, events = trained(name)
+    method = session.method
+    assert isinstance(method, Method) and type(method).method_name == name
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert len(steps) == 1 and session.step == 1
+    assert set(method.loss_names) <= set(steps[0].scalars)
+    assert all(isinstance(v, float) and math.isfinite(v) for v in steps[0].scalars.values()), steps[0].scalars
+    views = {e.name for e in events if isinstance(e, SampleEvent)}
+    visuals = method.visuals(session.visual_batch)
+    assert set(visuals) <= views
+    assert all(isinstance(v, torch.Tensor) and v.ndim == 4 and v.shape[0] > 0 for v in visuals.values())
+    if spec.generates:
+        samples = method.sample(N, seed=5)
+        assert samples.shape[0] == N and torch.isfinite(samples).all()
+        assert torch.equal(samples, method.sample(N, seed=5))  # the same seed, the same outputs
+        assert ("samples" in views) == (samples.ndim in (4, 5))  # 2-D points are shown in a scatter instead
+    else:
+        with pytest.raises(NotImplementedError):
+            method.sample(N, seed=5)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_state_round_trip_is_bit_identical(name, trained, tmp_path):
+    """A checkpoint restored into a method built from another seed continues exactly like the original."""
+    spec = SPECS[name]
+    session, _ = trained(name)
+    path = session.save(tmp_path)
+    restored = TrainingSession(tiny_config(spec, seed=1))
+    restored.load_state_dict(load_checkpoint_file(path))
+    assert restored.step == session.step
+    (layout, expected), (found_layout, found) = (flatten_state(s.method.state_dict()) for s in (session, restored))
+    assert layout == found_layout and expected.keys() == found.keys()
+    assert [k for k in expected if not torch.equal(expected[k], found[k])] == []
+    batch = session.visual_batch
+    assert restored.method.train_step(batch) == session.method.train_step(batch)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_the_spec_claims_exactly_the_capabilities_the_method_has(name, trained):
+    spec = SPECS[name]
+    method = trained(name)[0].method
+    for capability in ALL_CAPABILITIES:
+        assert isinstance(method, capability) == spec.offers(capability), (
+            f"{name}: spec {'claims' if spec.offers(capability) else 'does not claim'} {capability.__name__}")
+    assert method_spec(name) is spec and spec.display_name and spec.summary
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_claimed_capability_works_on_tiny_inputs(name, trained):
+    spec = SPECS[name]
+    session = trained(name)[0]
+    method = session.method
+    x = session.visual_batch[0][:N]
+    for capability in spec.capabilities:
+        CHECKS[capability](method, x, session)
+
+
+def check_latent(method, x, session) -> None:
+    z = method.prior_sample(N, seed=0)
+    assert z.shape == (N, method.latent_dim) and torch.equal(z, method.prior_sample(N, seed=0))
+    assert method.decode(z).shape[0] == N
+    assert isinstance(method.decoder_network(), torch.nn.Module)
+    codes = z.clone().requires_grad_(True)
+    method.decode_differentiable(codes).sum().backward()
+    assert codes.grad is not None and torch.isfinite(codes.grad).all()
+
+
+def check_encoder(method, x, session) -> None:
+    assert method.encode(x).shape == (N, method.latent_dim)
+
+
+def check_variational(method, x, session) -> None:
+    mu, logvar = method.posterior(x)
+    assert mu.shape == logvar.shape == (N, method.latent_dim)
+    assert method.reconstruction_nll(x, mu).shape == (N,)
+
+
+def check_conditional(method, x, session) -> None:
+    assert len(method.classes) >= 2
+    z = method.prior_sample(2, seed=0)
+    assert method.decode(z, torch.tensor([0, 1])).shape[0] == 2
+    assert method.sample(2, seed=0, labels=torch.tensor([1, 0])).shape[0] == 2
+
+
+def check_translator(method, x, session) -> None:
+    assert set(method.directions) <= {"AtoB", "BtoA"} and "AtoB" in method.directions
+    for direction in method.directions:
+        assert method.translate(x, direction).shape == x.shape
+
+
+def check_cycle(method, x, session) -> None:
+    assert method.cycle(x, "AtoB").shape == x.shape
+
+
+def check_upscaler(method, x, session) -> None:
+    out = method.upscale(x)
+    assert out.shape == (N, x.shape[1], x.shape[2] * method.scale, x.shape[3] * method.scale)
+
+
+def check_voxels(method, x, session) -> None:
+    grids = method.decode(method.prior_sample(N, seed=0))
+    assert grids.shape == (N, 1, method.side, method.side, method.side)
+    assert float(grids.min()) >= 0 and float(grids.max()) <= 1
+    pictures = method.silhouettes(grids)
+    assert pictures.shape[:2] == (N, 1)
+    if method.has_encoder:
+        assert method.encode_silhouette(pictures).shape == (N, method.latent_dim)
+
+
+def check_scatter(method, x, session) -> None:
+    plots = method.scatter(session.visual_batch)
+    assert plots
+    for series in plots.values():
+        for key, points in series.items():
+            if not key.startswith("__"):
+                assert points.ndim == 2 and points.shape[1] == 2, key
+
+
+def check_notes(method, x, session) -> None:
+    notes = method.run_notes()
+    assert notes and all(isinstance(k, str) and isinstance(v, str) for k, v in notes.items())
+
+
+def check_init_from(method, x, session) -> None:
+    """The tiny run names no source; the state of a tiny run of an accepted method initialises it."""
+    assert method.init_source() == "" and method.init_from_methods
+    source = TrainingSession(tiny_config(SPECS[method.init_from_methods[0]]))
+    method.initialise_from(source.method.state_dict(), source.config, "source", "source (step 0)")
+    assert method.initialised_from == "source (step 0)"
+
+
+CHECKS = {
+    LatentModel: check_latent,
+    Encoder: check_encoder,
+    VariationalEncoder: check_variational,
+    Conditional: check_conditional,
+    Translator: check_translator,
+    CycleTranslator: check_cycle,
+    Upscaler: check_upscaler,
+    VoxelGenerator: check_voxels,
+    ScatterPreview: check_scatter,
+    RunNotes: check_notes,
+    InitFrom: check_init_from,
+}
+assert set(CHECKS) == set(ALL_CAPABILITIES)

@@ -1,0 +1,101 @@
+"""The Training panel's run controls: Start, Pause, Resume, Step and Stop, the worker that trains a run in this
+window, and which of the buttons mean something for the run shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from workbench.config import ConfigError
+from workbench.runs import Run
+
+RESUMABLE = ("stopped", "interrupted", "failed", "created")  # stored states a run can be continued from
+
+
+class RunControls(QWidget):
+    """The buttons and the one `TrainingWorker` of this window (None until a run is trained here).
+
+    The panel connects the buttons to its actions; this widget starts the worker and tells whether the shown run
+    is the one it trains (`ours`), so that a run trained elsewhere can be watched but not steered."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = None  # the TrainingWorker of the run this window trains, if any
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 4, 6, 6)
+        self.start_button = self._button("Start", "Create a run with these settings and train it", row)
+        self.pause_button = self._button("Pause", "", row)
+        self.resume_button = self._button("Resume", "Continue a paused run, or a stopped one from its latest "
+                                          "checkpoint", row)
+        self.step_button = self._button("Step", "Run exactly one iteration while paused", row)
+        self.stop_button = self._button("Stop", "Stop after the current iteration and write a checkpoint", row)
+
+    @staticmethod
+    def _button(text: str, tip: str, row: QHBoxLayout) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        row.addWidget(button)
+        return button
+
+    def connect_actions(self, start: Callable, pause: Callable, resume: Callable, step: Callable,
+                        stop: Callable) -> None:
+        for button, slot in ((self.start_button, start), (self.pause_button, pause), (self.resume_button, resume),
+                             (self.step_button, step), (self.stop_button, stop)):
+            button.clicked.connect(slot)
+
+    # ---- the worker --------------------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        """A run is training (or paused) in this window."""
+        return self.worker is not None and self.worker.is_alive
+
+    def ours(self, run: Run | None) -> bool:
+        """`run` is (or was last) trained by this window."""
+        return self.worker is not None and run is not None and self.worker.run.path == run.path
+
+    def train(self, run: Run, paused: bool, on_events: Callable, on_finished: Callable, on_failed: Callable) -> None:
+        """Train `run` in a background thread; its events reach `on_events(list)` in batches."""
+        from workbench.gui.workers import TrainingWorker
+
+        self.worker = TrainingWorker(run, self)
+        self.worker.events.connect(on_events)
+        self.worker.finished.connect(on_finished)
+        self.worker.errored.connect(on_failed)
+        self.worker.start(paused=paused)
+
+    def refusal_to_continue(self, run: Run) -> str:
+        """Why `run` cannot be trained on in this window now ("" when it can)."""
+        if self.training:
+            return "Another run is training in this window; stop it first."
+        try:
+            info = run.info()
+            if info.status == "finished" and info.step >= run.config.train.steps:
+                return "This run has finished all its steps."
+        except ConfigError as err:
+            return str(err)
+        return ""
+
+    def shutdown(self, timeout: float) -> bool:
+        """Stop our training (it writes a checkpoint) and wait for it; True when it has ended."""
+        if self.training:
+            self.worker.stop()
+            return self.worker.wait(timeout)
+        return True
+
+    # ---- what the buttons can do for the run shown -------------------------------------------------------
+    def state_of(self, run: Run | None, stored: str) -> str:
+        """"training" or "paused" for a run this window trains, else its stored status (`stored`)."""
+        if self.ours(run) and self.training:
+            return "paused" if self.worker.is_paused else "training"
+        return "idle" if run is None else stored
+
+    def update_buttons(self, run: Run | None, state: str) -> None:
+        alive = self.ours(run) and self.training
+        paused = alive and self.worker.is_paused
+        resumable = not alive and run is not None and state in RESUMABLE and not self.training
+        self.start_button.setEnabled(run is None and not self.training)
+        self.pause_button.setEnabled(alive and not paused)
+        self.resume_button.setEnabled(paused or resumable)
+        self.step_button.setEnabled(paused or resumable)
+        self.stop_button.setEnabled(alive)
