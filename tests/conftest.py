@@ -12,6 +12,15 @@ os.environ.setdefault("WORKBENCH_CLASS_COVERAGE", "0")  # 2 threads on 2 busy co
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """The window's remembered settings go to a file of the test's own, never the user's (and subprocesses
+    inherit it)."""
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(path))
+    return path
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A Workspace in a temporary folder, also exported as WORKBENCH_WORKSPACE for subprocesses."""

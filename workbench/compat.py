@@ -133,3 +133,19 @@ def one_blas_thread() -> Iterator[None]:
         return
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+def lower_thread_priority(increment: int) -> None:
+    """Raise the calling thread's nice value by `increment` (at most 19), so that background work yields the CPU
+    to the threads a user waits for. Linux only, where nice is per thread; elsewhere, or when not permitted,
+    nothing changes."""
+    import os
+    import sys
+
+    if increment <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment))
+    except OSError:
+        pass

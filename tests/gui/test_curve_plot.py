@@ -235,14 +235,24 @@ def test_a_million_points_append_and_repaint(qtbot, plot: CurvePlot) -> None:
     steps = np.arange(n)
     for chunk in np.array_split(np.arange(n), 4):
         plot.append("loss", steps[chunk], 1_000.0 + 0.01 * steps[chunk], values[chunk])
-    wait_drawn(qtbot, plot, "loss", n)
+    qtbot.waitUntil(lambda: drawn(plot, "loss")[0] is not None and drawn(plot, "loss")[0][-1] == n - 1, timeout=5000)
     plot.grab()
-    for item in plot.items("loss"):  # peak-downsampled to about the plot's width, clipped to the view
-        assert item.opts["autoDownsample"] and item.opts["downsampleMethod"] == "peak" and item.opts["clipToView"]
-        assert len(item.getData()[0]) < n / 10
+    width = plot.plot_item.getViewBox().width()
+    for item in plot.items("loss"):  # each block's peaks at about the plot's width, ending on the last point
+        x, y = item.getOriginalDataset()
+        assert len(x) <= 2 * 4 * width + 1 and x[-1] == n - 1
+    x, raw = plot.items("loss")[0].getOriginalDataset()
+    assert raw.min() == values.min() and raw.max() == values.max(), "the peaks keep the extremes"
     plot.smoothing_slider.setValue(0.95)
     expected_last = debiased_ema(values, 0.95)[-1]
     qtbot.waitUntil(lambda: math.isclose(drawn(plot, "loss")[2][-1], expected_last, rel_tol=1e-9), timeout=5000)
+    np.testing.assert_allclose(plot.smoothed("loss"), debiased_ema(values, 0.95), rtol=1e-9)
+
+    # Zoomed in to a few thousand steps, the points themselves are drawn.
+    plot.plot_item.getViewBox().setRange(xRange=(500_000, 502_000), padding=0)
+    x, raw = plot.items("loss")[0].getOriginalDataset()
+    inside = (x >= 500_000) & (x <= 502_000)
+    np.testing.assert_array_equal(raw[inside], values[500_000:502_001])
     plot.log_y_checkbox.setChecked(True)
     plot.x_axis_combo.setCurrentText(X_AXIS_TIME)
     plot.grab()

@@ -31,8 +31,10 @@ def test_start_tells_every_tab_about_the_new_run(window, qtbot, fill_tiny):
     assert panel.worker is not None and panel.worker.run.path == run.path, "the Training panel trains it"
 
     qtbot.waitUntil(lambda: run.info().status == "finished", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_g") == 20, timeout=10_000)
-    assert panel.run.path == run.path and panel.samples_view.steps()[-1] == 20, "not reloaded or stopped"
+    # a step's curves and its samples may come in consecutive batches of the worker's events
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_g") == 20 and panel.samples_view.steps()[-1] == 20,
+                    timeout=10_000)
+    assert panel.run.path == run.path, "not reloaded or stopped"
     # The tabs were told before the first checkpoint; now that there is one, showing them is enough.
     window.tabs.setCurrentWidget(window.evaluate_panel)
     assert window.evaluate_panel.evaluate_button.isEnabled()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
-from workbench.gui.panels.runs_panel import COLUMNS
+from workbench.gui.panels.runs import COLUMNS
 from workbench.methods.dcgan import DCGANSettings
 from workbench.runs import Run
 
@@ -38,7 +38,7 @@ def tiny_config(steps: int = 4) -> RunConfig:
 
 @pytest.fixture
 def panel(qtbot, workspace):
-    from workbench.gui.panels.runs_panel import RunsPanel
+    from workbench.gui.panels.runs import RunsPanel
 
     widget = RunsPanel(workspace, poll_ms=200)
     qtbot.addWidget(widget)

@@ -24,7 +24,8 @@ def test_start_shows_curves_samples_and_status(window, qtbot, fill_tiny):
     with qtbot.waitSignal(panel.run_created, timeout=10_000):
         panel.start_button.click()
     qtbot.waitUntil(lambda: panel.run is not None and panel.run.info().status == "finished", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_g") == 20, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_g") == 20 and panel.samples_view.steps()[-1] == 20,
+                    timeout=10_000)  # a step's curves and its samples may come in consecutive batches
     assert set(panel.loss_plot.series_names()) == {"loss_d", "loss_g"}
     assert {"d_real", "d_fake"} <= set(panel.diagnostics_plot.series_names())
     assert {"grad_norm_d", "grad_norm_g"} <= set(panel.gradient_plot.series_names())
@@ -176,8 +177,8 @@ def test_run_trained_by_another_process_is_watched_live(window, qtbot, workspace
         while proc.poll() is None and time.time() < deadline:
             qtbot.wait(200)
         proc.kill()
-    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_d") == 400, timeout=WAIT_MS)
-    assert panel.samples_view.steps()[-1] == 400
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_d") == 400 and panel.samples_view.steps()[-1] == 400,
+                    timeout=WAIT_MS)
 
 
 def test_unavailable_devices_are_greyed_out(window, qtbot):
@@ -227,3 +228,81 @@ def test_evaluation_scalars_stay_out_of_the_training_curves(window, qtbot, works
     panel = window.training_panel
     assert panel.loss_plot.point_count("loss_d") == 1
     assert panel.diagnostics_plot.series_names() == ["d_real"]
+
+
+def _tiny_config(steps: int, checkpoint_every: int):
+    from workbench.config import DataConfig, RunConfig, TrainConfig
+    from workbench.methods.dcgan import DCGANSettings
+
+    return RunConfig(DCGANSettings(latent_dim=8, g_channels=8, d_channels=8), DataConfig(image_size=8, batch_size=16),
+                     TrainConfig(steps=steps, sample_every=5, checkpoint_every=checkpoint_every, sample_count=16))
+
+
+def _interrupted_run(workspace, name: str, at: int):
+    """A run whose trainer went away at step `at`, after its checkpoint at step 4: steps 5..at are on record."""
+    from workbench.runs.events import StepEvent
+    from workbench.training.runner import run_training
+
+    run = workspace.create_run(_tiny_config(steps=12, checkpoint_every=4), name=name)
+    events = run_training(run)
+    for event in events:
+        if isinstance(event, StepEvent) and event.step == at:
+            break
+    events.close()
+    assert run.info().status == "interrupted" and run.latest_checkpoint_step() == 4
+    return run
+
+
+def _plotted_steps(panel, tag: str = "loss_d") -> list[int]:
+    return [int(s) for s in panel.loss_plot.data(tag)[0]] if panel.loss_plot.point_count(tag) else []
+
+
+def test_the_run_trained_here_keeps_its_view_while_another_run_is_shown(window, qtbot, fill_tiny, workspace):
+    other = _interrupted_run(workspace, "other", at=6)
+    panel = window.training_panel
+    fill_tiny(panel, "dcgan", steps=100_000, checkpoint_every=100_000)
+    panel.start_button.click()
+    ours, view = panel.run, panel.view
+    qtbot.waitUntil(lambda: _step(panel) >= 5, timeout=WAIT_MS)
+    window.runs_panel.select_run(other.id)
+    assert panel.run.id == other.id and panel.view is not view
+    assert _plotted_steps(panel) == list(range(1, 7))
+    assert not any(b.isEnabled() for b in (panel.pause_button, panel.resume_button, panel.step_button)), \
+        "one run trains in a window at a time, and this one is not it"
+    at = _step(panel)
+    qtbot.waitUntil(lambda: _step(panel) >= at + 5, timeout=WAIT_MS)  # ours goes on while it is not shown
+    window.runs_panel.select_run(ours.id)
+    assert panel.view is view and panel.pause_button.isEnabled()
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.worker.is_alive, timeout=WAIT_MS)
+    stopped_at = ours.latest_checkpoint_step()
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_d") == stopped_at, timeout=10_000)
+    assert _plotted_steps(panel) == list(range(1, stopped_at + 1)), "every step once, none lost while hidden"
+    assert panel.view.alerts.item(panel.view.alerts.count() - 1).text() == f"Run stopped at step {stopped_at}."
+
+
+def test_resuming_an_interrupted_run_here_redraws_the_replayed_steps_once(window, qtbot, workspace):
+    run = _interrupted_run(workspace, "crashed", at=7)
+    window.runs_panel.select_run(run.id)
+    panel = window.training_panel
+    assert _plotted_steps(panel) == list(range(1, 8))
+    panel.resume_button.click()  # replays steps 5..7 from the checkpoint at 4
+    qtbot.waitUntil(lambda: run.info().status == "finished", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_d") >= 12, timeout=10_000)
+    assert _plotted_steps(panel) == list(range(1, 13))
+    assert panel.samples_view.steps() == [0, 5, 10, 12]
+
+
+def test_a_run_resumed_by_another_process_is_redrawn_from_its_checkpoint(window, qtbot, workspace):
+    run = _interrupted_run(workspace, "elsewhere", at=7)
+    window.runs_panel.select_run(run.id)
+    panel = window.training_panel
+    assert _plotted_steps(panel) == list(range(1, 8)) and panel.resume_button.isEnabled()
+    code = ("import sys; from workbench.runs import Run; from workbench.training.runner import run_training;"
+            "[None for _ in run_training(Run(sys.argv[1]))]")
+    subprocess.run([sys.executable, "-c", code, str(run.path)], check=True, timeout=WAIT_MS / 1000)
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss_d") >= 12 and panel.view.progress.end is not None,
+                    timeout=10_000)
+    assert _plotted_steps(panel) == list(range(1, 13)), "the replayed steps are drawn once"
+    qtbot.waitUntil(lambda: "finished" in panel.run_banner.text(), timeout=5_000)
+    assert not panel.resume_button.isEnabled()

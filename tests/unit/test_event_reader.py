@@ -23,6 +23,7 @@ from workbench.runs.event_reader import EventReader
 from workbench.runs.events import (
     AlertEvent,
     CheckpointEvent,
+    ControlEvent,
     LayoutEvent,
     MetricEvent,
     RunEndEvent,
@@ -80,7 +81,9 @@ def test_every_event_type_round_trips_through_the_recorder_and_the_reader(worksp
 
 
 def test_one_table_spells_every_stored_kind():
-    assert {kind.name for kind in KINDS} == {"layout", "checkpoint", "alert", "end"}
+    assert {kind.name for kind in KINDS} == {"layout", "checkpoint", "alert", "control", "end"}
+    assert encode(ControlEvent(3, T0, "pause", 17)) == ("control:pause", "17")
+    assert decode(3, T0, "control:pause", "17") == ControlEvent(3, T0, "pause", 17)
     assert encode(AlertEvent(3, T0, "saturation", "D wins")) == ("alert:saturation", "D wins")
     assert decode(3, T0, "alert:saturation", "D wins") == AlertEvent(3, T0, "saturation", "D wins")
     assert decode(3, T0, "something-newer", "x") is None

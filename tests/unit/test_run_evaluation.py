@@ -96,8 +96,8 @@ def test_vae_evaluation_adds_reconstruction(ws):
 
 def test_points_and_conditional_metrics_on_stub_methods(ws):
     from workbench.data import build_dataset
-    from workbench.evaluation.run_evaluation import _conditional_accuracy, _points_metrics
     from workbench.metrics.feature_extractors import dataset_classifier
+    from workbench.metrics.model_scores import conditional_accuracy, points_metrics
 
     class Ring:  # samples exactly on 4 of 8 ring modes
         def sample(self, n, *, seed):
@@ -105,7 +105,7 @@ def test_points_and_conditional_metrics_on_stub_methods(ws):
             return torch.stack([2 * torch.cos(angles), 2 * torch.sin(angles)], 1)
 
     info = build_dataset(DataConfig(name="gaussians2d-ring")).info
-    out = _points_metrics(Ring(), info, 400, 0)
+    out = points_metrics(Ring(), info, 400, 0)
     assert out == {"modes covered (of 8) [within 3σ, 400]": 4.0, "high-quality fraction [within 3σ, 400]": 1.0}
 
     digits = build_dataset(DataConfig(name="digits", image_size=8))
@@ -116,7 +116,7 @@ def test_points_and_conditional_metrics_on_stub_methods(ws):
             pool = (digits.labels == labels[0]).nonzero().squeeze(1)
             return digits.get_batch(pool[:n])[0]
 
-    acc = _conditional_accuracy(Copier(), classifier, 100, 0)
+    acc = conditional_accuracy(Copier(), classifier, 100, 0)
     assert list(acc) == ["conditional accuracy [digits-cnn, 100]"]
     assert acc["conditional accuracy [digits-cnn, 100]"] == pytest.approx(classifier.test_accuracy, abs=0.25)
 

@@ -6,7 +6,12 @@
     workbench train --config run.toml [--name my-run]  a run from a saved config (a run's run.toml works)
     workbench train --resume RUN [--steps N]           continue a stopped or interrupted run
     workbench train --restart RUN [--steps N]          start over as a new run with RUN's settings
-    workbench runs [--json]                            every run in the workspace
+    workbench runs [--json]                            every run in the workspace (with its name and tags)
+    workbench runs rename RUN NAME | tag RUN +a -b | note RUN TEXT   a display name, tags, notes
+    workbench runs rm RUN [--yes] | restore NAME | trash   move a run to the trash, back, list the trash
+    workbench watch RUN [--once]                       follow a run's progress as any process trains it
+    workbench control RUN pause|resume|step|stop       control a run that another process trains
+    workbench export RUN --tensorboard DIR | --csv F | --parquet F   a run for TensorBoard, pandas, spreadsheets
     workbench sample RUN -n 64 -o grid.png [--seed N]  a grid from the run's latest checkpoint
     workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
     workbench eval RUN --disentanglement [-n 5000]     MIG, DCI, SAP, β-VAE and FactorVAE scores (shapes2d runs)
@@ -35,7 +40,8 @@ import sys
 from workbench import __version__
 from workbench.cli.common import is_user_error
 
-COMMANDS = ("gui", "train", "runs", "sample", "evaluate", "latent", "translate", "upscale", "methods", "datasets")
+COMMANDS = ("gui", "train", "runs", "watch", "control", "export", "sample", "evaluate", "latent", "translate",
+            "upscale", "methods", "datasets")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,7 @@ class CLIError(Exception):
 USER_ERRORS = (
     ("workbench.config", "ConfigError"),
     ("workbench.runs.run", "RunLockedError"),
+    ("workbench.runs.meta", "RunError"),  # meta.json, the trash, control requests, exports
     ("workbench.training.checkpoints", "CheckpointError"),
 )
 

@@ -248,7 +248,8 @@ def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> in
                         last_postfix = now
                     bar.update(event.step - bar.n)
                 elif isinstance(event, AlertEvent):
-                    tqdm.write(f"alert at step {event.step}: {event.message}", file=sys.stderr)
+                    what = "note" if event.kind == "evaluation" else "alert"  # train.eval_every's notes
+                    tqdm.write(f"{what} at step {event.step}: {event.message}", file=sys.stderr)
                     if event.kind == "non_finite":  # the loop has paused; a script cannot press resume
                         diverged = True
                         control.stop()

@@ -2,17 +2,11 @@
 and store them in the run (scalars tagged "eval/<label>" in metrics.sqlite at the checkpoint's step, and
 `evaluations/<step>.json`).
 
-What is computed:
-
-- every image generator (anything with `sample`): FID, KID, IS, precision/recall and mode coverage, with the
-  dataset's classifier CNN (trained once and cached in `<workspace>/feature_extractors`, its held-out accuracy
-  recorded) or InceptionV3 from a local weights file;
-- models with `encode` and `decode` (autoencoders, VAEs): reconstruction MSE and PSNR on a seeded subset of the
-  dataset. The built-in datasets have no held-out split (a run trains on all of them), so the label says
-  "training images";
-- conditional models: the accuracy with which the dataset classifier recognises the requested class in
-  class-conditioned samples;
-- 2-D point mixtures (gaussians2d): modes covered and the fraction of high-quality samples (within 3σ).
+What is computed is chosen and scored by `workbench.metrics.model_scores` (shared with the evaluation during
+training, `train.eval_every`): FID, KID, IS, precision/recall and mode coverage for image generators, with the
+dataset's classifier CNN (trained once and cached in `<workspace>/feature_extractors`, its held-out accuracy
+recorded) or InceptionV3 from a local weights file; reconstruction MSE and PSNR for models with `encode` and
+`decode`; conditional accuracy; modes covered for 2-D point mixtures.
 
 Every label names the extractor (or criterion) and the counts, e.g. "FID [digits-cnn, 5k]". torch runs on one
 intra-op thread while evaluating (restored afterwards): on a shared 2-core machine a second thread only thrashes.
@@ -20,9 +14,7 @@ intra-op thread while evaluating (restored afterwards): on a shared 2-core machi
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +27,6 @@ from workbench.evaluation.store import (  # noqa: F401 - re-exported for callers
     COPY_RATIO,
     EVALUATIONS_FOLDER,
     NEIGHBOUR_SAMPLES,
-    POINTS_THRESHOLD_STD,
-    RECONSTRUCTION_IMAGES,
     TAG_PREFIX,
     EvaluationError,
     EvaluationResult,
@@ -46,9 +36,14 @@ from workbench.evaluation.store import (  # noqa: F401 - re-exported for callers
     store_evaluation,
     stored_evaluations,
 )
-from workbench.methods.capabilities import Conditional, Encoder, LatentModel, Translator, VoxelGenerator
+from workbench.methods.capabilities import Translator, VoxelGenerator
 from workbench.methods.registry import method_spec
-from workbench.metrics.evaluate import count_text, evaluate_generator, metric_label
+from workbench.metrics.model_scores import (  # noqa: F401 - re-exported for callers
+    POINTS_THRESHOLD_STD,
+    RECONSTRUCTION_IMAGES,
+    score_model,
+    score_plan,
+)
 from workbench.runs.run import Run
 
 
@@ -129,13 +124,9 @@ def _evaluate_session(run: Run, session: Any, *, samples: int, inception: str | 
     info = dataset.info
     config = run.config
     result = EvaluationResult(run.id, session.step, config.method_name, info.name, {}, samples, seed, 0.0)
-    if info.kind == "points":
-        say(f"sampling {samples} points…")
-        result.metrics.update(_points_metrics(method, info, samples, seed))
-        return result
-
-    inception_extractor = None
-    if inception is not None:  # first: a damaged weights file is reported before minutes of other work
+    plan = score_plan(method, generates=method_spec(config.method_name).generates, data_kind=info.kind)
+    inception_extractor = classifier = None
+    if inception is not None and plan.images:  # first: a damaged weights file is reported before minutes of work
         from workbench.metrics.feature_extractors import load_inception_v3
 
         say("loading InceptionV3…")
@@ -143,100 +134,22 @@ def _evaluate_session(run: Run, session: Any, *, samples: int, inception: str | 
             inception_extractor = load_inception_v3(inception)
         except (FileNotFoundError, ValueError) as err:
             raise EvaluationError(str(err)) from None
-    classifier = _classifier(dataset, root, say)
+    if plan.needs_classifier:
+        classifier = _classifier(dataset, root, say)
     extractor = inception_extractor or classifier
     if extractor is not None:
         result.extractor = extractor.name
         if extractor is classifier:
             result.extractor_accuracy = classifier.test_accuracy
             result.extractor_test_images = classifier.record.test_images
-    else:
-        result.notes.append(f"no FID/KID/IS: dataset {info.name!r} has no class labels to train a classifier "
-                            "feature extractor on; give InceptionV3 weights (--inception PATH)")
-
-    if extractor is not None and method_spec(config.method_name).generates:
-        say(f"scoring {samples} samples with {extractor.name}…")
-        sample_fn, histogram = _sampler(method, classifier if extractor is not classifier else None)
-        result.metrics.update(evaluate_generator(sample_fn, dataset, extractor, samples, seed=seed,
-                                                 kid_subset_size=min(1000, samples, len(dataset))))
-        if histogram is not None and histogram.sum() > 0:  # mode coverage by the dataset classifier
-            from workbench.metrics.mode_coverage import kl_from_uniform
-
-            k = classifier.num_classes
-            result.metrics[metric_label(f"classes covered (of {k})", classifier.name, samples)] = float(
-                (histogram > 0).sum())
-            result.metrics[metric_label("KL from uniform", classifier.name, samples)] = kl_from_uniform(histogram)
-
-    if isinstance(method, Encoder) and isinstance(method, LatentModel):
-        say("reconstructing images…")
-        result.metrics.update(_reconstruction_metrics(method, dataset, samples, seed))
-
-    if classifier is not None and isinstance(method, Conditional):
-        say("classifying class-conditioned samples…")
-        result.metrics.update(_conditional_accuracy(method, classifier, samples, seed))
-
+    scores = score_model(method, dataset, plan, samples=samples, seed=seed, extractor=extractor,
+                         classifier=classifier, say=say)
+    result.metrics.update(scores.metrics)
+    result.notes.extend(scores.notes)
     if not result.metrics:
         raise EvaluationError(f"nothing to measure for {config.method_name} on {info.name}: "
                               + ("; ".join(result.notes) or "the method neither samples nor reconstructs"))
     return result
-
-
-def _sampler(method: Any, mode_classifier: Any | None) -> tuple[Callable[..., torch.Tensor], np.ndarray | None]:
-    """method.sample, and (when the main extractor is not the classifier) a class histogram filled as it runs."""
-    if mode_classifier is None:
-        return method.sample, None
-    histogram = np.zeros(mode_classifier.num_classes, dtype=np.int64)
-
-    def sample_fn(count: int, *, seed: int) -> torch.Tensor:
-        images = method.sample(count, seed=seed)
-        histogram[:] += np.bincount(mode_classifier.predict(images).numpy(), minlength=histogram.shape[0])
-        return images
-
-    return sample_fn, histogram
-
-
-def _points_metrics(method: Any, info: Any, samples: int, seed: int) -> dict[str, float]:
-    from workbench.metrics.mode_coverage import points_mode_coverage
-
-    points = method.sample(samples, seed=seed).detach().cpu().double().numpy().reshape(samples, -1)
-    cov = points_mode_coverage(points, np.asarray(info.mode_centers), info.mode_std, threshold=POINTS_THRESHOLD_STD)
-    where = f"within {POINTS_THRESHOLD_STD:g}σ, {count_text(samples)}"
-    return {f"modes covered (of {cov.num_modes}) [{where}]": float(cov.covered),
-            f"high-quality fraction [{where}]": cov.high_quality_fraction}
-
-
-def _reconstruction_metrics(method: Any, dataset: Any, samples: int, seed: int) -> dict[str, float]:
-    """Pixel MSE (pixels scaled to [0, 1]) and PSNR of decode(encode(x)) on a seeded subset of the data."""
-    n = min(RECONSTRUCTION_IMAGES, samples, len(dataset))
-    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed + 2_000_003))[:n]
-    squared, pixels = 0.0, 0
-    with torch.no_grad():
-        for chunk in order.split(250):
-            x = dataset.get_batch(chunk)[0]
-            rec = method.decode(method.encode(x)).detach().cpu().float()
-            diff = (rec.clamp(-1, 1) - x) / 2  # [-1, 1] → differences of [0, 1] pixels
-            squared += float((diff.double() ** 2).sum())
-            pixels += diff.numel()
-    mse = squared / pixels
-    where = f"[{count_text(n)} training images]"
-    return {f"reconstruction MSE, pixels in [0, 1] {where}": mse,
-            f"PSNR dB {where}": 10 * math.log10(1.0 / mse) if mse > 0 else float("inf")}
-
-
-def _conditional_accuracy(method: Any, classifier: Any, samples: int, seed: int) -> dict[str, float]:
-    """The fraction of class-conditioned samples that the dataset classifier assigns to the requested class."""
-    k = classifier.num_classes
-    per_class = max(1, samples // k)
-    correct = 0
-    for label in range(k):
-        done = 0
-        while done < per_class:
-            count = min(250, per_class - done)
-            labels = torch.full((count,), label, dtype=torch.long)
-            images = method.sample(count, seed=seed + 7919 * label + done, labels=labels)
-            correct += int((classifier.predict(images) == label).sum())
-            done += count
-    return {metric_label("conditional accuracy", classifier.name, per_class * k): correct / (per_class * k)}
 
 
 # ---- storage ------------------------------------------------------------------------------------------------

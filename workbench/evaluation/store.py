@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,7 @@ from workbench.runs.checkpoint_files import files_by_step
 from workbench.runs.run import Run
 
 EVALUATIONS_FOLDER = "evaluations"
-TAG_PREFIX = "eval/"
-RECONSTRUCTION_IMAGES = 1000  # at most this many images are reconstructed
-POINTS_THRESHOLD_STD = 3.0
+TAG_PREFIX = "eval/"  # as workbench.metrics.model_scores.TAG_PREFIX (which imports torch)
 NEIGHBOUR_SAMPLES = 8
 COPY_RATIO = 0.5  # a sample closer than half the typical training-set neighbour distance is flagged
 
@@ -109,7 +108,7 @@ def format_value(value: float) -> str:
 
 
 def evaluations_dir(run: Run) -> Path:
-    return run.path / EVALUATIONS_FOLDER
+    return run.evaluations_dir
 
 
 def metric_name(label: str) -> str:
@@ -141,6 +140,45 @@ def store_evaluation(run: Run, result: EvaluationResult) -> Path:
     finally:
         writer.close()
     return path
+
+
+def training_evaluations(run: Run) -> list[EvaluationResult]:
+    """The metric history of `train.eval_every`: the eval/ scalars of metrics.sqlite at steps without a stored
+    evaluation (whose own scalars, and those of earlier evaluations of its step, are there too), one result per
+    step (oldest first, `path` None), to list beside the stored ones."""
+    from workbench.config import ConfigError
+    from workbench.runs.metrics_db import MetricsReader
+
+    stored = {r.step for r in stored_evaluations(run)}
+    reader = MetricsReader(run.metrics_path)
+    try:
+        with reader.snapshot() as conn:
+            rows = [] if conn is None else conn.execute(
+                "SELECT step, tag, value FROM scalars WHERE tag LIKE ? ORDER BY step, id", (TAG_PREFIX + "%",)
+            ).fetchall()
+    except sqlite3.Error:
+        rows = []
+    finally:
+        reader.close()
+    try:
+        config = run.config
+        method, dataset, samples = config.method_name, config.data.name, config.train.eval_samples
+    except (OSError, ConfigError, KeyError, ValueError):
+        method, dataset, samples = "?", "?", 0
+    by_step: dict[int, EvaluationResult] = {}
+    for step, tag, value in rows:
+        label = tag.removeprefix(TAG_PREFIX)
+        if step in stored:
+            continue
+        result = by_step.get(step)
+        if result is None:
+            result = by_step[step] = EvaluationResult(
+                run.id, step, method, dataset, {}, samples, 0, 0.0, created=0.0,
+                notes=["computed during training (train.eval_every) on a copy of the networks at this step"])
+        result.metrics[label] = float("nan") if value is None else float(value)
+        if metric_name(label) == "FID" and result.extractor is None:  # "FID [digits-cnn, 500]"
+            result.extractor = label.split(" [", 1)[1].split(",", 1)[0]
+    return list(by_step.values())
 
 
 def stored_evaluations(run: Run) -> list[EvaluationResult]:

@@ -15,15 +15,32 @@ STARTUP_REPORT_ENV = "WORKBENCH_REPORT_STARTUP"  # print when the window is show
 QUIT_AFTER_ENV = "WORKBENCH_QUIT_AFTER_SHOWN"  # quit right after showing (used by bench/startup.py)
 
 
-def _warm_up_torch() -> None:
-    """Import the training stack in the background so the first Start is quick.
+def _warm_up_torch(threads: int = 0) -> None:
+    """Import the training stack in the background so the first Start is quick, and give torch the threads the
+    Preferences ask for (0: torch's own count).
 
     A broken install raises here: `threading.excepthook`, which the window owns, shows it in the window.
     """
     import workbench.training.runner  # noqa: F401
     from workbench.compat import import_torchvision
+    from workbench.gui.settings import apply_torch_threads
 
     import_torchvision()
+    apply_torch_threads(threads)
+
+
+def _start_workspace(workspace: str | None) -> str | None:
+    """`workspace` when named (--workspace, else $WORKBENCH_WORKSPACE); else the one used last, when the
+    Preferences say so and its folder still exists; else None (the per-user default)."""
+    if workspace or os.environ.get("WORKBENCH_WORKSPACE"):
+        return workspace
+    from workbench.gui.settings import Settings
+
+    settings = Settings()
+    last = settings.last_workspace()
+    if settings.preferences().reopen_last_workspace and last and os.path.isdir(last):
+        return last
+    return workspace
 
 
 def _run_script(path: str, window, app) -> None:  # noqa: ANN001 - MainWindow, QApplication
@@ -52,11 +69,14 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Generative Workbench")
     app.setOrganizationName("generative-workbench")
+    app.setDesktopFileName("generative-workbench")  # Wayland: the window's icon and name come from it
 
     from workbench.gui.ctrl_c import INTERRUPTED_STATUS, CtrlCCloses
+    from workbench.gui.icon import app_icon
     from workbench.gui.main_window import MainWindow
 
-    window = MainWindow(Workspace(workspace))
+    app.setWindowIcon(app_icon())
+    window = MainWindow(Workspace(_start_workspace(workspace)))
     ctrl_c = CtrlCCloses(window)
     ctrl_c.install()
     window.show()
@@ -70,7 +90,9 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
     if script:
         QTimer.singleShot(0, lambda: _run_script(script, window, app))
     if not os.environ.get(QUIT_AFTER_ENV):  # once the window has painted, load torch in the background
-        QTimer.singleShot(300, lambda: threading.Thread(target=_warm_up_torch, name="warm-up", daemon=True).start())
+        threads = window.preferences.torch_threads
+        QTimer.singleShot(300, lambda: threading.Thread(target=_warm_up_torch, args=(threads,), name="warm-up",
+                                                        daemon=True).start())
     try:
         status = app.exec()
         window.shutdown()  # quitting without closing the window still stops training and every thread cleanly

@@ -6,12 +6,17 @@ The window keeps one list of panels and drives them all alike through the interf
 `closing_note` and `shutdown`; every tab learns each selection of the Runs list through `show_run` (the run Start
 creates included). An exception anywhere in the window (a slot, a timer, a thread) is shown in the status bar by
 `ErrorReporter` instead of being printed to a terminal the user may not have.
+
+What the window remembers between sessions (geometry, docks, splitters, workspaces, preferences) is in
+`workbench.gui.settings`; its menus and shortcuts in `workbench.gui.menus`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -25,15 +30,32 @@ from PySide6.QtWidgets import (
 
 from workbench import __version__
 from workbench.gui.error_reporter import ErrorIndicator, ErrorReporter
+from workbench.gui.icon import app_icon
+from workbench.gui.menus import WindowMenus
+from workbench.gui.panels.compare.panel import ComparePanel
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
+from workbench.gui.panels.hparams.panel import HParamsPanel
 from workbench.gui.panels.latent.panel import LatentPanel
 from workbench.gui.panels.run_header import run_checkpoint_step
-from workbench.gui.panels.runs_panel import RunsPanel
+from workbench.gui.panels.runs import RunsPanel
 from workbench.gui.panels.superres.panel import SuperresPanel
 from workbench.gui.panels.training.panel import TrainingPanel
 from workbench.gui.panels.translation.panel import TranslationPanel
 from workbench.gui.panels.voxels.panel import VoxelsPanel
+from workbench.gui.run_selection import RunSelection
+from workbench.gui.settings import (
+    Preferences,
+    Settings,
+    apply_torch_threads,
+    remember_splitters,
+    restore_window,
+    save_window,
+)
+from workbench.gui.widgets.system_strip import SystemStrip
 from workbench.runs import Run, Workspace
+
+DEFAULT_SIZE = (1600, 960)  # the first start's size, shrunk to fit a smaller screen
+DOCK_WIDTH = 340  # the Runs list's first width: a run id ("20250101-120000-dcgan-digits-1a2b") reads whole
 
 
 class MainWindow(QMainWindow):
@@ -43,7 +65,8 @@ class MainWindow(QMainWindow):
         self.error_reporter = ErrorReporter(self)  # first: errors while the panels are built are shown too
         self.error_reporter.install()
         self.setWindowTitle("Generative Workbench")
-        self.resize(1600, 960)
+        self.setWindowIcon(app_icon())
+        self._fit_default_size()
 
         self.training_panel = TrainingPanel(workspace)
         self.evaluate_panel = EvaluatePanel(workspace)
@@ -51,22 +74,28 @@ class MainWindow(QMainWindow):
         self.translation_panel = TranslationPanel(workspace)
         self.superres_panel = SuperresPanel(workspace)
         self.voxels_panel = VoxelsPanel(workspace)  # pyvista and VTK are imported when the tab is first shown
+        self.selection = RunSelection(self)  # the runs selected in the Runs list, each with its colour
+        self.hparams_panel = HParamsPanel(workspace, self.selection)
+        self.compare_panel = ComparePanel(workspace, self.selection)
         tabs = [(self.training_panel, "Training"), (self.evaluate_panel, "Evaluate"), (self.latent_panel, "Latent"),
                 (self.translation_panel, "Translation"), (self.superres_panel, "Super-resolution"),
-                (self.voxels_panel, "Voxels")]
+                (self.voxels_panel, "Voxels"), (self.compare_panel, "Compare"), (self.hparams_panel, "HParams")]
         self.tabs = QTabWidget()
+        self.tabs.setObjectName("main-tabs")
         for panel, title in tabs:
             self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
 
-        self.runs_panel = RunsPanel(workspace)
+        self.runs_panel = RunsPanel(workspace, selection=self.selection)  # run_selected: selection.current()
         dock = QDockWidget("Runs", self)
         dock.setObjectName("runs-dock")
         dock.setWidget(self.runs_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setTitleBarWidget(QLabel())  # the panel shows its own header
+        dock.setFeatures(dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)  # View → Runs list
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.runs_dock = dock
 
         # the tabs, in order; each takes the Runs list's selection (the heavy ones load it when first shown)
         self.tab_panels = [panel for panel, _title in tabs]
@@ -78,39 +107,63 @@ class MainWindow(QMainWindow):
         self._told_without_checkpoint: set[int] = set()  # tab indexes shown that run before it had one
         self.tabs.currentChanged.connect(self._tab_shown)
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
+        self.runs_panel.new_run_from_requested.connect(self._new_run_from)
+        self.runs_panel.compare_requested.connect(self._compare)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)
         self.training_panel.error_occurred.connect(self._show_error)
 
         self._build_status_bar()
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        self.preferences = Settings().preferences()
+        self.apply_preferences(self.preferences)
+        self._default_state = self.saveState()  # View → Reset layout
+        restore_window(self)
+        remember_splitters(self)
+        self._restore_tab()
+        Settings().add_recent_workspace(workspace.root)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.status_labels = {key: QLabel() for key in ("state", "step", "rate", "eta", "device")}
         self.error_indicator = ErrorIndicator(self.error_reporter)
         bar.addWidget(self.error_indicator, 1)
+        metrics = self.fontMetrics()
+        widths = {"state": "tiny-run-name · training", "step": "step 100000 / 100000", "rate": "999.99 it/s",
+                  "eta": "ETA 99h 59m", "device": "device: cuda"}  # room for typical values: the bar stays still
         for key, label in self.status_labels.items():
-            label.setMinimumWidth(110 if key != "state" else 160)
+            label.setMinimumWidth(metrics.horizontalAdvance(widths[key]) + 8)
             label.setObjectName(f"status-{key}")
             bar.addPermanentWidget(label)
+        self.system_strip = SystemStrip()
+        bar.addPermanentWidget(self.system_strip)
         self._show_status({"state": "idle", "step": 0, "total": None, "rate": 0.0, "eta": "–", "device": ""})
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_ws = QAction("Open &workspace…", self)
-        open_ws.triggered.connect(self.choose_workspace)
-        file_menu.addAction(open_ws)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+    def _fit_default_size(self) -> None:
+        """1600×960, or 92% of a smaller screen (a saved geometry replaces it)."""
+        screen = QGuiApplication.primaryScreen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, int(room.width() * 0.92)), min(height, int(room.height() * 0.92))
+        self.resize(width, height)
+
+    def _restore_tab(self) -> None:
+        title = Settings().current_tab()
+        index = self.menus.tab_index(title) if title else -1
+        if index > 0:
+            self.tabs.setCurrentIndex(index)
 
     # ---- slots -------------------------------------------------------------------------------------------
+    def _new_run_from(self, run: Run) -> None:
+        self.training_panel.new_run_from(run)
+        self.tabs.setCurrentWidget(self.training_panel)
+
+    def _compare(self) -> None:
+        """Show the selected runs side by side: the Compare tab where there is one, else HParams."""
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        self.tabs.setCurrentIndex(titles.index("Compare") if "Compare" in titles else titles.index("HParams"))
+
     def _run_created(self, run: Run) -> None:
         """Select the run Start created and tell every panel. The Training panel shows it from here on; the
         show_run its own start then makes for the same run is a no-op, so training is neither stopped nor reloaded."""
@@ -124,6 +177,10 @@ class MainWindow(QMainWindow):
             self._awaiting_checkpoint = None
 
     def _tab_shown(self, index: int) -> None:
+        remember_splitters(self.tabs.widget(index))  # a tab built when first shown has its splitters now
+        self._tell_checkpoint(index)
+
+    def _tell_checkpoint(self, index: int) -> None:
         """A tab that was told about the selected run before it had a checkpoint is told again once it has one,
         so that a run trained from Start can be evaluated and explored without clicking it again."""
         run = self._awaiting_checkpoint
@@ -155,14 +212,60 @@ class MainWindow(QMainWindow):
         if folder:
             self.set_workspace(Workspace(folder))
 
+    def open_workspace(self, path: str) -> None:
+        """A recent workspace; one whose folder is gone is said so and dropped from the list."""
+        if not Path(path).is_dir():
+            Settings().remove_recent_workspace(path)
+            QMessageBox.warning(self, "Workspace not found", f"{path}: the folder no longer exists; it is removed "
+                                "from the recent workspaces.")
+            return
+        self.set_workspace(Workspace(path))
+
     def set_workspace(self, workspace: Workspace) -> None:
         """Every panel forgets the old workspace's selection and works on `workspace`."""
         self.workspace = workspace
         self._awaiting_checkpoint = None
         for panel in self.panels:
             panel.set_workspace(workspace)
+        Settings().add_recent_workspace(workspace.root)
 
-    def _about(self) -> None:
+    # ---- preferences and layout --------------------------------------------------------------------------
+    def open_preferences(self) -> None:
+        from workbench.gui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.preferences, self.training_panel.available_devices, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.set_preferences(dialog.preferences()))
+        dialog.open()
+
+    def set_preferences(self, prefs: Preferences) -> None:
+        """Remember `prefs` and apply them now."""
+        Settings().set_preferences(prefs)
+        self.apply_preferences(prefs)
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        """The Training form's device for a new run, torch's threads, the runs list's refresh, the strip."""
+        old, self.preferences = getattr(self, "_applied", None), prefs
+        self._applied = prefs
+        if self.training_panel.form.editable and (old is None or old.default_device != prefs.default_device):
+            self.training_panel.train_form.set_value("device", prefs.default_device)
+        apply_torch_threads(prefs.torch_threads)
+        set_interval = getattr(self.runs_panel, "set_refresh_interval", None)
+        if set_interval is not None:
+            set_interval(int(prefs.runs_refresh_s * 1000))
+        self.set_system_strip_visible(prefs.show_system_strip)
+        self.menus.actions["system-strip"].setChecked(prefs.show_system_strip)
+
+    def set_system_strip_visible(self, visible: bool) -> None:
+        self.system_strip.setVisible(visible)
+
+    def reset_layout(self) -> None:
+        """The docks as at the first start, the Runs list shown."""
+        self.restoreState(self._default_state)
+        self.runs_dock.show()
+        self.resizeDocks([self.runs_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+    def about(self) -> None:
         QMessageBox.about(self, "Generative Workbench",
                           f"Generative Workbench {__version__}\nTrain, watch, diagnose and explore generative "
                           "models, offline.\nWorkspace: " + str(self.workspace.root))
@@ -184,6 +287,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         try:
+            Settings().set_current_tab(self.tabs.tabText(self.tabs.currentIndex()).replace("&", ""))
+            save_window(self)
             self.shutdown()
         finally:
             self.error_reporter.uninstall()

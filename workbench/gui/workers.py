@@ -110,46 +110,6 @@ def _error_message(err: Exception) -> str:
     return str(err) if isinstance(err, ConfigError) else f"{type(err).__name__}: {err}"
 
 
-class BackgroundTask(QObject):
-    """Runs one function in a background thread; `done(result)` or `failed(message, traceback)` is emitted
-    in the GUI thread. Used for work that imports torch or reads data (previews, evaluations).
-    """
-
-    done = Signal(object)
-    failed = Signal(str, str)
-
-    def __init__(self, function, parent: QObject | None = None) -> None:  # noqa: ANN001 - any callable
-        super().__init__(parent)
-        self._function = function
-        self._result: tuple[str, object, str] | None = None
-        self._thread = threading.Thread(target=self._work, name="background-task", daemon=True)
-        self._poll = QTimer(self)
-        self._poll.setInterval(50)
-        self._poll.timeout.connect(self._deliver)
-
-    def start(self) -> BackgroundTask:
-        self._thread.start()
-        self._poll.start()
-        return self
-
-    def _work(self) -> None:
-        try:
-            self._result = ("done", self._function(), "")
-        except Exception as err:  # delivered to the GUI thread and shown there
-            self._result = ("failed", _error_message(err), traceback.format_exc())
-
-    def _deliver(self) -> None:
-        if self._result is None:
-            return
-        self._poll.stop()
-        kind, value, details = self._result
-        if kind == "done":
-            self.done.emit(value)
-        else:
-            self.failed.emit(str(value), details)
-        self.deleteLater()
-
-
 class GeneratorTask(QObject):
     """Runs a generator function in a background thread and hands its items to the GUI thread; can be stopped.
 
@@ -236,3 +196,21 @@ class GeneratorTask(QObject):
             self.failed.emit(message, details)
         else:
             self.finished.emit(kind)
+
+
+class BackgroundTask(GeneratorTask):
+    """Runs one function in a background thread; `done(result)` or `failed(message, traceback)` is emitted
+    in the GUI thread, and then the task deletes itself. Used for work that imports torch or reads data
+    (previews, evaluations).
+    """
+
+    done = Signal(object)
+
+    def __init__(self, function, parent: QObject | None = None) -> None:  # noqa: ANN001 - any callable
+        super().__init__(lambda: iter((function(),)), parent, name="background-task")
+        self.items.connect(self._done)
+        self.finished.connect(self.deleteLater)
+        self.failed.connect(self.deleteLater)
+
+    def _done(self, items: list) -> None:
+        self.done.emit(items[0])

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.runs.events import AlertEvent, CheckpointEvent, Event, LayoutEvent, RunEndEvent
+from workbench.runs.events import AlertEvent, CheckpointEvent, ControlEvent, Event, LayoutEvent, RunEndEvent
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ KINDS = (
     _Kind("layout", LayoutEvent, _layout_message, None, _layout),
     _Kind("checkpoint", CheckpointEvent, lambda e: e.path, None, lambda s, w, _q, m: CheckpointEvent(s, w, m)),
     _Kind("alert", AlertEvent, lambda e: e.message, lambda e: e.kind, lambda s, w, q, m: AlertEvent(s, w, q, m)),
+    _Kind("control", ControlEvent, lambda e: str(e.request), lambda e: e.action,
+          lambda s, w, q, m: ControlEvent(s, w, q, int(m or 0))),
     _Kind("end", RunEndEvent, lambda e: e.status, None, lambda s, w, _q, m: RunEndEvent(s, w, m)),
 )
 _BY_TYPE = {kind.type: kind for kind in KINDS}

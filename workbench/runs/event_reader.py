@@ -59,19 +59,22 @@ class EventReader:
         self.total_steps = 0  # the run's length, from the latest LayoutEvent read
         self._recent: deque[tuple[int, float]] = deque(maxlen=RATE_WINDOW)
         self._configured: int | None = None
+        self._version: int | None = None  # the store's data_version at the last read
 
     def changed(self) -> bool:
-        """Whether anything may have been recorded since the last read (cheap: one PRAGMA)."""
-        return self.store.changed()
+        """Whether anything may have been recorded since the last `read_new` (cheap: one PRAGMA)."""
+        version = self.store.data_version()
+        return version is not None and version != self._version
 
     def skip_existing(self) -> None:
         """Start after what is recorded now (it is shown already): `read_new` returns only what comes next."""
-        self.store.changed()
+        self._version = self.store.data_version()
         self.store.skip_existing()
 
     def read_new(self) -> list[Event]:
         """Every event recorded since the last call, in the order they happened (by step, then time)."""
-        if not self.store.changed():
+        version = self.store.data_version()
+        if version is None or version == self._version:
             return []
         try:
             with self.store.snapshot() as conn:
@@ -79,8 +82,8 @@ class EventReader:
                     return []
                 scalars, samples, others = (self.store.new_rows(t) for t in ("scalars", "samples", "events"))
         except sqlite3.Error:  # e.g. locked for longer than the timeout by a writer on a slow disk: next time
-            self.store.forget_version()
             return []
+        self._version = version  # a commit made since `version` was taken is read next time (rows by id: once)
         keyed: list[tuple[int, float, int, int, Any]] = []
         current: _Step | None = None
         for row_id, step, wall, tag, value, metric in scalars:
@@ -130,10 +133,5 @@ class EventReader:
         return self._configured
 
     def close(self) -> None:
+        """Close the store (`contextlib.closing(EventReader(run))` closes it at the end of a block)."""
         self.store.close()
-
-    def __enter__(self) -> EventReader:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()

@@ -89,6 +89,17 @@ class AlertEvent:
 
 
 @dataclass(frozen=True)
+class ControlEvent:
+    """The trainer applied a pause, resume, step or stop at `step`: asked in its own process (`request` 0) or by
+    another process through the run's control file (the request's number, see workbench/runs/control.py)."""
+
+    step: int
+    wall: float
+    action: str
+    request: int = 0
+
+
+@dataclass(frozen=True)
 class RunEndEvent:
     """The loop ended: finished (all steps done) or stopped (on request, after a checkpoint)."""
 
@@ -98,4 +109,4 @@ class RunEndEvent:
 
 
 Event = (LayoutEvent | StepEvent | SampleEvent | ScatterEvent | CheckpointEvent | MetricEvent | AlertEvent
-         | RunEndEvent)
+         | ControlEvent | RunEndEvent)

@@ -174,24 +174,24 @@ class MetricsReader:
                 self.close()  # created but schema not written yet: try again on the next poll
         return self.conn
 
-    def changed(self) -> bool:
-        """Whether anything may have been committed since the last call (True the first time): one PRAGMA, no
-        query, so a watcher can ask many times a second for nothing."""
+    def data_version(self) -> int | None:
+        """A number that changes whenever another connection commits (None while there is no store): one PRAGMA,
+        no query, so a watcher can ask many times a second for nothing."""
         conn = self._connection()
         if conn is None:
-            return False
+            return None
         try:
-            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            return conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:
-            return False
-        if version == self._data_version:
+            return None
+
+    def changed(self) -> bool:
+        """Whether anything may have been committed since the last call (True the first time)."""
+        version = self.data_version()
+        if version is None or version == self._data_version:
             return False
         self._data_version = version
         return True
-
-    def forget_version(self) -> None:
-        """The next `changed()` says True (a read failed half-way: try it again)."""
-        self._data_version = None
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection | None]:
@@ -214,14 +214,15 @@ class MetricsReader:
                     query = f"SELECT coalesce(max(id), 0) FROM {table}"  # noqa: S608 - fixed names
                     self.last_ids[table] = conn.execute(query).fetchone()[0]
 
-    def new_rows(self, table: str) -> list[tuple]:
-        """(id, *COLUMNS[table]) of the rows added to `table` since the last call, in id order."""
+    def new_rows(self, table: str, limit: int = -1) -> list[tuple]:
+        """(id, *COLUMNS[table]) of the rows added to `table` since the last call, in id order; at most `limit`
+        (-1: all), the rest come with the next calls (a million-row store is read in pieces)."""
         conn = self._connection()
         if conn is None:
             return []
         rows = conn.execute(
-            f"SELECT id, {self._columns[table]} FROM {table} WHERE id > ? ORDER BY id",  # noqa: S608 - fixed names
-            (self.last_ids[table],),
+            f"SELECT id, {self._columns[table]} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",  # noqa: S608
+            (self.last_ids[table], limit),
         ).fetchall()
         if rows:
             self.last_ids[table] = rows[-1][0]

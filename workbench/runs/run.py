@@ -17,7 +17,10 @@ from workbench.atomic import atomic_write_text
 from workbench.child_process import FileLock
 from workbench.config import ConfigError, RunConfig, read_toml_file
 from workbench.methods.registry import load_run_config
+from workbench.runs.meta import RunError, RunMeta, read_meta, update_meta
 from workbench.runs.metrics_db import MetricsReader, MetricsWriter
+
+__all__ = ["Run", "RunError", "RunInfo", "RunLockedError", "RunMeta", "RunStatus", "file_version"]
 
 
 class RunStatus(str, Enum):
@@ -96,6 +99,10 @@ class Run:
     def checkpoints_dir(self) -> Path:
         return self.path / "checkpoints"
 
+    @property
+    def evaluations_dir(self) -> Path:
+        return self.path / "evaluations"
+
     def _read_toml(self) -> dict[str, Any]:
         return read_toml_file(self.path / self.CONFIG_FILE,
                               missing=f"{self.path} is not a run folder (no {self.CONFIG_FILE})")
@@ -162,6 +169,29 @@ class Run:
         info.updated = time.time()
         self.write(self.config, info)
         return info
+
+    # ---- what a person says about it (meta.json: never written by the trainer) ------------------------------
+    def meta(self) -> RunMeta:
+        """Display name, tags and notes; RunError naming meta.json when that file is damaged."""
+        return read_meta(self.path)
+
+    def set_meta(self, display_name: str | None = None, tags: tuple[str, ...] | list[str] | None = None,
+                 notes: str | None = None) -> RunMeta:
+        """Change the given fields (None: keep as is); RunError, and nothing written, when one breaks its rule
+        (workbench/runs/meta.py) or meta.json is damaged. Safe while the run trains."""
+        return update_meta(self.path, display_name, tags, notes)
+
+    def change_tags(self, add: tuple[str, ...] | list[str] = (), remove: tuple[str, ...] | list[str] = ()) -> RunMeta:
+        """Add and remove tags in one locked read-modify-write (two processes tagging at once lose nothing)."""
+        return update_meta(self.path, add_tags=add, remove_tags=remove)
+
+    @property
+    def display_name(self) -> str:
+        """The name a person gave the run, else its id (also when meta.json is damaged: listing goes on)."""
+        try:
+            return self.meta().display_name or self.id
+        except RunError:
+            return self.id
 
     # ---- ownership ---------------------------------------------------------------------------------------
     def acquire(self, record_owner: bool = True) -> None:

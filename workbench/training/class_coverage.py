@@ -84,6 +84,11 @@ class ClassCoverageProbe:
                 self._start_trainer()
         return self._classifier is not None
 
+    @property
+    def classifier(self) -> Any:
+        """The classifier once `ready()` said so (None before): read-only, shared with other threads."""
+        return self._classifier
+
     def wait_until_ready(self, timeout: float = 300.0) -> bool:
         """Block until the classifier exists (tests and scripts); False if it could not be made in time."""
         import time

@@ -22,6 +22,7 @@ from workbench.methods.registry import method_spec
 from workbench.runs.events import (
     AlertEvent,
     CheckpointEvent,
+    ControlEvent,
     Event,
     MetricEvent,
     RunEndEvent,
@@ -32,6 +33,7 @@ from workbench.runs.events import (
 from workbench.training.checkpoints import NonFiniteStateError
 from workbench.training.control import TrainingControl
 from workbench.training.diversity import diversity_ratio
+from workbench.training.eval_history import EvalHistory
 from workbench.training.guards import default_guards
 from workbench.training.session import TrainingSession
 
@@ -91,11 +93,13 @@ def _non_finite(scalars: dict[str, float]) -> list[str]:
 
 
 def train(session: TrainingSession, control: TrainingControl | None = None,
-          checkpoint_dir: Path | None = None, before_checkpoint: Callable[[], None] | None = None) -> Iterator[Event]:
+          checkpoint_dir: Path | None = None, before_checkpoint: Callable[[], None] | None = None,
+          evaluator: EvalHistory | None = None) -> Iterator[Event]:
     """Run `session` to its configured number of steps, yielding events; honours pause/step/stop.
 
     `before_checkpoint` runs just before a checkpoint is written (the run store commits every row recorded so
-    far): once checkpoint N is on disk, nothing recorded up to step N can be lost.
+    far): once checkpoint N is on disk, nothing recorded up to step N can be lost. `evaluator` scores copies of the
+    model in the background (train.eval_every); its caller closes it.
     """
     control = control or TrainingControl()
     cfg = session.config.train
@@ -140,6 +144,12 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         last_saved = session.step
         yield CheckpointEvent(session.step, time.time(), str(path))
 
+    def control_events() -> Iterator[ControlEvent]:
+        """What was paused, resumed, stepped or stopped since the last look (by this process or, through the run's
+        control file, another), recorded at the step where it takes effect."""
+        for action, request in control.changes():
+            yield ControlEvent(session.step, time.time(), action, request)
+
     probe = _disentanglement_probe(session)
 
     def disentanglement_due() -> bool:
@@ -150,7 +160,12 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         if disentanglement_due():
             yield from disentanglement_events(session, probe)
     while session.step < cfg.steps:
-        if not control.wait_for_permission():
+        yield from control_events()  # a pause is recorded (and the steps before it committed) before it waits
+        allowed = control.wait_for_permission()
+        yield from control_events()  # what ended the wait
+        if not allowed:
+            if evaluator is not None:
+                yield from evaluator.stop(session.step)
             yield from checkpoint()
             yield RunEndEvent(session.step, time.time(), "stopped")
             return
@@ -172,7 +187,13 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             yield from samples_and_metrics()
         if disentanglement_due() and session.healthy:
             yield from disentanglement_events(session, probe)
+        if evaluator is not None:  # a finished evaluation's numbers; a new one when due (never waits)
+            yield from evaluator.collect()
+            if evaluator.due(session.step) and session.healthy:
+                yield from evaluator.start(session)
         if session.step % cfg.checkpoint_every == 0:
             yield from checkpoint()
+    if evaluator is not None:
+        yield from evaluator.finish(session.step)
     yield from checkpoint()
     yield RunEndEvent(session.step, time.time(), "finished")

@@ -13,11 +13,13 @@ from itertools import chain
 
 from workbench.methods.capabilities import RunNotes
 from workbench.runs.checkpoint_files import only_damaged_checkpoints
+from workbench.runs.control import RequestTail
 from workbench.runs.events import Event, LayoutEvent, RunEndEvent
 from workbench.runs.run import Run, RunStatus
 from workbench.training.checkpoints import CheckpointError
 from workbench.training.class_coverage import ClassCoverageProbe
 from workbench.training.control import TrainingControl
+from workbench.training.eval_history import EvalHistory
 from workbench.training.loop import train
 from workbench.training.recorder import record
 from workbench.training.session import TrainingSession
@@ -46,7 +48,7 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         raise CheckpointError(f"run {run.id} has {run.missing_checkpoint_text()}; nothing was changed. Start over "
                               f"as a new run with the same settings (`workbench train --restart {run.id}`)")
     run.acquire(record_owner=False)  # run.toml is first written once the checkpoint has loaded
-    writer = None
+    writer = evaluator = None
     try:
         config = run.config if total_steps is None else run.config.replace("train", steps=total_steps)
         session = TrainingSession(config)
@@ -57,6 +59,8 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         if config != run.config:
             run.write(config, run.info())
         writer = run.metrics_writer()
+        # before the run reads as running: no request can be missed; a pause commits the steps recorded before it
+        control.listen(RequestTail(run.path), before_wait=writer.flush)
         writer.truncate_after(session.step)
         _forget_after(run, session.step)
         run.update(status=RunStatus.RUNNING, step=session.step, error="", pid=os.getpid(), host=socket.gethostname())
@@ -64,8 +68,10 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
             session.initialise_from_source(run.path.parent.parent)
         if isinstance(session.method, RunNotes):  # e.g. which content loss SRGAN could use
             run.set_notes(session.method.run_notes())
+        evaluator = EvalHistory.for_session(session, run.path.parent.parent)  # train.eval_every
         layout = LayoutEvent(session.step, time.time(), tuple(session.method.loss_names), config.train.steps)
-        events = chain([layout], train(session, control, run.checkpoints_dir, before_checkpoint=writer.flush))
+        events = chain([layout], train(session, control, run.checkpoints_dir, before_checkpoint=writer.flush,
+                                       evaluator=evaluator))
         for event in record(events, run, writer):
             if isinstance(event, RunEndEvent):
                 run.update(status=RunStatus(event.status), step=event.step)
@@ -79,6 +85,9 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         run.update(status=RunStatus.INTERRUPTED)
         raise
     finally:
+        if evaluator is not None:  # no evaluation thread outlives the run
+            evaluator.close()
+        control.listen(None)
         if writer is not None:
             writer.close()
         run.release()

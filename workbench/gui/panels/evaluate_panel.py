@@ -59,6 +59,7 @@ class EvaluatePanel(PanelBase):
         self.title = title("evaluate-title")
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("evaluate-splitter")  # its sizes are remembered
         splitter.addWidget(self._build_results())
         splitter.addWidget(self._build_neighbours())
         splitter.setStretchFactor(0, 2)
@@ -135,7 +136,7 @@ class EvaluatePanel(PanelBase):
             self.title.setText(run_title_html(run))
             if checkpoint is None:
                 self.neighbours.set_placeholder(f"This run has {run_missing_checkpoint_text(run)}: train it first.")
-            elif self.evaluations:
+            elif any(r.path is not None for r in self.evaluations):  # evaluated here or by `workbench eval`
                 self._find_neighbours()
             else:
                 self.neighbours.set_placeholder("Press “Evaluate now” to score the latest checkpoint and find the "
@@ -146,16 +147,19 @@ class EvaluatePanel(PanelBase):
         return run_checkpoint_step(self.run)
 
     def _reload_evaluations(self, select_step: int | None = None) -> None:
-        from workbench.evaluation.store import stored_evaluations
+        from workbench.evaluation.store import stored_evaluations, training_evaluations
 
-        self.evaluations = stored_evaluations(self.run) if self.run is not None else []
+        # stored evaluations, and the metric history of train.eval_every (at its sample count) between them
+        self.evaluations = [] if self.run is None else sorted(
+            stored_evaluations(self.run) + training_evaluations(self.run), key=lambda r: (r.step, r.path is not None))
         self.evaluation_combo.blockSignals(True)
         self.evaluation_combo.clear()
         for result in self.evaluations:
-            self.evaluation_combo.addItem(f"step {result.step} · {result.samples} samples", result.step)
+            during = " · during training" if result.path is None else ""
+            self.evaluation_combo.addItem(f"step {result.step} · {result.samples} samples{during}", result.step)
         index = len(self.evaluations) - 1
         if select_step is not None and self.evaluation_combo.findData(select_step) >= 0:
-            index = self.evaluation_combo.findData(select_step)
+            index = max(i for i, r in enumerate(self.evaluations) if r.step == select_step)  # stored after history
         self.evaluation_combo.setCurrentIndex(index)
         self.evaluation_combo.blockSignals(False)
         self.evaluation_combo.setEnabled(bool(self.evaluations))
@@ -186,8 +190,12 @@ class EvaluatePanel(PanelBase):
         comparable = ("" if result.extractor is None or result.extractor.startswith("inception")
                       else f"<br>{result.extractor} numbers compare runs evaluated with the same extractor and "
                            "counts; they are not Inception FIDs and not comparable with papers.")
-        self.evaluation_info.setText(f"feature extractor: {result.extractor_text()} · seed {result.seed} · "
-                                     f"took {result.seconds:.1f} s · {when}{comparable}")
+        if result.path is None:  # metric history: recorded with the training, plotted in the Training tab
+            self.evaluation_info.setText(f"feature extractor: {result.extractor_text()} · during training "
+                                         f"(train.eval_every), drawn as eval/ curves in the Training tab{comparable}")
+        else:
+            self.evaluation_info.setText(f"feature extractor: {result.extractor_text()} · seed {result.seed} · "
+                                         f"took {result.seconds:.1f} s · {when}{comparable}")
         rows = [*result.rows()]
         self.table.setRowCount(len(rows) + len(result.notes))
         for r, (name, value) in enumerate(rows):

@@ -1,30 +1,32 @@
-"""A live scalar-curve plot (losses, metrics) that stays fluid with a million points per series.
+"""A live scalar-curve plot (losses, metrics) that stays fluid with millions of points, for one run or several.
 
-Appends only copy into growing buffers and smooth the new tail; the actual redraw is coalesced by a
-single-shot timer (at most ~15 per second), because one pyqtgraph repaint costs several milliseconds on the
-project's 2-core machines and training may report far more often than that.
+Appends only copy into growing buffers and smooth the new tail (curve_data); the actual redraw is coalesced by
+a single-shot timer (at most ~15 per second), because one pyqtgraph repaint costs several milliseconds on the
+project's 2-core machines and training may report far more often than that. A long series is drawn from its
+min/max pyramid at the view's width, so panning twenty million-point curves stays smooth, and re-smoothing
+more than BACKGROUND_SMOOTHING_POINTS points runs on a worker thread, so the smoothing slider never freezes the
+window.
+
+Series are named by a key; the comparison of runs gives each its own label ("run · tag"), colour (the run's),
+dash (the tag's) and time origin (relative time counts from each run's own start).
 """
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -34,7 +36,12 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from workbench.gui.widgets.sticky_range import data_bounds, followed_span
+from workbench.gui.latest_request import LatestRequestWorker
+from workbench.gui.run_selection import PALETTE
+from workbench.gui.widgets import plot_export
+from workbench.gui.widgets.curve_data import LOD_MIN_POINTS, X_RELATIVE, X_STEP, X_WALL, SeriesData, nearest_index
+from workbench.gui.widgets.plot_axes import ValueAxis, XAxis, format_value, format_wall
+from workbench.gui.widgets.sticky_range import followed_span
 from workbench.runs.smoothing import EmaSmoother
 
 REDRAW_INTERVAL_MS = 66  # ~15 redraws per second at most
@@ -42,91 +49,64 @@ DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
 MAX_SMOOTHING = 0.99
 X_AXIS_STEP = "Step"
 X_AXIS_TIME = "Relative time (s)"
-_INITIAL_CAPACITY = 1024
-# Tableau 10: distinct on light and dark backgrounds, familiar from matplotlib and TensorBoard.
-_PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)
+X_AXIS_WALL = "Wall clock"
+X_MODES = {X_AXIS_STEP: X_STEP, X_AXIS_TIME: X_RELATIVE, X_AXIS_WALL: X_WALL}
+X_LABELS = {X_STEP: "step", X_RELATIVE: "time (s)", X_WALL: "wall clock (local time)"}
+BACKGROUND_SMOOTHING_POINTS = 2_000_000  # more points than this are re-smoothed on a worker thread
+READOUT_ROWS = 12  # the readout lists the series nearest the cursor, at most this many
 _RAW_ALPHA = 70
 
 
 @dataclass(eq=False)
 class _Series:
-    """One tag: its raw points in amortised growing buffers, its smoothed values, and its two curve items."""
+    """One curve: its points (SeriesData), how it is named and drawn, and its two items (faint raw, smoothed)."""
 
-    name: str
+    key: str
+    label: str
     color: QColor
+    group: str  # series of one group share a time origin (one run's tags)
+    data: SeriesData
     raw_item: pg.PlotDataItem
     smoothed_item: pg.PlotDataItem
-    smoother: EmaSmoother
-    steps: np.ndarray = field(default_factory=lambda: np.empty(_INITIAL_CAPACITY, dtype=np.int64))
-    walls: np.ndarray = field(default_factory=lambda: np.empty(_INITIAL_CAPACITY))
-    values: np.ndarray = field(default_factory=lambda: np.empty(_INITIAL_CAPACITY))
-    smoothed: np.ndarray = field(default_factory=lambda: np.empty(_INITIAL_CAPACITY))
-    size: int = 0
-    steps_sorted: bool = True  # lets the hover readout use a binary search instead of a full scan
-    walls_sorted: bool = True
+    hidden: bool = False
 
-    def append(self, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
-        """Copy the new points in (doubling the buffers when full) and smooth only them."""
-        start, end = self.size, self.size + len(values)
-        if end > len(self.values):
-            capacity = max(end, 2 * len(self.values))
-            for name in ("steps", "walls", "values", "smoothed"):
-                old = getattr(self, name)
-                grown = np.empty(capacity, dtype=old.dtype)
-                grown[:start] = old[:start]
-                setattr(self, name, grown)
-        self.steps_sorted = self.steps_sorted and _continues_sorted(self.steps[:start], steps)
-        self.walls_sorted = self.walls_sorted and _continues_sorted(self.walls[:start], walls)
-        self.steps[start:end] = steps
-        self.walls[start:end] = walls
-        self.values[start:end] = values
-        self.smoothed[start:end] = self.smoother.extend(values)
-        self.size = end
-
-    def resmooth(self, weight: float) -> None:
-        self.smoother = EmaSmoother(weight)
-        self.smoothed[: self.size] = self.smoother.extend(self.values[: self.size])
+    @property
+    def size(self) -> int:
+        return self.data.size
 
 
-def _continues_sorted(existing: np.ndarray, new: np.ndarray) -> bool:
-    if len(new) == 0:
-        return True
-    if len(existing) and not new[0] >= existing[-1]:
-        return False
-    return bool(np.all(new[1:] >= new[:-1]))
-
-
-def _nearest_index(x: np.ndarray, target: float, is_sorted: bool) -> int:
-    if not is_sorted:
-        return int(np.nanargmin(np.abs(x - target)))
-    right = int(np.searchsorted(x, target))
-    if right == 0:
-        return 0
-    if right == len(x):
-        return len(x) - 1
-    return right if x[right] - target < target - x[right - 1] else right - 1
-
-
-def _format_value(value: float) -> str:
-    return f"{value:.5g}"
+def _smooth_all(request: tuple[float, list[tuple[str, np.ndarray, int]]]) -> tuple[float, dict]:
+    """Worker thread: every series re-smoothed with the new weight (numpy releases the GIL for the heavy parts)."""
+    weight, series = request
+    results = {}
+    for key, values, n in series:
+        smoother = EmaSmoother(weight)
+        results[key] = (smoother.extend(values[:n]), smoother)
+    return weight, results
 
 
 class CurvePlot(QWidget):
-    """Scalar curves with TensorBoard-style smoothing, log y, step/time x axis, hover readout and export."""
+    """Scalar curves with TensorBoard-style smoothing, log y, step/time/wall-clock x axis, hover readout and export.
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    `controls=False` leaves out the toolbar: a view that drives several plots at once (the comparison of runs)
+    sets them through `set_smoothing`, `set_log_y` and `set_x_axis`.
+    """
+
+    series_toggled = Signal(str, bool)  # key, visible: a click on the series' legend sample
+
+    def __init__(self, title: str, parent: QWidget | None = None, *, controls: bool = True) -> None:
         super().__init__(parent)
         self.title = title
         self._series: dict[str, _Series] = {}
         self._dirty: set[str] = set()
-        self._wall_origin: float | None = None
+        self._origins: dict[str, float] = {}  # group → its earliest wall time (the relative-time origin)
         self._smoothing = DEFAULT_SMOOTHING
         self._append_interval_ms = REDRAW_INTERVAL_MS
         self._append_phase_ms = 0
         self._follow = True  # the view follows the data (sticky_range); off once the user pans or zooms
         self._refit = True  # the next redraw fits the view to the data whatever the current range
+        self._drawing = False
+        self._smoother_worker: LatestRequestWorker | None = None
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -138,7 +118,7 @@ class CurvePlot(QWidget):
         self.smoothing_slider.setSingleStep(0.01)
         self.smoothing_slider.setDecimals(2)
         self.smoothing_slider.setValue(DEFAULT_SMOOTHING)
-        self.smoothing_slider.setMinimumWidth(110)
+        self.smoothing_slider.setMinimumWidth(70)  # three plots' bars fit beside the samples on a laptop screen
         self.smoothing_slider.setMaximumWidth(220)
         self.smoothing_slider.setToolTip("Exponential moving average weight, debiased as in TensorBoard")
         self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
@@ -148,8 +128,10 @@ class CurvePlot(QWidget):
         self.log_y_checkbox.toggled.connect(self._on_log_y_toggled)
 
         self.x_axis_combo = QComboBox()
-        self.x_axis_combo.addItems([X_AXIS_STEP, X_AXIS_TIME])
-        self.x_axis_combo.setToolTip("x axis: training step, or seconds since the plot's first point")
+        self.x_axis_combo.addItems(list(X_MODES))
+        self.x_axis_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.x_axis_combo.setMinimumContentsLength(6)  # narrower than its longest entry; the list shows them whole
+        self.x_axis_combo.setToolTip("x axis: training step, seconds since the run's first point, or date and time")
         self.x_axis_combo.currentTextChanged.connect(self._on_x_axis_changed)
 
         export_menu = QMenu(self)
@@ -177,18 +159,21 @@ class CurvePlot(QWidget):
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         foreground = palette.color(QPalette.ColorRole.Text)
-        self.plot_widget = pg.PlotWidget(background=background)
+        self._foreground = foreground
+        self.x_axis = XAxis()
+        self.plot_widget = pg.PlotWidget(background=background,
+                                         axisItems={"left": ValueAxis("left"), "bottom": self.x_axis})
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.plot_item.setTitle(html.escape(title), color=foreground, size="11pt")
+        self.set_title(title)
         for axis_name in ("left", "bottom"):
             axis = self.plot_item.getAxis(axis_name)
             axis.setPen(foreground)
             axis.setTextPen(foreground)
-        self.plot_item.setLabel("bottom", "step")
+        self.plot_item.setLabel("bottom", X_LABELS[X_STEP])
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
         # The axes draw the grid, so their pictures span the whole view and were replayed (ticks, labels, grid
         # lines) under every curve update; cached as pixmaps, they are redrawn only when the range changes.
-        self._set_axis_cache(True)
+        plot_export.set_axis_cache(self.plot_item, True)
         # Set on the PlotItem, not the curves: PlotItem.addItem overwrites a curve's own settings with these.
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
@@ -197,10 +182,13 @@ class CurvePlot(QWidget):
         self.plot_item.disableAutoRange()
         view_box = self.plot_item.getViewBox()
         view_box.sigRangeChangedManually.connect(self._stop_following)
+        view_box.sigXRangeChanged.connect(self._on_view_changed)
+        view_box.sigResized.connect(self._on_view_changed)
         self.plot_item.autoBtn.clicked.connect(self.follow_data)
         # A thin, see-through strip along the top (three entries a row) hides as little of the curves as it can.
         self.legend = self.plot_item.addLegend(offset=(10, 2), labelTextColor=foreground, colCount=3,
                                                brush=pg.mkBrush(_with_alpha(background, 110)))
+        self.legend.sigSampleClicked.connect(self._on_legend_clicked)
 
         self._hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(_with_alpha(foreground, 110)))
         self._hover_line.hide()
@@ -218,26 +206,77 @@ class CurvePlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(toolbar)
+        if controls:
+            layout.addLayout(toolbar)
+        else:
+            for widget in (self.smoothing_slider, self.log_y_checkbox, self.x_axis_combo, self.export_button):
+                widget.setParent(self)
+                widget.hide()
         layout.addWidget(self.plot_widget, 1)
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self.plot_item.setTitle(html.escape(title), color=self._foreground, size="11pt")
 
     # ----------------------------------------------------------------------------------------------- data
 
-    def append(self, tag: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
-        """Add points to series `tag` (created on first use); the redraw happens later, coalesced.
+    def add_series(self, key: str, label: str | None = None, color: QColor | None = None,
+                   style: Qt.PenStyle = Qt.PenStyle.SolidLine, group: str = "") -> None:
+        """Create series `key` drawn as `label` in `color` (the next palette colour by default) and `style`;
+        series of one `group` share their relative-time origin. Does nothing if it exists."""
+        if key in self._series:
+            return
+        color = QColor(color if color is not None else PALETTE[len(self._series) % len(PALETTE)])
+        raw_item = pg.PlotDataItem(pen=pg.mkPen(_with_alpha(color, _RAW_ALPHA), width=1, style=style))
+        smoothed_item = pg.PlotDataItem(pen=pg.mkPen(color, width=2, style=style), name=label or key)
+        for z, item in enumerate((raw_item, smoothed_item)):
+            item.setZValue(z)
+            self.plot_item.addItem(item)
+        raw_item.setVisible(self._smoothing > 0)
+        self._series[key] = _Series(key, label or key, color, group, SeriesData(EmaSmoother(self._smoothing)),
+                                    raw_item, smoothed_item)
+
+    def append(self, key: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
+        """Add points to series `key` (created on first use); the redraw happens later, coalesced.
 
         Steps are stored as integers, like the run store's step column.
         """
         steps, walls, values = np.asarray(steps), np.asarray(walls, dtype=np.float64), np.asarray(values)
         if not len(steps) == len(walls) == len(values):
-            raise ValueError(f"{tag}: steps, walls and values differ in length "
+            raise ValueError(f"{key}: steps, walls and values differ in length "
                              f"({len(steps)}, {len(walls)}, {len(values)})")
         if len(values) == 0:
             return
-        series = self._series[tag] if tag in self._series else self._add_series(tag)
-        series.append(steps, walls, values)
-        self._update_wall_origin(walls)
-        self._mark_dirty(tag, appended=True)
+        self.add_series(key)
+        series = self._series[key]
+        series.data.append(steps, walls, values)
+        self._update_origin(series.group, walls)
+        self._mark_dirty(key, appended=True)
+
+    def remove_series(self, key: str) -> None:
+        series = self._series.pop(key, None)
+        if series is None:
+            return
+        self.plot_item.removeItem(series.raw_item)
+        self.plot_item.removeItem(series.smoothed_item)
+        self._dirty.discard(key)
+        if not any(s.group == series.group for s in self._series.values()):
+            self._origins.pop(series.group, None)
+        self._hide_readout()
+
+    def set_series_visible(self, key: str, visible: bool) -> None:
+        """Show or hide series `key` (its legend entry stays, greyed, so a click brings it back)."""
+        series = self._series[key]
+        series.hidden = not visible
+        series.smoothed_item.setVisible(visible)
+        series.raw_item.setVisible(visible and self._smoothing > 0)
+        self._hide_readout()
+
+    def is_series_visible(self, key: str) -> bool:
+        return not self._series[key].hidden
+
+    def set_legend_visible(self, visible: bool) -> None:
+        self.legend.setVisible(visible)
 
     def set_redraw_schedule(self, interval_ms: int, phase_ms: int = 0) -> None:
         """Draw appended points at most once per `interval_ms`, `phase_ms` into each period.
@@ -251,14 +290,10 @@ class CurvePlot(QWidget):
 
     def clear(self) -> None:
         """Remove every series (a new run is shown)."""
-        for series in self._series.values():
-            self.plot_item.removeItem(series.raw_item)
-            self.plot_item.removeItem(series.smoothed_item)
-        self._series.clear()
-        self._dirty.clear()
-        self._wall_origin = None
+        for key in list(self._series):
+            self.remove_series(key)
+        self._origins.clear()
         self._redraw_timer.stop()
-        self._hide_readout()
         # The next run's axes start from its own data, not the last run's.
         self.plot_item.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self._follow = True
@@ -267,55 +302,109 @@ class CurvePlot(QWidget):
     def series_names(self) -> list[str]:
         return list(self._series)
 
-    def point_count(self, tag: str) -> int:
-        """Points stored for `tag` (0 for a series that has not appeared yet)."""
-        series = self._series.get(tag)
+    def point_count(self, key: str) -> int:
+        """Points stored for `key` (0 for a series that has not appeared yet)."""
+        series = self._series.get(key)
         return 0 if series is None else series.size
 
-    def data(self, tag: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Copies of the raw (steps, walls, values) of series `tag`."""
-        series = self._series[tag]
-        n = series.size
-        return series.steps[:n].copy(), series.walls[:n].copy(), series.values[:n].copy()
+    def data(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of the raw (steps, walls, values) of series `key`."""
+        data = self._series[key].data
+        n = data.size
+        return data.steps[:n].copy(), data.walls[:n].copy(), data.values[:n].copy()
 
-    def items(self, tag: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
-        """The (faint raw, bold smoothed) curve items of series `tag`."""
-        series = self._series[tag]
+    def smoothed(self, key: str) -> np.ndarray:
+        """A copy of the smoothed values of series `key`."""
+        data = self._series[key].data
+        return data.smoothed[: data.size].copy()
+
+    def items(self, key: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
+        """The (faint raw, bold smoothed) curve items of series `key`."""
+        series = self._series[key]
         return series.raw_item, series.smoothed_item
 
-    def x_values(self, tag: str) -> np.ndarray:
-        """What series `tag` is drawn against: its steps, or seconds since the plot's earliest wall time."""
-        series = self._series[tag]
-        if self.x_axis_combo.currentText() == X_AXIS_TIME:
-            return series.walls[: series.size] - (self._wall_origin or 0.0)
-        return series.steps[: series.size].astype(np.float64)
+    def x_mode(self) -> str:
+        return X_MODES[self.x_axis_combo.currentText()]
 
-    def _add_series(self, tag: str) -> _Series:
-        color = QColor(_PALETTE[len(self._series) % len(_PALETTE)])
-        raw_item = pg.PlotDataItem(pen=pg.mkPen(_with_alpha(color, _RAW_ALPHA), width=1))
-        smoothed_item = pg.PlotDataItem(pen=pg.mkPen(color, width=2), name=tag)
-        for z, item in enumerate((raw_item, smoothed_item)):
-            item.setZValue(z)
-            self.plot_item.addItem(item)
-        raw_item.setVisible(self._smoothing > 0)
-        series = _Series(tag, color, raw_item, smoothed_item, EmaSmoother(self._smoothing))
-        self._series[tag] = series
-        return series
+    def x_values(self, key: str) -> np.ndarray:
+        """What series `key` is drawn against: steps, seconds since its group's first point, or wall time."""
+        series = self._series[key]
+        return series.data.x(self.x_mode(), self._origins.get(series.group, 0.0))
 
-    def _update_wall_origin(self, walls: np.ndarray) -> None:
+    def _update_origin(self, group: str, walls: np.ndarray) -> None:
         finite = walls[np.isfinite(walls)]
         if finite.size == 0:
             return
         first = float(finite.min())
-        if self._wall_origin is None or first < self._wall_origin:
-            self._wall_origin = first
-            if self.x_axis_combo.currentText() == X_AXIS_TIME:
-                self._mark_dirty(*self._series)
+        if group not in self._origins or first < self._origins[group]:
+            self._origins[group] = first
+            if self.x_mode() == X_RELATIVE:
+                self._mark_dirty(*(k for k, s in self._series.items() if s.group == group))
+
+    # -------------------------------------------------------------------------------- the user's settings
+
+    def set_smoothing(self, weight: float) -> None:
+        self.smoothing_slider.setValue(weight)
+
+    def set_log_y(self, log_y: bool) -> None:
+        self.log_y_checkbox.setChecked(log_y)
+
+    def set_x_axis(self, name: str) -> None:
+        """`name`: X_AXIS_STEP, X_AXIS_TIME or X_AXIS_WALL."""
+        self.x_axis_combo.setCurrentText(name)
+
+    def _on_smoothing_changed(self, weight: float) -> None:
+        self._smoothing = round(float(weight), 4)
+        for series in self._series.values():
+            series.raw_item.setVisible(self._smoothing > 0 and not series.hidden)
+        if sum(s.size for s in self._series.values()) > BACKGROUND_SMOOTHING_POINTS:
+            if self._smoother_worker is None:
+                self._smoother_worker = LatestRequestWorker(_smooth_all, "curve-smoothing", self)
+                self._smoother_worker.ready.connect(self._smoothed_in_background)
+            self._smoother_worker.submit((self._smoothing, [(k, s.data.values, s.size)
+                                                            for k, s in self._series.items()]))
+            return
+        for series in self._series.values():
+            series.data.resmooth(self._smoothing)
+        self._mark_dirty(*self._series)
+
+    def _smoothed_in_background(self, _request_id: int, result: tuple[float, dict]) -> None:
+        weight, smoothed = result
+        if weight != self._smoothing:  # the slider moved on: a newer request is on its way
+            return
+        for key, (values, smoother) in smoothed.items():
+            if key in self._series and len(values) <= self._series[key].size:
+                self._series[key].data.set_smoothed(values, smoother)
+        self._mark_dirty(*smoothed)
+        self._redraw()
+
+    def wait_smoothing(self, timeout: float = 30.0) -> bool:
+        """Wait for a background re-smoothing to be drawn (benchmarks and tests); True when none is left."""
+        return self._smoother_worker is None or self._smoother_worker.wait_idle(timeout)
+
+    def shutdown(self) -> None:
+        """Stop the smoothing thread (the widget is going away)."""
+        if self._smoother_worker is not None:
+            self._smoother_worker.shutdown()
+
+    def _on_log_y_toggled(self, log_y: bool) -> None:
+        self.plot_item.setLogMode(x=False, y=log_y)
+        self._fit_view(force=True)
+        self._hide_readout()
+
+    def _on_x_axis_changed(self, _name: str) -> None:
+        mode = self.x_mode()
+        self.plot_item.setLabel("bottom", X_LABELS[mode])
+        self.x_axis.set_dates(mode == X_WALL)
+        self._follow = True
+        self._refit = True
+        self._hide_readout()
+        self._mark_dirty(*self._series)
 
     # -------------------------------------------------------------------------------------------- drawing
 
-    def _mark_dirty(self, *tags: str, appended: bool = False) -> None:
-        self._dirty.update(tags)
+    def _mark_dirty(self, *keys: str, appended: bool = False) -> None:
+        self._dirty.update(keys)
         if appended and self._append_interval_ms > REDRAW_INTERVAL_MS:
             if not self._redraw_timer.isActive():
                 now_ms = time.monotonic() * 1000.0
@@ -326,17 +415,50 @@ class CurvePlot(QWidget):
             self._redraw_timer.start(REDRAW_INTERVAL_MS)
 
     def _redraw(self) -> None:
-        """Hand the buffers of every changed series to its curve items (pyqtgraph downsamples at paint)."""
+        """Fit the view to the data if it left it, then hand every changed series to its curve items."""
         self._redraw_timer.stop()
-        for tag in self._dirty:
-            series = self._series[tag]
-            x = self.x_values(tag)
-            series.smoothed_item.setData(x, series.smoothed[: series.size])
-            if self._smoothing > 0:
-                series.raw_item.setData(x, series.values[: series.size])
-        self._dirty.clear()
-        self._fit_view(force=self._refit)
+        view_box = self.plot_item.getViewBox()
+        x_range = view_box.viewRange()[0]
+        self._drawing = True
+        try:
+            self._fit_view(force=self._refit)
+        finally:
+            self._drawing = False
         self._refit = False
+        moved = view_box.viewRange()[0] != x_range
+        for key, series in self._series.items():
+            if key in self._dirty or (moved and series.size > LOD_MIN_POINTS):
+                self._draw(series)
+        self._dirty.clear()
+
+    def _draw(self, series: _Series) -> None:
+        """Short series go to pyqtgraph whole (it clips and downsamples them at paint); a long one is drawn
+        from its peak pyramid at the view's width, clipped to the view."""
+        data, mode, origin = series.data, self.x_mode(), self._origins.get(series.group, 0.0)
+        smoothing = self._smoothing > 0
+        if data.size <= LOD_MIN_POINTS or not data.x_sorted(mode):
+            x = data.x(mode, origin)
+            series.smoothed_item.setData(x, data.smoothed[: data.size])
+            if smoothing:
+                series.raw_item.setData(x, data.values[: data.size])
+            return
+        view_box = self.plot_item.getViewBox()
+        (x_low, x_high), _ = view_box.viewRange()
+        start, end = data.visible(mode, origin, x_low, x_high)
+        if end <= start:
+            start, end = max(0, data.size - 1), data.size
+        columns = max(64, int(view_box.width()) // 2)  # a block's min and max: about a point per pixel
+        series.smoothed_item.setData(*data.peaks(True, mode, origin, start, end, columns))
+        if smoothing:
+            series.raw_item.setData(*data.peaks(False, mode, origin, start, end, columns))
+
+    def _on_view_changed(self, *_args: object) -> None:
+        """A pan, zoom or resize: long series are drawn again for the new range (short ones need nothing)."""
+        if self._drawing:
+            return
+        for series in self._series.values():
+            if series.size > LOD_MIN_POINTS and series.key not in self._dirty:
+                self._draw(series)
 
     def follow_data(self) -> None:
         """Follow the data again (the "A" button) and fit the view to it now."""
@@ -349,21 +471,23 @@ class CurvePlot(QWidget):
 
     def _fit_view(self, force: bool = False) -> None:
         """Move the view to the data when it has left it (or `force`); see sticky_range for why not always."""
-        if not self._follow or not self._series:
+        shown = [s for s in self._series.values() if not s.hidden and s.size]
+        if not self._follow or not shown:
             return
-        log_y = self.log_y_checkbox.isChecked()
-        xs, ys = [], []
-        for series in self._series.values():
-            n = series.size
-            xs.append(self.x_values(series.name))
-            ys.append(series.smoothed[:n])
-            if self._smoothing > 0:
-                ys.append(series.values[:n])
-        if log_y:  # the view's y coordinates are log10 of the values; values ≤ 0 are not drawn
-            ys = [np.log10(v[v > 0]) for v in ys]
-        x_data, y_data = data_bounds(xs), data_bounds(ys)
+        log_y, mode = self.log_y_checkbox.isChecked(), self.x_mode()
+        x_spans = [s.data.x_bounds(mode, self._origins.get(s.group, 0.0)) for s in shown]
+        y_spans = [s.data.smoothed_bounds.span(log_y) for s in shown]
+        if self._smoothing > 0:
+            y_spans += [s.data.raw_bounds.span(log_y) for s in shown]
+        x_data, y_data = _union(x_spans), _union(y_spans)
         if x_data is None or y_data is None:
             return
+        if not log_y:  # a flat curve gets a span of a ten-thousandth of its value, not of its float noise
+            low, high = y_data
+            floor = 1e-4 * max(abs(low), abs(high))
+            if 0 < high - low < floor:
+                middle = (low + high) / 2
+                y_data = (middle - floor / 2, middle + floor / 2)
         view_box = self.plot_item.getViewBox()
         (x0, x1), (y0, y1) = view_box.viewRange()
         new_x = followed_span(None if force else (x0, x1), x_data, headroom=0.25, margin=0.0)
@@ -371,55 +495,47 @@ class CurvePlot(QWidget):
         if new_x is not None or new_y is not None:
             view_box.setRange(xRange=new_x or (x0, x1), yRange=new_y or (y0, y1), padding=0)
 
-    def _on_smoothing_changed(self, weight: float) -> None:
-        self._smoothing = round(float(weight), 4)
-        for series in self._series.values():
-            series.resmooth(self._smoothing)
-            series.raw_item.setVisible(self._smoothing > 0)
-        self._mark_dirty(*self._series)
-
-    def _on_log_y_toggled(self, log_y: bool) -> None:
-        self.plot_item.setLogMode(x=False, y=log_y)
-        self._fit_view(force=True)
-        self._hide_readout()
-
-    def _on_x_axis_changed(self, mode: str) -> None:
-        self.plot_item.setLabel("bottom", "time (s)" if mode == X_AXIS_TIME else "step")
-        self._follow = True
-        self._refit = True
-        self._hide_readout()
-        self._mark_dirty(*self._series)
-
     # --------------------------------------------------------------------------------------------- hover
 
     def show_readout_at(self, scene_pos: QPointF) -> None:
-        """Mouse-move handler: a vertical line at the cursor and every series' values at the nearest x."""
+        """Mouse-move handler: a vertical line at the cursor and the shown series' values at the nearest x (the
+        READOUT_ROWS series nearest the cursor when there are more)."""
         view_box = self.plot_item.getViewBox()
-        if not self._series or not view_box.sceneBoundingRect().contains(scene_pos):
+        shown = [s for s in self._series.values() if not s.hidden and s.size]
+        if not shown or not view_box.sceneBoundingRect().contains(scene_pos):
             self._hide_readout()
             return
         if self._dirty:
             self._redraw()
         point = view_box.mapSceneToView(scene_pos)
-        time_axis = self.x_axis_combo.currentText() == X_AXIS_TIME
-        origin = self._wall_origin or 0.0
+        mode = self.x_mode()
         rows = []
-        for tag, series in self._series.items():
+        for series in shown:
             # Search the stored buffers directly: no per-move copy of a million x values.
-            n = series.size
-            if time_axis:
-                i = _nearest_index(series.walls[:n], point.x() + origin, series.walls_sorted)
-                where = f"step {series.steps[i]}, {series.walls[i] - origin:.1f} s"
+            data, origin = series.data, self._origins.get(series.group, 0.0)
+            n = data.size
+            if mode == X_STEP:
+                i = nearest_index(data.steps[:n], point.x(), data.steps_sorted)
+                where = f"step {data.steps[i]}"
             else:
-                i = _nearest_index(series.steps[:n], point.x(), series.steps_sorted)
-                where = f"step {series.steps[i]}"
-            value = f"<b>{_format_value(series.values[i])}</b>"
+                target = point.x() + (origin if mode == X_RELATIVE else 0.0)
+                i = nearest_index(data.walls[:n], target, data.walls_sorted)
+                when = f"{data.walls[i] - origin:.1f} s" if mode == X_RELATIVE else format_wall(data.walls[i])
+                where = f"step {data.steps[i]}, {when}"
+            shown_value = data.smoothed[i] if self._smoothing > 0 else data.values[i]
+            value = f"<b>{format_value(data.values[i])}</b>"
             if self._smoothing > 0:
-                value = f"<b>{_format_value(series.smoothed[i])}</b> (raw {_format_value(series.values[i])})"
-            rows.append(f'<span style="color:{series.color.name()}">■</span> {html.escape(tag)}: '
-                        f"{value} &nbsp;<small>{where}</small>")
+                value = f"<b>{format_value(data.smoothed[i])}</b> (raw {format_value(data.values[i])})"
+            rows.append((shown_value, f'<span style="color:{series.color.name()}">■</span> '
+                                      f"{html.escape(series.label)}: {value} &nbsp;<small>{where}</small>"))
+        if len(rows) > READOUT_ROWS:  # the series nearest the cursor's height
+            cursor_y = 10 ** point.y() if self.log_y_checkbox.isChecked() else point.y()
+            nearest = sorted(rows, key=lambda row: abs(row[0] - cursor_y) if np.isfinite(row[0]) else np.inf)
+            kept = {id(row) for row in nearest[:READOUT_ROWS]}
+            rows = [row for row in rows if id(row) in kept] + [(0.0, f"<small>… {len(rows) - READOUT_ROWS} more"
+                                                                      "</small>")]
         color = self.palette().color(QPalette.ColorRole.Text).name()
-        self._readout.setHtml(f'<div style="color:{color}">{"<br>".join(rows)}</div>')
+        self._readout.setHtml(f'<div style="color:{color}">{"<br>".join(text for _, text in rows)}</div>')
 
         # Next to the cursor, flipped towards the side with more room, like a tooltip.
         cursor = view_box.mapFromScene(scene_pos)
@@ -440,6 +556,13 @@ class CurvePlot(QWidget):
         self._hover_line.hide()
         self._readout.hide()
 
+    def _on_legend_clicked(self, item: pg.PlotDataItem) -> None:
+        """pyqtgraph's legend sample toggled the smoothed curve: its raw curve and the owner follow."""
+        series = next((s for s in self._series.values() if s.smoothed_item is item), None)
+        if series is not None:
+            self.set_series_visible(series.key, item.isVisible())
+            self.series_toggled.emit(series.key, item.isVisible())
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.plot_widget.viewport() and event.type() == QEvent.Type.Leave:
             self._hide_readout()
@@ -449,44 +572,15 @@ class CurvePlot(QWidget):
 
     def export_png(self, path: str) -> None:
         self._prepare_export()
-        pyqtgraph.exporters.ImageExporter(self.plot_item).export(str(path))
+        plot_export.export_png(self.plot_item, path)
 
     def export_svg(self, path: str) -> None:
-        """Vector export through QSvgGenerator.
-
-        pyqtgraph 0.14.0's SVGExporter fails on every plot with Qt >= 6.10, whose SVG paths end in "Z"
-        (pyqtgraph issue #3495, fixed after that release), so the scene is rendered into an SVG painter instead.
-        """
         self._prepare_export()
-        source = self.plot_item.sceneBoundingRect()
-        target = QRectF(0, 0, source.width(), source.height())
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(target.size().toSize())
-        generator.setViewBox(target)
-        generator.setTitle(self.title)
-        painter = QPainter(generator)
-        self._set_axis_cache(False)  # ticks, labels and grid as vectors, not as the cached pixmaps
-        try:
-            self.plot_widget.scene().render(painter, target, source)
-        finally:
-            painter.end()
-            self._set_axis_cache(True)
-
-    def _set_axis_cache(self, cached: bool) -> None:
-        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cached else QGraphicsItem.CacheMode.NoCache
-        for axis_name in ("left", "bottom"):
-            self.plot_item.getAxis(axis_name).setCacheMode(mode)
+        plot_export.export_svg(self.plot_widget, self.plot_item, self.title, path)
 
     def export_csv(self, path: str) -> None:
-        """All series, long format (tag, step, wall_time, value), full float precision."""
-        with open(path, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file)
-            writer.writerow(["tag", "step", "wall_time", "value"])
-            for tag, series in self._series.items():
-                n = series.size
-                writer.writerows(zip([tag] * n, series.steps[:n].tolist(), series.walls[:n].tolist(),
-                                     series.values[:n].tolist(), strict=True))
+        """All series, long format (label, step, wall_time, value), full float precision."""
+        plot_export.export_csv(path, [(s.label, *self.data(s.key)) for s in self._series.values()])
 
     def _prepare_export(self) -> None:
         """Draw pending points and drop the hover decorations, so the file shows the curves only."""
@@ -499,6 +593,11 @@ class CurvePlot(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", default_name, file_filter)
         if path:
             export(path)
+
+
+def _union(spans: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+    spans = [s for s in spans if s is not None]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
 def _with_alpha(color: QColor, alpha: int) -> QColor:

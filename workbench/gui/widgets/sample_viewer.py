@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QStackedWidget,
@@ -48,6 +49,22 @@ def _to_qimage(image: np.ndarray) -> QImage:
     return QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
+def load_grid(path: str | os.PathLike[str]) -> np.ndarray:
+    """A recorded grid (PNG) as uint8 H×W×3."""
+    with Image.open(path) as image:
+        return _as_rgb(np.asarray(image.convert("RGB")))
+
+
+def zoomed_pixmap(image: np.ndarray, zoom: int) -> QPixmap:
+    """`image` (uint8 H×W×3) enlarged `zoom` times by nearest neighbour: every pixel a crisp zoom×zoom square."""
+    height, width, _ = image.shape
+    pixmap = QPixmap.fromImage(_to_qimage(image))
+    if zoom > 1:
+        pixmap = pixmap.scaled(width * zoom, height * zoom, Qt.AspectRatioMode.IgnoreAspectRatio,
+                               Qt.TransformationMode.FastTransformation)
+    return pixmap
+
+
 class SampleViewer(QWidget):
     """One image grid per recorded step; follows the newest grid until the user scrubs back."""
 
@@ -63,6 +80,7 @@ class SampleViewer(QWidget):
         bold = QFont(title_label.font())
         bold.setBold(True)
         title_label.setFont(bold)
+        title_label.setWordWrap(True)  # a long title wraps instead of widening the window
 
         self.step_slider = QSlider(Qt.Orientation.Horizontal)
         self.step_slider.setRange(0, 0)
@@ -81,6 +99,7 @@ class SampleViewer(QWidget):
         self.zoom_spin.setToolTip("Zoom factor in true-size mode (nearest neighbour)")
         self.zoom_spin.valueChanged.connect(self._render)
         self.zoom_label = QLabel()
+        self.zoom_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # narrow: clipped
         self.export_button = QPushButton("Export PNG…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._ask_and_export)
@@ -167,7 +186,7 @@ class SampleViewer(QWidget):
             return None
         if self._shown is None or self._shown[0] != step:
             source = self._sources[step]
-            image = source if isinstance(source, np.ndarray) else _as_rgb(np.asarray(Image.open(source).convert("RGB")))
+            image = source if isinstance(source, np.ndarray) else load_grid(source)
             self._shown = (step, image)
         return self._shown[1]
 
@@ -219,11 +238,7 @@ class SampleViewer(QWidget):
             return
         zoom = self.zoom()
         height, width, _ = image.shape
-        pixmap = QPixmap.fromImage(_to_qimage(image))
-        if zoom > 1:
-            pixmap = pixmap.scaled(width * zoom, height * zoom, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                   Qt.TransformationMode.FastTransformation)
-        self.image_label.setPixmap(pixmap)
+        self.image_label.setPixmap(zoomed_pixmap(image, zoom))
         mode = "true size" if self.true_size_checkbox.isChecked() else "fit"
         self.zoom_label.setText(f"{width}×{height} px · {mode} {zoom}×")
 

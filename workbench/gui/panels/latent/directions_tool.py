@@ -57,6 +57,7 @@ class DirectionsTool(DirectionComputing, ConditionalEditing, QWidget):
         self._edit_timer = single_shot(self, 0, self._update_edit)  # coalesces slider moves: the latest value wins
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("latent-directions-splitter")  # its sizes are remembered
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 4, 0)

@@ -87,6 +87,7 @@ class EmbeddingTool(QWidget):
         preview.setMinimumWidth(260)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("latent-embedding-splitter")  # its sizes are remembered
         splitter.addWidget(plot_box)
         splitter.addWidget(preview)
         splitter.setStretchFactor(0, 3)

@@ -75,6 +75,7 @@ class OutliersTool(QWidget):
         fill(QVBoxLayout(grid_box), self.caption, self.placeholder, (scroll, 1))
 
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("latent-outliers-splitter")  # its sizes are remembered
         splitter.addWidget(grid_box)
         splitter.addWidget(histogram_box)
         splitter.setStretchFactor(0, 3)

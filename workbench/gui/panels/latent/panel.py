@@ -24,6 +24,7 @@ from workbench.gui.panels.latent.code_sources import CodeSources
 from workbench.gui.panels.latent.pinned_strip import PinnedStrip
 from workbench.gui.panels.latent.session import LatentSession
 from workbench.gui.panels.run_header import methods_offering
+from workbench.gui.widgets.scrolling_tabs import ScrollingTabs
 from workbench.methods.capabilities import LatentModel
 from workbench.runs import Run, Workspace
 
@@ -70,13 +71,14 @@ class LatentPanel(CheckpointPanel):
             from workbench.gui.panels.latent.tools import TOOL_TABS
 
             self.pinned = PinnedStrip(self.session)
-            self.tools = QTabWidget()
+            self.tools = ScrollingTabs()  # a tall or wide tool scrolls on a small screen
             self.tools.setObjectName("latent-tools")
             for title, cls in [*BASIC_TOOL_TABS, *TOOL_TABS]:
                 widget = cls(self.session)
                 self.tool_widgets[title] = widget
                 self.tools.addTab(widget, title)
             splitter = QSplitter(Qt.Orientation.Vertical)
+            splitter.setObjectName("latent-splitter")
             splitter.addWidget(self.pinned)
             splitter.addWidget(self.tools)
             splitter.setStretchFactor(1, 1)

@@ -42,9 +42,9 @@ class ImageInput(QGroupBox):
                                  "opened as HR originals")
         self.examples.currentRowChanged.connect(self._row_changed)
         self.examples_label = hint("or a held-out sr-photos crop:")
-        self.examples_label.setWordWrap(False)
+        self.examples_label.setWordWrap(True)  # wraps on a laptop screen instead of widening the window
         layout = QVBoxLayout(self)
-        layout.addLayout(row(self.open_button, self.as_lr_box, 12, self.examples_label, None))
+        layout.addLayout(row(self.open_button, self.as_lr_box, 12, (self.examples_label, 1)))
         layout.addLayout(row(self.prev_button, (self.examples, 1), self.next_button))
 
     def show_examples(self, examples: list[tuple[str, np.ndarray]]) -> None:

@@ -117,9 +117,10 @@ class SuperresPanel(PanelBase):
         self.zoom_in_button = button("+", "sr-zoom-in", "Zoom in (the next power of two; or the mouse wheel)",
                                      lambda: sync.zoom_step(1), tool=True)
         self.zoom_label = label("", "sr-zoom-label")
-        self.zoom_label.setMinimumWidth(150)
         self.pixel_label = label("", "sr-pixel", HINT_STYLE)
-        self.pixel_label.setMinimumWidth(130)
+        # room for the longest texts, so that the bar does not jump (and no more: it fits a laptop screen)
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("16× · pixel-exact") + 8)
+        self.pixel_label.setMinimumWidth(self.pixel_label.fontMetrics().horizontalAdvance("pixel x 9999, y 9999"))
         self.export_button = button("Export comparison PNG…", "sr-export", "The views side by side with their names, "
                                     "PSNR / SSIM and the metric convention, as one PNG", self._export_dialog)
         bar = row(QLabel("Zoom (all views):"), self.fit_button, self.one_button, *self.zoom_buttons.values(),

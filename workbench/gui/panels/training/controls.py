@@ -35,6 +35,8 @@ class RunControls(QWidget):
     def _button(text: str, tip: str, row: QHBoxLayout) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)
+        # as wide as the word, not the style's 80 px: the five fit the settings column of a laptop screen
+        button.setMinimumWidth(button.fontMetrics().horizontalAdvance(text) + 20)
         row.addWidget(button)
         return button
 

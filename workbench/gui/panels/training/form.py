@@ -58,7 +58,7 @@ class RunForm(QWidget):
         form.addRow("", self.method_summary)
         form.addRow("Dataset", self.dataset_combo)
         form.addRow("", self.dataset_summary)
-        form.addRow("", self.dataset_preview)
+        form.addRow(self.dataset_preview)  # the whole row: the settings column stays narrow
         layout.addWidget(choose)
 
         self.method_box = QGroupBox("Method settings")
@@ -84,10 +84,10 @@ class RunForm(QWidget):
             self._method_changed()
             self._dataset_changed()
 
-    def show_config(self, config: RunConfig) -> None:
-        """A stored run's settings, read-only."""
-        self.editable = False
-        self.dataset_preview.hide()  # previews are for setting up a new run
+    def show_config(self, config: RunConfig, editable: bool = False) -> None:
+        """A stored run's settings, read-only; `editable`: as a new run's ("New run from this config")."""
+        self.editable = editable
+        self.dataset_preview.setVisible(editable)  # previews are for setting up a new run
         self.method_combo.blockSignals(True)
         self.method_combo.setCurrentIndex(max(0, self.method_combo.findData(config.method_name)))
         self.method_combo.blockSignals(False)
@@ -101,7 +101,10 @@ class RunForm(QWidget):
         for form, section in ((self.data_form, config.data), (self.train_form, config.train)):
             for name in form.field_names():
                 form.set_value(name, getattr(section, name))
-        self._set_editable(False)
+        self._set_editable(editable)
+        if editable:
+            self._offer_datasets_for(method_spec(config.method_name))
+            self._request_preview()
 
     def hold(self) -> None:
         """Read-only, as they are (a run whose run.toml cannot be read)."""
@@ -126,6 +129,25 @@ class RunForm(QWidget):
         )
         check_data_kind(config.method_name, config.data.name, dataset_spec(config.data.name).kind)
         return config
+
+    def show_invalid(self, message: str) -> QWidget | None:
+        """Mark the field a ConfigError's `message` is about (red border, tooltip, the message under it) and return
+        its editor, to be scrolled into view; None when it names no field of these forms."""
+        if message.startswith("data.name:"):  # the dataset does not suit the method
+            self.dataset_combo.setStyleSheet("border: 1px solid #d9534f;")
+            self.dataset_combo.setToolTip(message)
+            self.dataset_combo.currentIndexChanged.connect(self._unmark_dataset, Qt.ConnectionType.UniqueConnection)
+            return self.dataset_combo
+        for form in (self.method_form, self.data_form, self.train_form):
+            name = form.field_in(message) if form is not None else None
+            if name is not None:
+                return form.mark_invalid(name, message)
+        return None
+
+    def _unmark_dataset(self) -> None:
+        self.dataset_combo.currentIndexChanged.disconnect(self._unmark_dataset)
+        self.dataset_combo.setStyleSheet("")
+        self.dataset_combo.setToolTip("")
 
     def show_devices(self, devices: list[str]) -> None:
         """Grey out the devices this machine lacks."""

@@ -4,11 +4,13 @@ visuals and scatters, alerts and checkpoints, all drawn from the run's typed eve
 Where the events come from is the only difference between runs: a run this window trains hands them over from
 its worker (`follow`), in batches a tenth of a second apart; any other run (trained by the CLI, another window,
 a server writing to a shared disk, or not training at all) is read from its store by an `EventReader` (`watch`)
-ten times a second, which costs one PRAGMA when nothing new was recorded. Either way the trainer never waits.
+eight times a second, which costs one PRAGMA when nothing new was recorded. Either way the trainer never waits.
 """
 
 from __future__ import annotations
 
+import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,9 @@ from PySide6.QtWidgets import QLabel, QListWidget, QSplitter, QTabWidget, QVBoxL
 
 from workbench.config import ConfigError
 from workbench.evaluation.store import TAG_PREFIX as EVALUATION_TAG_PREFIX
+from workbench.gui.panels.training.eval_plots import NOTE_KIND as EVALUATION_NOTE
+from workbench.gui.panels.training.eval_plots import EvalPlots
+from workbench.gui.widgets.curve_groups import kind_of, plot_title
 from workbench.gui.widgets.curve_plot import CurvePlot
 from workbench.gui.widgets.sample_viewer import SampleViewer
 from workbench.gui.widgets.scatter_view import ScatterView
@@ -35,13 +40,15 @@ from workbench.runs.events import (
     ScatterEvent,
     StepEvent,
 )
+from workbench.runs.progress import Progress
 
-WATCH_INTERVAL_MS = 150  # a watched run updates about 7 times a second; an idle one costs a PRAGMA per tick
+WATCH_INTERVAL_MS = 125  # a watched run updates 8 times a second; an idle one costs a PRAGMA per tick
 # Each curve plot repaints new points once a second, a third of a second apart from the others: one repaint
 # costs 5-15 ms of the CPU the trainer would use, and three in one event-loop turn delay the UI by that much.
 CURVE_REDRAW_MS = 1000
-# New points are handed to the plots twice a second (a series' first points at once): adding a few points costs
-# as much as adding many, and the plots show them only at their next repaint anyway.
+# New points, grids and point sets are handed to their views twice a second (a view's first ones at once): adding
+# a few points costs as much as adding many, the plots show them only at their next repaint anyway, and the grids
+# of one step (samples and visuals) then repaint once together.
 CURVE_APPEND_MS = 500
 
 
@@ -59,20 +66,19 @@ class LiveView(QWidget):
         super().__init__(parent)
         self.run = run
         self.spec = self._method_spec()
-        self.loss_tags: set[str] = set()
-        self.latest_step = 0  # the newest step shown
-        self.rate = 0.0  # iterations per second at the newest step
-        self.end: RunEndEvent | None = None  # the last session's end, once it is recorded
+        self.progress = Progress()  # the step, rate, losses and end the events shown tell
+        self.updated_at = 0.0  # time.monotonic() of the latest events
         self.reader: EventReader | None = None
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(WATCH_INTERVAL_MS)
         self._timer.timeout.connect(self.poll)
         self._points: dict[str, tuple[list[int], list[float], list[float]]] = {}  # tag → points not plotted yet
+        self._files: list[tuple[SampleViewer | ScatterView, int, str]] = []  # grids and point sets not shown yet
         self._append_timer = QTimer(self)
         self._append_timer.setSingleShot(True)
         self._append_timer.setInterval(CURVE_APPEND_MS)
-        self._append_timer.timeout.connect(self._plot_points)
+        self._append_timer.timeout.connect(self._draw_pending)
 
     def _method_spec(self) -> MethodSpec | None:
         """The run's method spec (torch-free), or None when there is no run or its config cannot be read."""
@@ -82,19 +88,26 @@ class LiveView(QWidget):
             return None
 
     def _build(self) -> None:
+        # Titled by what their tags are (curve_groups), once they come; counts (modes or classes covered, skipped
+        # updates) get their own axis, away from the probabilities and ratios of the diagnostics plot.
         self.loss_plot = CurvePlot("Losses")
-        self.diagnostics_plot = CurvePlot("Discriminator outputs and diagnostics")
+        self.diagnostics_plot = CurvePlot("Diagnostics")
+        self.counts_plot = CurvePlot("Counts")
         self.gradient_plot = CurvePlot("Gradient norms")
         curves = QSplitter(Qt.Orientation.Vertical)  # stacked: one step axis to compare across plots
         for index, plot in enumerate(self.plots):
-            plot.set_redraw_schedule(CURVE_REDRAW_MS, phase_ms=index * CURVE_REDRAW_MS // 3)
+            plot.set_redraw_schedule(CURVE_REDRAW_MS, phase_ms=index * CURVE_REDRAW_MS // len(self.plots))
             curves.addWidget(plot)
+        self.counts_plot.hide()
+        self.eval_plots = EvalPlots()  # the run's eval/ curves (train.eval_every), shown once they come
+        curves.addWidget(self.eval_plots)
 
         self.samples_view = SampleViewer("Samples from a fixed latent batch")
         self.visual_tabs = QTabWidget()
         self.visual_tabs.hide()
         self.visual_views: dict[str, SampleViewer | ScatterView] = {}
         images = QSplitter(Qt.Orientation.Vertical)
+        images.setObjectName("training-images-splitter")  # named splitters are remembered
         images.addWidget(self.samples_view)
         images.addWidget(self.visual_tabs)
         images.setSizes([500, 300])
@@ -107,10 +120,12 @@ class LiveView(QWidget):
         self.alerts.setToolTip("Alerts and checkpoints of this run")
 
         top = QSplitter(Qt.Orientation.Horizontal)
+        top.setObjectName("training-top-splitter")
         top.addWidget(curves)
         top.addWidget(images)
         top.setSizes([520, 480])
         vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.setObjectName("training-vertical-splitter")
         vertical.addWidget(top)
         vertical.addWidget(self.alerts)
         vertical.setSizes([800, 70])
@@ -120,8 +135,8 @@ class LiveView(QWidget):
         layout.addWidget(vertical, 1)
 
     @property
-    def plots(self) -> tuple[CurvePlot, CurvePlot, CurvePlot]:
-        return self.loss_plot, self.diagnostics_plot, self.gradient_plot
+    def plots(self) -> tuple[CurvePlot, CurvePlot, CurvePlot, CurvePlot]:
+        return self.loss_plot, self.diagnostics_plot, self.counts_plot, self.gradient_plot
 
     # ---- where the events come from ----------------------------------------------------------------------
     def watch(self, from_now: bool = False) -> None:
@@ -138,7 +153,7 @@ class LiveView(QWidget):
         """Show what the store holds now, then take events from this window's trainer through `apply`."""
         self._stop_watching()
         if self.run is not None:
-            with EventReader(self.run) as reader:
+            with closing(EventReader(self.run)) as reader:
                 self.apply(reader.read_new())
 
     def poll(self) -> None:
@@ -162,7 +177,7 @@ class LiveView(QWidget):
         """Show `events`. A session that starts before what is shown (a resume replays the steps after its
         checkpoint, and the store has dropped them) redraws the run from the store first."""
         for index, event in enumerate(events):
-            if isinstance(event, LayoutEvent) and self.latest_step > event.step:
+            if isinstance(event, LayoutEvent) and self.progress.step > event.step:
                 self._show(events[:index])
                 self.clear()
                 if self.reader is not None:  # watching the store: read it again from the start
@@ -170,12 +185,13 @@ class LiveView(QWidget):
                     self.reader = EventReader(self.run)
                     self._show(self.reader.read_new())
                 else:  # this window's trainer: what was recorded before its session, then the session
-                    with EventReader(self.run) as reader:
+                    with closing(EventReader(self.run)) as reader:
                         self._show([e for e in reader.read_new() if e.step <= event.step and e.wall < event.wall])
                     self._show(events[index:])
                 break
         else:
             self._show(events)
+        self.updated_at = time.monotonic()
         self.updated.emit(self)
 
     def add_note(self, text: str) -> None:
@@ -184,57 +200,55 @@ class LiveView(QWidget):
 
     def _show(self, events: list[Event]) -> None:
         series = self._points
-        new_series = False
+        new_series = False  # a view gets its first data: drawn at once
 
         def add(tag: str, step: int, wall: float, value: float) -> None:
             nonlocal new_series
-            if not tag.startswith(EVALUATION_TAG_PREFIX):  # evaluations belong to the Evaluate panel's scales
-                if tag not in series:
-                    series[tag] = ([], [], [])
-                    new_series = new_series or self._plot_for(tag).point_count(tag) == 0
-                steps, walls, values = series[tag]
-                steps.append(step)
-                walls.append(wall)
-                values.append(value)
+            if tag not in series:
+                series[tag] = ([], [], [])
+                new_series = new_series or self._plot_for(tag).point_count(tag) == 0
+            steps, walls, values = series[tag]
+            steps.append(step)
+            walls.append(wall)
+            values.append(value)
 
         for event in events:
+            self.progress.add(event)
             if isinstance(event, StepEvent):
                 for tag, value in event.scalars.items():
                     add(tag, event.step, event.wall, value)
-                self.latest_step = max(self.latest_step, event.step)
-                self.rate = event.iterations_per_second
             elif isinstance(event, MetricEvent):
                 add(event.name, event.step, event.wall, event.value)
-            elif isinstance(event, SampleEvent):
-                view = self.samples_view if event.name == "samples" else self._visual_view(event.name)
-                view.add_file(event.step, event.path)
-                self.latest_step = max(self.latest_step, event.step)
-            elif isinstance(event, ScatterEvent):
-                self._scatter_view(event.name).add_file(event.step, event.path)
+            elif isinstance(event, SampleEvent | ScatterEvent):
+                view = (self._scatter_view(event.name) if isinstance(event, ScatterEvent) else self.samples_view
+                        if event.name == "samples" else self._visual_view(event.name))
+                new_series = new_series or not view.steps()
+                self._files.append((view, event.step, event.path))
+            elif isinstance(event, AlertEvent) and event.kind == EVALUATION_NOTE:  # a note, not a warning
+                self.alerts.addItem(f"ℹ step {event.step}: {event.message}")
             elif isinstance(event, AlertEvent):
                 self.alerts.addItem(f"⚠ {event.message}")
                 self.alert_banner.setText(f"⚠ {event.message}")
                 self.alert_banner.show()
             elif isinstance(event, CheckpointEvent):
                 self.alerts.addItem(f"checkpoint written: {Path(event.path).name}")
-            elif isinstance(event, LayoutEvent):
-                self.loss_tags = set(event.losses)
-                self.end = None
             elif isinstance(event, RunEndEvent):
-                self.end = event
                 self.alerts.addItem(f"Run {event.status} at step {event.step}.")
         if new_series:
-            self._plot_points()
-        elif series and not self._append_timer.isActive():
+            self._draw_pending()
+        elif (series or self._files) and not self._append_timer.isActive():
             self._append_timer.start()
         if events:
             self._update_visibility()
 
-    def _plot_points(self) -> None:
+    def _draw_pending(self) -> None:
         self._append_timer.stop()
         points, self._points = self._points, {}
+        files, self._files = self._files, []
         for tag, (steps, walls, values) in points.items():
             self._plot_for(tag).append(tag, np.asarray(steps), np.asarray(walls), np.asarray(values, dtype=float))
+        for view, step, path in files:
+            view.add_file(step, path)
         self._update_visibility()
 
     def _update_visibility(self) -> None:
@@ -243,18 +257,19 @@ class LiveView(QWidget):
         generates = self.spec is None or self.spec.generates
         self.samples_view.setVisible(bool(self.samples_view.steps()) or not self.visual_views or (
             generates and any(isinstance(v, SampleViewer) for v in self.visual_views.values())))
-        self.diagnostics_plot.setVisible(bool(self.diagnostics_plot.series_names()) or not self.loss_tags)
-        self.gradient_plot.setVisible(bool(self.gradient_plot.series_names()) or not self.loss_tags)
+        self.diagnostics_plot.setVisible(bool(self.diagnostics_plot.series_names()) or not self.progress.losses)
+        self.gradient_plot.setVisible(bool(self.gradient_plot.series_names()) or not self.progress.losses)
+        self.counts_plot.setVisible(bool(self.counts_plot.series_names()))
+        for plot, fallback in ((self.diagnostics_plot, "Diagnostics"), (self.counts_plot, "Counts")):
+            plot.set_title(plot_title(plot.series_names(), fallback, self.progress.losses))
 
     def clear(self) -> None:
         self._append_timer.stop()
-        self._points = {}
-        self.loss_tags = set()
-        self.latest_step = 0
-        self.rate = 0.0
-        self.end = None
+        self._points, self._files = {}, []
+        self.progress = Progress()
         for plot in self.plots:
             plot.clear()
+        self.eval_plots.clear()
         self.samples_view.clear()
         for view in self.visual_views.values():
             view.deleteLater()
@@ -264,12 +279,15 @@ class LiveView(QWidget):
         self.alerts.clear()
         self.alert_banner.hide()
 
-    def _plot_for(self, tag: str) -> CurvePlot:
-        if tag in self.loss_tags or (not self.loss_tags and "loss" in tag):
+    def _plot_for(self, tag: str) -> CurvePlot | EvalPlots:
+        if tag.startswith(EVALUATION_TAG_PREFIX):  # metric history and stored evaluations: one tab per metric
+            return self.eval_plots
+        losses = self.progress.losses
+        if tag in losses or (not losses and "loss" in tag):
             return self.loss_plot
-        if tag.startswith("grad_norm"):
-            return self.gradient_plot
-        return self.diagnostics_plot
+        kind = kind_of(tag).name
+        return (self.gradient_plot if kind == "gradients" else self.counts_plot if kind == "counts"
+                else self.diagnostics_plot)
 
     def _add_tab(self, name: str, view: SampleViewer | ScatterView) -> None:
         self.visual_views[name] = view

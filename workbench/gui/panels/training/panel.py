@@ -10,6 +10,8 @@ another run is shown, so coming back to it loses nothing.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
@@ -18,11 +20,14 @@ from workbench.gui.panels.base import PanelBase
 from workbench.gui.panels.training.controls import RunControls
 from workbench.gui.panels.training.form import RunForm
 from workbench.gui.panels.training.live import LiveView
-from workbench.gui.panels.training.rate import format_duration
+from workbench.gui.settings import remember_splitters
 from workbench.runs import Run, Workspace
+from workbench.runs.progress import format_duration
 from workbench.runs.run import file_version
 
 STATE_INTERVAL_MS = 1000  # run.toml (the status a trainer elsewhere writes) is looked at once a second
+RATE_SHOWN_S = 1.0  # the status bar's step follows every update, its rate and ETA (noisy) change once a second
+STATUS_MS = 120  # updates of the shown run are told to the status bar at most this often (each one repaints it)
 
 
 def _shown(name: str) -> property:
@@ -60,9 +65,12 @@ class TrainingPanel(PanelBase):
         self.own_view: LiveView | None = None  # the run this window trains, shown or not
         self._stored = ("", None)  # the shown run's stored status, and the run.toml version it was read from
         self._last_status: dict | None = None
+        self._rate_shown_at = 0.0
+        self._refreshed_at = 0.0
         self._shown_state: tuple | None = None  # (run, state, training here) the buttons and banner show
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("training-splitter")  # its sizes are remembered (workbench.gui.settings)
         splitter.addWidget(self._build_setup())
         splitter.addWidget(self.views)
         splitter.setStretchFactor(0, 0)
@@ -76,6 +84,10 @@ class TrainingPanel(PanelBase):
         self._state_timer.setInterval(STATE_INTERVAL_MS)
         self._state_timer.timeout.connect(self._refresh)
         self._state_timer.start()
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(STATUS_MS)
+        self._status_timer.timeout.connect(lambda: self._refresh(reread=False))
         self.new_run_mode()
         QTimer.singleShot(500, self._check_devices)  # after the window is up: asking torch takes seconds
 
@@ -88,10 +100,10 @@ class TrainingPanel(PanelBase):
         layout.addWidget(self.run_banner)
         layout.addWidget(self.form)
         layout.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self.settings_scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # a narrow window clips nothing
         column = QWidget()
         col = QVBoxLayout(column)
         col.setContentsMargins(0, 0, 0, 0)
@@ -99,7 +111,7 @@ class TrainingPanel(PanelBase):
         self.messages.setContentsMargins(6, 0, 6, 0)
         col.addWidget(self.messages)
         col.addWidget(self.controls)
-        column.setMinimumWidth(340)
+        column.setMinimumWidth(300)
         return column
 
     def _check_devices(self) -> None:
@@ -142,6 +154,19 @@ class TrainingPanel(PanelBase):
         self.form.new_run()
         self._refresh()
 
+    def new_run_from(self, run: Run) -> None:
+        """Set up a new run with `run`'s settings, editable ("New run from this config"); Start creates a new run
+        folder, `run` is left as it is."""
+        try:
+            config = run.config
+        except ConfigError as err:
+            self.show_error(f"Cannot read {run.id}'s configuration: {err}")
+            return
+        self.new_run_mode()
+        self.form.show_config(config, editable=True)
+        self.run_banner.setText(f"<b>New run</b> from the settings of {run.id}: change what you like, then press "
+                                "Start.")
+
     def show_run(self, run: Run | None) -> None:
         """Display a stored run (its config read-only) and follow it live; None: set up a new run (a run this
         window trains goes on either way)."""
@@ -176,6 +201,7 @@ class TrainingPanel(PanelBase):
             return
         if self.views.indexOf(view) < 0:
             self.views.addWidget(view)
+            remember_splitters(view)  # every run's view has the sizes the user gave the last one
             view.updated.connect(self._view_updated)
         self.views.setCurrentWidget(view)
         self.view = view
@@ -201,11 +227,18 @@ class TrainingPanel(PanelBase):
             resolve_device(config.train.device)
         except ConfigError as err:
             self.show_error(str(err))
+            self._point_at(self.form.show_invalid(str(err)))
             return
         self.clear_error()
         run = self.workspace.create_run(config)
         self._train(run, paused=False)
         self.run_created.emit(run)  # the window selects it: show_run(run) then finds it shown already
+
+    def _point_at(self, editor: QWidget | None) -> None:
+        """Scroll an invalid field into view and put the cursor in it (its message is beside Start too)."""
+        if editor is not None:
+            self.settings_scroll.ensureWidgetVisible(editor, 10, 40)
+            editor.setFocus()
 
     def _train(self, run: Run, paused: bool) -> None:
         """Train `run` here: a view of what it holds, then of what its worker does."""
@@ -223,24 +256,26 @@ class TrainingPanel(PanelBase):
         self._refresh()
 
     def resume(self) -> None:
-        if self.controls.ours(self.run) and self.controls.training:
-            self.worker.resume()
-        elif self.run is not None:
-            self._continue_stored_run(paused=False)
-        self._refresh()
+        self._go_on(one_step=False)
 
     def step(self) -> None:
-        if self.controls.ours(self.run) and self.controls.training:
-            self.worker.step()
-        elif self.run is not None:
-            self._continue_stored_run(paused=True)
-            if self.controls.ours(self.run):
-                self.worker.step()
-        self._refresh()
+        self._go_on(one_step=True)
 
     def stop(self) -> None:
         if self.controls.ours(self.run):
             self.worker.stop()
+        self._refresh()
+
+    def _go_on(self, one_step: bool) -> None:
+        """Resume the run shown, or let it make exactly one step: this window's training, or a stored run, which
+        then trains here (paused after the step)."""
+        if self.run is not None and not (self.controls.ours(self.run) and self.controls.training):
+            self._continue_stored_run(paused=one_step)
+        if self.controls.ours(self.run) and self.controls.training:
+            if one_step:
+                self.worker.step()
+            else:
+                self.worker.resume()
         self._refresh()
 
     def _continue_stored_run(self, paused: bool) -> None:
@@ -283,15 +318,25 @@ class TrainingPanel(PanelBase):
         self._refresh(reread=True)
 
     def _view_updated(self, view: LiveView) -> None:
-        if view is self.view:
-            self._refresh(reread=view.end is not None)
+        if view is not self.view:
+            return
+        if view.progress.end is not None:
+            self._refresh()
+        elif time.monotonic() - self._refreshed_at >= STATUS_MS / 1000:
+            self._refresh(reread=False)
+        elif not self._status_timer.isActive():
+            self._status_timer.start()
 
     def _stored_state(self, reread: bool) -> str:
-        """The shown run's status in run.toml, read again when the file changed, or on `reread` when it says
-        running (its trainer may have died since)."""
-        version = file_version(self.run.path / Run.CONFIG_FILE)
+        """The shown run's status in run.toml. Looked at again only on `reread` (once a second, and when the view
+        says the run ended), and read again only when the file changed or when it says running but nothing has
+        been recorded for a second (its trainer may have died)."""
         state, seen = self._stored
-        if version != seen or not state or (reread and state == "running"):
+        if state and not reread:
+            return state
+        version = file_version(self.run.path / Run.CONFIG_FILE)
+        quiet = time.monotonic() - self.view.updated_at > 1.0
+        if version != seen or not state or (state == "running" and quiet):
             try:
                 state = self.run.info().status
             except ConfigError:
@@ -301,6 +346,8 @@ class TrainingPanel(PanelBase):
 
     def _refresh(self, reread: bool = True) -> None:
         """Buttons, banner and status bar for the shown run."""
+        self._status_timer.stop()
+        self._refreshed_at = time.monotonic()
         run = self.run
         trained_here = self.controls.ours(run) and self.controls.training
         stored = self._stored_state(reread) if run is not None and not trained_here else ""
@@ -323,16 +370,22 @@ class TrainingPanel(PanelBase):
                 device = self.run.config.train.device
             except ConfigError:
                 pass
-        view = self.view
-        step = view.latest_step
-        rate = view.rate if state in ("training", "running") else 0.0
+        progress = self.view.progress
+        step = progress.step
+        rate = progress.rate if state in ("training", "running") else 0.0
         worker = self.worker
         if self.controls.ours(self.run) and worker.latest_step is not None and state == "training":
             rate = worker.latest_step.iterations_per_second
         eta = (total - step) / rate if (total and rate > 0) else None
         status = {"run": self.run.id if self.run else "", "state": state, "step": step, "total": total,
                   "rate": rate, "eta": format_duration(eta), "device": device}
-        if status != self._last_status:
+        last, now = self._last_status, time.monotonic()
+        if last is not None and (rate > 0) == (last["rate"] > 0) and now - self._rate_shown_at < RATE_SHOWN_S and \
+                all(status[k] == last[k] for k in ("run", "state", "total", "device")):
+            status.update(rate=last["rate"], eta=last["eta"])  # the step moves on; rate and ETA once a second
+        else:
+            self._rate_shown_at = now
+        if status != last:
             self._last_status = status
             self.status_changed.emit(status)
 

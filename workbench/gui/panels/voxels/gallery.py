@@ -40,7 +40,8 @@ class SampleGallery(QWidget):
         self.list = icon_strip("voxel-gallery-list", THUMBNAIL, QSize(THUMBNAIL + 8, THUMBNAIL + 20), wrap=True)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setUniformItemSizes(True)
-        self.list.setFixedHeight(3 * (THUMBNAIL + 20) + 8)  # one page: three rows of four
+        self.list.setMinimumHeight(2 * (THUMBNAIL + 20) + 8)  # two rows on a laptop screen (it scrolls) ...
+        self.list.setMaximumHeight(3 * (THUMBNAIL + 20) + 8)  # ... a page, three rows of four, on a larger one
         self.list.itemClicked.connect(self._picked)
         self.list.itemActivated.connect(self._picked)
         self.previous_button = button("", "voxel-gallery-previous", f"The previous {PAGE} seeds",

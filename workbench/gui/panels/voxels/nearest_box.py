@@ -32,7 +32,8 @@ class NearestBox(QGroupBox):
         self.setObjectName("voxel-nearest")
         self.setToolTip("The training shape with the highest IoU (shared occupied voxels ÷ voxels occupied in either, "
                         "both at the threshold) with the shape on the left. IoU near 1: the generator copies its "
-                        "training data (memorization).")
+                        "training data (memorization); a generator that invents stays well below. Both views turn "
+                        "together (the small one is redrawn when you let go).")
         self.index: int | None = None
         self.iou: float | None = None
         self.canvas = ShapeCanvas("voxel-nearest-canvas", "Load a voxel run to compare its samples with the "
@@ -61,10 +62,9 @@ class NearestBox(QGroupBox):
             runners.addWidget(caption, 2 * line + 1, column)
             self.runner_pictures.append(picture)
             self.runner_labels.append(caption)
-        self.explanation = hint(
-            "IoU: the voxels both shapes occupy ÷ the voxels either occupies. Near 1, the sample is a copy of a "
-            "training shape (memorization); a generator that invents stays well below. Both views turn together "
-            "(the small one is redrawn when you let go).", "voxel-nearest-explanation", small=True)
+        self.explanation = hint(  # short: the box fits a laptop screen; its tooltip says the rest
+            "IoU near 1: a copy of a training shape (memorization). Both views turn together.",
+            "voxel-nearest-explanation", small=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from workbench.gui.panels.checkpoint_panel import CheckpointPanel
 from workbench.gui.panels.voxels import exports
@@ -33,6 +33,7 @@ from workbench.gui.panels.voxels.nearest_box import NearestBox
 from workbench.gui.panels.voxels.shapes import ShapeFlow
 from workbench.gui.panels.voxels.silhouette_box import SilhouetteBox
 from workbench.gui.panels.voxels.view import VoxelView
+from workbench.gui.widgets.scrolling_tabs import ScrollingTabs
 from workbench.methods.capabilities import VoxelGenerator
 from workbench.runs import Run, Workspace
 
@@ -85,17 +86,18 @@ class VoxelsPanel(CheckpointPanel):
         self.export.shape_export.connect(self.export_shape_to)
         self.export.turntable_export.connect(self.export_turntable_to)
         self.export.interpolation_export.connect(self.export_interpolation_to)
-        self.tools = QTabWidget()
+        self.tools = ScrollingTabs()  # its pages scroll on a small screen
         self.tools.setObjectName("voxel-tools")
         self.tools.addTab(self.interpolation, "Interpolate")
         self.tools.addTab(self.silhouette, "Silhouette → shape")
         self.tools.addTab(self.export, "Export")
         right = QWidget()
         right.setObjectName("voxel-right")
-        right.setFixedWidth(400)
+        right.setMinimumWidth(330)  # three thumbnails a row on a laptop screen, four from 400 px
+        right.setMaximumWidth(420)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(samples)
+        right_layout.addWidget(samples, 1)
         right_layout.addWidget(self.tools, 1)
 
         content = QSplitter(Qt.Orientation.Horizontal)
@@ -104,6 +106,7 @@ class VoxelsPanel(CheckpointPanel):
         content.addWidget(right)
         content.setStretchFactor(0, 1)
         content.setChildrenCollapsible(False)
+        content.setSizes([1000, 400])
         self.set_content(content)
         self.show_run(None)
 

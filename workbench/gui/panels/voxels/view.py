@@ -40,7 +40,7 @@ class VoxelView(QWidget):
                                   "produced.", lambda _i: self.style_changed.emit(self.style()))
         self.threshold_slider = slider(1, 99, 50, "voxel-threshold", "Occupancy threshold: a voxel is part of the "
                                        "shape when the generator's occupancy is at least this (0.5 as in training)")
-        self.threshold_slider.setMinimumWidth(140)
+        self.threshold_slider.setMinimumWidth(80)
         self.threshold_label = label("0.50", "voxel-threshold-value")
         self.threshold_label.setMinimumWidth(32)
         self._threshold_timer = single_shot(self, COALESCE_MS, lambda: self.threshold_changed.emit(self.threshold()))

@@ -1,0 +1,1 @@
+"""The Compare tab: several runs overlaid (curves and image grids)."""
