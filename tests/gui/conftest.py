@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from dialogs import answer_next_dialog as _answer_next_dialog
+from dialogs import close_stray_dialogs
+
+
+@pytest.fixture(autouse=True)
+def _no_dialog_outlives_its_test(qapp):
+    yield
+    close_stray_dialogs()
+
+
+@pytest.fixture
+def answer_next_dialog():
+    """The function that answers the next modal dialog shown (see dialogs.py)."""
+    return _answer_next_dialog
 
 
 @pytest.fixture

@@ -71,10 +71,7 @@ def test_axes_scale_numbers_by_their_range_and_space_text_evenly():
     assert Axis.of("train.steps", [10, 10]).scaled(10) == 0.5  # one value: the middle
 
 
-def test_compare_with_selects_the_runs_ticked_and_shows_them(qtbot, window, workspace):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
+def test_compare_with_selects_the_runs_ticked_and_shows_them(qtbot, window, workspace, answer_next_dialog):
     from workbench.config import RunConfig
     from workbench.methods.dcgan import DCGANSettings
 
@@ -82,15 +79,11 @@ def test_compare_with_selects_the_runs_ticked_and_shows_them(qtbot, window, work
         workspace.create_run(RunConfig(DCGANSettings()), name=name)
     window.runs_panel.select_run("one")
 
-    def tick() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, tick)
-            return
+    def tick(dialog) -> None:  # noqa: ANN001 - the Compare with… dialog
         dialog.check_list.set_checked("three", True)
         dialog.accept()
 
-    QTimer.singleShot(0, tick)
+    answer_next_dialog(tick)
     menu = window.runs_panel.menu_for(["one"])
     next(a for a in menu.actions() if a.text() == "Compare with…").trigger()
     assert window.runs_panel.selection.run_ids() == ["one", "three"]

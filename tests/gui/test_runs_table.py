@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from workbench.config import DataConfig, RunConfig, TrainConfig
 from workbench.gui.panels.runs.model import DIFF_ROLE
@@ -58,19 +58,6 @@ def click_header(qtbot, panel, key: str) -> None:
     section = panel.model.columns.index(key)
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
                      pos=QPoint(header.sectionViewportPosition(section) + 6, header.height() // 2))
-
-
-def answer_next_dialog(qtbot, answer) -> None:  # noqa: ANN001 - a function of the dialog
-    """Answer the next modal dialog (a question, a name) once it is shown."""
-
-    def act() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, act)
-            return
-        answer(dialog)
-
-    QTimer.singleShot(0, act)
 
 
 def test_columns_come_from_config_fields_and_figures_and_numbers_sort_as_numbers(panel, workspace, tiny_run):
@@ -200,7 +187,7 @@ def test_click_ctrl_shift_and_check_boxes_select_runs_each_in_its_colour(qtbot, 
     assert panel.selection.run_ids() == ["run-2"] and not panel.diff.isVisible()
 
 
-def test_the_menu_renames_tags_notes_trashes_and_restores(qtbot, panel, workspace):
+def test_the_menu_renames_tags_notes_trashes_and_restores(qtbot, panel, workspace, answer_next_dialog):
     a = workspace.create_run(config(), name="run-a")
     b = workspace.create_run(config(), name="run-b")
     a.set_meta(tags=["keep", "old"])
@@ -214,7 +201,7 @@ def test_the_menu_renames_tags_notes_trashes_and_restores(qtbot, panel, workspac
         dialog.setTextValue("first try")
         dialog.accept()
 
-    answer_next_dialog(qtbot, type_name)
+    answer_next_dialog(type_name)
     rename.trigger()
     assert a.meta().display_name == "first try" and panel.cell_text("run-a", "Run") == "first try"
     assert not actions.rename(a, "two\nlines")  # a user error: one line in the panel, nothing written
@@ -230,7 +217,7 @@ def test_the_menu_renames_tags_notes_trashes_and_restores(qtbot, panel, workspac
     panel.select_runs(["run-a", "run-b"])
     menu = panel.menu_for(["run-a", "run-b"])
     assert not next(x for x in menu.actions() if x.text() == "Notes…").isEnabled()  # one run's
-    answer_next_dialog(qtbot, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    answer_next_dialog(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
     next(x for x in menu.actions() if x.text() == "Move to trash…").trigger()
     assert panel.listed_ids() == [] and {r.id for r in workspace.trashed_runs()} == {"run-a", "run-b"}
     assert panel.selection.runs() == []
@@ -239,7 +226,7 @@ def test_the_menu_renames_tags_notes_trashes_and_restores(qtbot, panel, workspac
         dialog.check_list.set_checked("run-a", True)
         dialog.accept()
 
-    answer_next_dialog(qtbot, tick_run_a)
+    answer_next_dialog(tick_run_a)
     next(x for x in panel.menu_for([]).actions() if x.text() == "Restore from trash…").trigger()
     assert panel.listed_ids() == ["run-a"] and Run(workspace.runs_dir / "run-a").meta().display_name == "first try"
 

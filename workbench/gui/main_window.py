@@ -55,6 +55,7 @@ from workbench.gui.widgets.system_strip import SystemStrip
 from workbench.runs import Run, Workspace
 
 DEFAULT_SIZE = (1600, 960)  # the first start's size, shrunk to fit a smaller screen
+TITLE_BAR = 32  # pixels the window manager's frame takes above the window, at most
 DOCK_WIDTH = 340  # the Runs list's first width: a run id ("20250101-120000-dcgan-digits-1a2b") reads whole
 
 
@@ -140,12 +141,13 @@ class MainWindow(QMainWindow):
         self._show_status({"state": "idle", "step": 0, "total": None, "rate": 0.0, "eta": "–", "device": ""})
 
     def _fit_default_size(self) -> None:
-        """1600×960, or 92% of a smaller screen (a saved geometry replaces it)."""
+        """1600×960, or a smaller screen's whole width and height less the title bar (a saved geometry replaces
+        it): on a 1366×768 laptop the Runs list then has its first width beside the tabs' minimum."""
         screen = QGuiApplication.primaryScreen()
         width, height = DEFAULT_SIZE
         if screen is not None:
             room = screen.availableGeometry()
-            width, height = min(width, int(room.width() * 0.92)), min(height, int(room.height() * 0.92))
+            width, height = min(width, room.width()), min(height, room.height() - TITLE_BAR)
         self.resize(width, height)
 
     def _restore_tab(self) -> None:
@@ -216,8 +218,12 @@ class MainWindow(QMainWindow):
         """A recent workspace; one whose folder is gone is said so and dropped from the list."""
         if not Path(path).is_dir():
             Settings().remove_recent_workspace(path)
-            QMessageBox.warning(self, "Workspace not found", f"{path}: the folder no longer exists; it is removed "
-                                "from the recent workspaces.")
+            box = QMessageBox(QMessageBox.Icon.Warning, "Workspace not found",
+                              f"{path}: the folder no longer exists; it is removed from the recent workspaces.",
+                              parent=self)
+            box.setObjectName("workspace-missing-dialog")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # window-modal, does not block the event loop
             return
         self.set_workspace(Workspace(path))
 
@@ -288,6 +294,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         try:
             Settings().set_current_tab(self.tabs.tabText(self.tabs.currentIndex()).replace("&", ""))
+            Settings().add_recent_workspace(self.workspace.root)  # made since the start (the first run), if new
             save_window(self)
             self.shutdown()
         finally:

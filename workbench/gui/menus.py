@@ -127,6 +127,7 @@ class WindowMenus(QObject):
             prefix = f"&{index + 1} " if index < 9 else ""
             action = menu.addAction(f"{prefix}{path}")
             action.setToolTip(path)
+            action.setData(path)
             action.setCheckable(path == current)
             action.setChecked(path == current)
             action.triggered.connect(lambda _checked=False, p=path: self.window.open_workspace(p))

@@ -140,7 +140,10 @@ class Settings:
         return seen[:MAX_RECENT]
 
     def add_recent_workspace(self, path: str | Path) -> None:
-        """`path` becomes the last workspace and the first of the recent ones."""
+        """`path` becomes the last workspace and the first of the recent ones (a folder not made yet, such as a
+        first start's default workspace, is not remembered)."""
+        if not Path(path).expanduser().is_dir():
+            return
         text = str(Path(path).expanduser().resolve())
         recent = [text, *[p for p in self.recent_workspaces() if p != text]][:MAX_RECENT]
         self.store.setValue("workspaces/recent", recent)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.evaluation.summary import LOWER_IS_BETTER, SPREAD
 from workbench.gui.panels.base import PanelBase
 from workbench.gui.panels.run_header import run_checkpoint_step, run_missing_checkpoint_text, run_title_html
 from workbench.gui.widgets.factory import button, label, row, scroll_area, spin, title
@@ -29,9 +30,6 @@ from workbench.gui.widgets.file_dialogs import ask_open
 from workbench.gui.widgets.metric_table import metric_table
 from workbench.gui.widgets.neighbours_view import NeighboursView
 from workbench.runs import Run, Workspace
-
-LOWER_IS_BETTER = ("FID", "KID", "KL from uniform", "reconstruction MSE")
-SPREAD = ("KID std", "IS std")
 
 
 def better_text(label: str) -> str:

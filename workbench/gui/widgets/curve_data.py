@@ -237,3 +237,20 @@ class SeriesData:
         x_starts = self.x(mode, origin, starts)
         x[0:-1:2], x[1:-1:2], x[-1] = x_starts, x_starts, self.x(mode, origin, np.array([end - 1]))[0]
         return x, y
+
+
+def smooth_all(request: tuple[float, list[tuple[str, np.ndarray, int]]]) -> tuple[float, dict]:
+    """(weight, [(key, values, n)]) → (weight, {key: (smoothed first n values, smoother)}): a plot's re-smoothing,
+    run on a worker thread (numpy releases the GIL for the heavy parts)."""
+    weight, series = request
+    results = {}
+    for key, values, n in series:
+        smoother = EmaSmoother(weight)
+        results[key] = (smoother.extend(values[:n]), smoother)
+    return weight, results
+
+
+def union(spans: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+    """The span covering every given span (None when none is given)."""
+    spans = [s for s in spans if s is not None]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None

@@ -14,9 +14,7 @@ dash (the tag's) and time origin (relative time counts from each run's own start
 from __future__ import annotations
 
 import html
-import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,34 +22,39 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
-from superqt import QLabeledDoubleSlider
 
 from workbench.gui.latest_request import LatestRequestWorker
 from workbench.gui.run_selection import PALETTE
-from workbench.gui.widgets import plot_export
-from workbench.gui.widgets.curve_data import LOD_MIN_POINTS, X_RELATIVE, X_STEP, X_WALL, SeriesData, nearest_index
+from workbench.gui.widgets import curve_controls, plot_export
+from workbench.gui.widgets.curve_controls import (  # noqa: F401 - the plot's settings, imported from here too
+    DEFAULT_SMOOTHING,
+    MAX_SMOOTHING,
+    X_AXIS_STEP,
+    X_AXIS_TIME,
+    X_AXIS_WALL,
+    X_LABELS,
+    X_MODES,
+)
+from workbench.gui.widgets.curve_data import (
+    LOD_MIN_POINTS,
+    X_RELATIVE,
+    X_STEP,
+    X_WALL,
+    SeriesData,
+    nearest_index,
+    smooth_all,
+    union,
+)
 from workbench.gui.widgets.plot_axes import ValueAxis, XAxis, format_value, format_wall
 from workbench.gui.widgets.sticky_range import followed_span
 from workbench.runs.smoothing import EmaSmoother
 
 REDRAW_INTERVAL_MS = 66  # ~15 redraws per second at most
-DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
-MAX_SMOOTHING = 0.99
-X_AXIS_STEP = "Step"
-X_AXIS_TIME = "Relative time (s)"
-X_AXIS_WALL = "Wall clock"
-X_MODES = {X_AXIS_STEP: X_STEP, X_AXIS_TIME: X_RELATIVE, X_AXIS_WALL: X_WALL}
-X_LABELS = {X_STEP: "step", X_RELATIVE: "time (s)", X_WALL: "wall clock (local time)"}
 BACKGROUND_SMOOTHING_POINTS = 2_000_000  # more points than this are re-smoothed on a worker thread
 READOUT_ROWS = 12  # the readout lists the series nearest the cursor, at most this many
 _RAW_ALPHA = 70
@@ -73,16 +76,6 @@ class _Series:
     @property
     def size(self) -> int:
         return self.data.size
-
-
-def _smooth_all(request: tuple[float, list[tuple[str, np.ndarray, int]]]) -> tuple[float, dict]:
-    """Worker thread: every series re-smoothed with the new weight (numpy releases the GIL for the heavy parts)."""
-    weight, series = request
-    results = {}
-    for key, values, n in series:
-        smoother = EmaSmoother(weight)
-        results[key] = (smoother.extend(values[:n]), smoother)
-    return weight, results
 
 
 class CurvePlot(QWidget):
@@ -113,37 +106,16 @@ class CurvePlot(QWidget):
         self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self._redraw_timer.timeout.connect(self._redraw)
 
-        self.smoothing_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
-        self.smoothing_slider.setRange(0.0, MAX_SMOOTHING)
-        self.smoothing_slider.setSingleStep(0.01)
-        self.smoothing_slider.setDecimals(2)
-        self.smoothing_slider.setValue(DEFAULT_SMOOTHING)
-        self.smoothing_slider.setMinimumWidth(70)  # three plots' bars fit beside the samples on a laptop screen
-        self.smoothing_slider.setMaximumWidth(220)
-        self.smoothing_slider.setToolTip("Exponential moving average weight, debiased as in TensorBoard")
+        self.smoothing_slider = curve_controls.smoothing_slider()
         self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
-
-        self.log_y_checkbox = QCheckBox("log y")
-        self.log_y_checkbox.setToolTip("Logarithmic y axis; values ≤ 0 are not drawn")
+        self.log_y_checkbox = curve_controls.log_y_checkbox()
         self.log_y_checkbox.toggled.connect(self._on_log_y_toggled)
-
-        self.x_axis_combo = QComboBox()
-        self.x_axis_combo.addItems(list(X_MODES))
-        self.x_axis_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.x_axis_combo.setMinimumContentsLength(6)  # narrower than its longest entry; the list shows them whole
-        self.x_axis_combo.setToolTip("x axis: training step, seconds since the run's first point, or date and time")
+        self.x_axis_combo = curve_controls.x_axis_combo()
         self.x_axis_combo.currentTextChanged.connect(self._on_x_axis_changed)
-
-        export_menu = QMenu(self)
-        export_menu.addAction("PNG image…", lambda: self._ask_and_export("png", "PNG image (*.png)", self.export_png))
-        export_menu.addAction("SVG vector image…", lambda: self._ask_and_export("svg", "SVG image (*.svg)",
-                                                                              self.export_svg))
-        export_menu.addAction("CSV data (all series)…", lambda: self._ask_and_export("csv", "CSV file (*.csv)",
-                                                                                    self.export_csv))
-        self.export_button = QToolButton()
-        self.export_button.setText("Export")
-        self.export_button.setMenu(export_menu)
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button = plot_export.export_button(self, lambda: self.title, {
+            "png": ("PNG image…", "PNG image (*.png)", self.export_png),
+            "svg": ("SVG vector image…", "SVG image (*.svg)", self.export_svg),
+            "csv": ("CSV data (all series)…", "CSV file (*.csv)", self.export_csv)})
 
         toolbar = QHBoxLayout()
         toolbar.setContentsMargins(6, 4, 6, 0)
@@ -184,6 +156,7 @@ class CurvePlot(QWidget):
         view_box.sigRangeChangedManually.connect(self._stop_following)
         view_box.sigXRangeChanged.connect(self._on_view_changed)
         view_box.sigResized.connect(self._on_view_changed)
+        view_box.sigResized.connect(self._fit_legend)
         self.plot_item.autoBtn.clicked.connect(self.follow_data)
         # A thin, see-through strip along the top (three entries a row) hides as little of the curves as it can.
         self.legend = self.plot_item.addLegend(offset=(10, 2), labelTextColor=foreground, colCount=3,
@@ -233,6 +206,7 @@ class CurvePlot(QWidget):
             item.setZValue(z)
             self.plot_item.addItem(item)
         raw_item.setVisible(self._smoothing > 0)
+        self._fit_legend()
         self._series[key] = _Series(key, label or key, color, group, SeriesData(EmaSmoother(self._smoothing)),
                                     raw_item, smoothed_item)
 
@@ -259,6 +233,7 @@ class CurvePlot(QWidget):
             return
         self.plot_item.removeItem(series.raw_item)
         self.plot_item.removeItem(series.smoothed_item)
+        self._fit_legend()
         self._dirty.discard(key)
         if not any(s.group == series.group for s in self._series.values()):
             self._origins.pop(series.group, None)
@@ -277,6 +252,24 @@ class CurvePlot(QWidget):
 
     def set_legend_visible(self, visible: bool) -> None:
         self.legend.setVisible(visible)
+        self._refit = self._refit or self._follow
+        self._mark_dirty()
+
+    def _fit_legend(self, *_args: object) -> None:
+        """As many legend entries a row as the plot's width holds whole ("run · tag" labels are long)."""
+        if self.legend.items:
+            widest = max(label.boundingRect().width() for _, label in self.legend.items) + 35
+            width = self.plot_item.getViewBox().width() - 20
+            self.legend.setColumnCount(max(1, min(3, len(self.legend.items), int(width // widest))))
+            self._refit = self._refit or self._follow  # the room above the curves changes with its rows
+
+    def _legend_room(self) -> float:
+        """Headroom above the data (a fraction of its extent) that keeps the curves' top clear of the legend."""
+        height = self.plot_item.getViewBox().height()
+        if not self.legend.isVisible() or not self.legend.items or height <= 0:
+            return 0.15
+        covered = min(0.5, (self.legend.boundingRect().height() + 6) / height)
+        return max(0.15, covered * 1.05 / (1 - covered))
 
     def set_redraw_schedule(self, interval_ms: int, phase_ms: int = 0) -> None:
         """Draw appended points at most once per `interval_ms`, `phase_ms` into each period.
@@ -359,7 +352,7 @@ class CurvePlot(QWidget):
             series.raw_item.setVisible(self._smoothing > 0 and not series.hidden)
         if sum(s.size for s in self._series.values()) > BACKGROUND_SMOOTHING_POINTS:
             if self._smoother_worker is None:
-                self._smoother_worker = LatestRequestWorker(_smooth_all, "curve-smoothing", self)
+                self._smoother_worker = LatestRequestWorker(smooth_all, "curve-smoothing", self)
                 self._smoother_worker.ready.connect(self._smoothed_in_background)
             self._smoother_worker.submit((self._smoothing, [(k, s.data.values, s.size)
                                                             for k, s in self._series.items()]))
@@ -479,7 +472,7 @@ class CurvePlot(QWidget):
         y_spans = [s.data.smoothed_bounds.span(log_y) for s in shown]
         if self._smoothing > 0:
             y_spans += [s.data.raw_bounds.span(log_y) for s in shown]
-        x_data, y_data = _union(x_spans), _union(y_spans)
+        x_data, y_data = union(x_spans), union(y_spans)
         if x_data is None or y_data is None:
             return
         if not log_y:  # a flat curve gets a span of a ten-thousandth of its value, not of its float noise
@@ -491,7 +484,7 @@ class CurvePlot(QWidget):
         view_box = self.plot_item.getViewBox()
         (x0, x1), (y0, y1) = view_box.viewRange()
         new_x = followed_span(None if force else (x0, x1), x_data, headroom=0.25, margin=0.0)
-        new_y = followed_span(None if force else (y0, y1), y_data, headroom=0.15, margin=0.05)  # room for the legend
+        new_y = followed_span(None if force else (y0, y1), y_data, headroom=self._legend_room(), margin=0.05)
         if new_x is not None or new_y is not None:
             view_box.setRange(xRange=new_x or (x0, x1), yRange=new_y or (y0, y1), padding=0)
 
@@ -587,17 +580,6 @@ class CurvePlot(QWidget):
         if self._dirty:
             self._redraw()
         self._hide_readout()
-
-    def _ask_and_export(self, extension: str, file_filter: str, export: Callable[[str], None]) -> None:
-        default_name = (re.sub(r"[^\w.-]+", "_", self.title).strip("_") or "curves") + f".{extension}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", default_name, file_filter)
-        if path:
-            export(path)
-
-
-def _union(spans: list[tuple[float, float] | None]) -> tuple[float, float] | None:
-    spans = [s for s in spans if s is not None]
-    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
 def _with_alpha(color: QColor, alpha: int) -> QColor:

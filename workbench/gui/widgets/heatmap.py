@@ -3,6 +3,11 @@ the values written in the cells when there is room, and a read-out of the cell u
 
 Used for the cosine similarity of latent directions and the per-factor disentanglement matrices, where the
 names on the axes are the point: a bare image of numbers says nothing about which factor is which.
+
+Labels follow the cells' size on screen (`fit_labels`, on every resize): the values are written in a font that fits
+inside a cell (none when a cell is too small to hold one legibly), the column names are elided to a cell's width
+and the names on both axes are thinned to every n-th when they would overlap; the read-out always names the cell
+in full.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.gui.widgets.factory import fill, label
 
-ANNOTATE_MAX_CELLS = 144  # values are written into the cells up to 12×12
+ANNOTATE_MAX_CELLS = 400  # values are written into the cells up to 20×20 (when the cells are large enough)
 AXIS_NAME_CHARACTERS = 12  # longer names are elided on the axes (the read-out shows them in full)
+VALUE_PIXELS = (7, 12)  # the font of the values in the cells: no smaller (else not written), no larger
+CELL_FILL = 0.8  # a value takes at most this share of its cell's width and height
 
 
 def _elide(name: str, limit: int = AXIS_NAME_CHARACTERS) -> str:
@@ -37,6 +44,8 @@ class HeatmapView(QWidget):
         self._colormap = colormap
         self._texts: list[pg.TextItem] = []
         self._format = "{:.2f}"
+        self._fitted: tuple | None = None  # (cell width, cell height) the labels were fitted to
+        self.value_pixels = 0  # the pixel size of the values written in the cells (0: none written)
 
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot_widget.setMinimumSize(220, 180)
@@ -64,6 +73,7 @@ class HeatmapView(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         fill(QVBoxLayout(self), self.placeholder, (self.plot_widget, 1), self.readout, margins=0, spacing=2)
         self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot_item.vb.sigResized.connect(lambda _vb: self.fit_labels())
         self.set_placeholder("Nothing to show yet.")
 
     # ---- public ------------------------------------------------------------------------------------------
@@ -109,20 +119,72 @@ class HeatmapView(QWidget):
         self.image.setImage(np.nan_to_num(matrix, nan=levels[0]).T, autoLevels=False)
         self.colour_bar.setLevels(levels)
         self.image.setRect(0, 0, cols, rows)
-        self._set_ticks(self.plot_item.getAxis("bottom"), self.column_names)
-        self._set_ticks(self.plot_item.getAxis("left"), self.row_names)
         left = self.plot_item.getAxis("left")
-        metrics = QFontMetrics(left.style.get("tickFont") or self.font())
-        left.setWidth(max(metrics.horizontalAdvance(_elide(n)) for n in self.row_names) + 34)  # names + title
+        left.setWidth(max(self._tick_metrics(left).horizontalAdvance(_elide(n)) for n in self.row_names) + 34)
         self.plot_item.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
         self._annotate(levels)
+        self._fitted = None
+        self.fit_labels()
         self.readout.setText("Hover a cell to read its value.")
 
+    def cell_pixels(self) -> tuple[float, float]:
+        """A cell's width and height on screen, in pixels."""
+        vb = self.plot_item.vb
+        origin, corner = vb.mapViewToScene(QPointF(0, 0)), vb.mapViewToScene(QPointF(1, 1))
+        return abs(corner.x() - origin.x()), abs(corner.y() - origin.y())
+
+    def fit_labels(self) -> None:
+        """Fit the values and the axis names to the cells' size on screen (called on every resize)."""
+        if self.matrix is None:
+            return
+        width, height = self.cell_pixels()
+        if width <= 0 or height <= 0 or self._fitted == (round(width), round(height)):
+            return
+        self._fitted = (round(width), round(height))
+        bottom, left = self.plot_item.getAxis("bottom"), self.plot_item.getAxis("left")
+        metrics = self._tick_metrics(bottom)
+        names = [self._fit_name(n, width - 6, metrics) for n in self.column_names]
+        widest = max(metrics.horizontalAdvance(n) for n in names) + 6
+        self._set_ticks(bottom, names, max(1, int(np.ceil(widest / width))))
+        line = self._tick_metrics(left).height() * 1.1
+        self._set_ticks(left, [_elide(n) for n in self.row_names], max(1, int(np.ceil(line / height))))
+        self._fit_values(width, height)
+
     # ---- internals ---------------------------------------------------------------------------------------
+    def _tick_metrics(self, axis: pg.AxisItem) -> QFontMetrics:
+        return QFontMetrics(axis.style.get("tickFont") or self.font())
+
     @staticmethod
-    def _set_ticks(axis: pg.AxisItem, names: list[str]) -> None:
-        step = max(1, int(np.ceil(len(names) / 24)))  # at most ~24 labels on an axis
-        axis.setTicks([[(i + 0.5, _elide(name)) for i, name in enumerate(names) if i % step == 0], []])
+    def _fit_name(name: str, room: float, metrics: QFontMetrics) -> str:
+        """`name` elided to `room` pixels, keeping at least three characters (thinning does the rest)."""
+        name = _elide(name)
+        if metrics.horizontalAdvance(name) <= room:
+            return name
+        elided = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(room))
+        return elided if len(elided) > 3 else name[:3] + "…"
+
+    @staticmethod
+    def _set_ticks(axis: pg.AxisItem, names: list[str], step: int) -> None:
+        """Every `step`-th name (the others would overlap), centred on its cell."""
+        axis.setTicks([[(i + 0.5, name) for i, name in enumerate(names) if i % step == 0], []])
+
+    def _fit_values(self, width: float, height: float) -> None:
+        """The values' font: as large as fits a cell (up to VALUE_PIXELS[1]); hidden below VALUE_PIXELS[0]."""
+        if not self._texts:
+            self.value_pixels = 0
+            return
+        longest = max(self._texts, key=lambda t: len(t.textItem.toPlainText())).textItem.toPlainText()
+        font = QFont(self._texts[0].textItem.font())
+        font.setPixelSize(100)
+        ratio = QFontMetrics(font).horizontalAdvance(longest) / 100  # text width per pixel of font size
+        pixels = int(min(VALUE_PIXELS[1], CELL_FILL * height / 1.25, CELL_FILL * width / max(ratio, 1e-6)))
+        self.value_pixels = pixels if pixels >= VALUE_PIXELS[0] else 0
+        if self.value_pixels:
+            font.setPixelSize(self.value_pixels)
+        for text in self._texts:
+            if self.value_pixels:
+                text.setFont(font)
+            text.setVisible(bool(self.value_pixels))
 
     def _annotate(self, levels: tuple[float, float]) -> None:
         for text in self._texts:
@@ -132,7 +194,7 @@ class HeatmapView(QWidget):
         if matrix is None or matrix.size > ANNOTATE_MAX_CELLS:
             return
         font = QFont()
-        font.setPointSize(8)
+        font.setPixelSize(VALUE_PIXELS[1])
         low, high = levels
         cmap = pg.colormap.get(self._colormap)
         for r in range(matrix.shape[0]):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,7 +12,7 @@ import pyqtgraph.exporters
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMenu, QToolButton, QWidget
 
 
 def set_axis_cache(plot_item: pg.PlotItem, cached: bool) -> None:
@@ -53,3 +55,25 @@ def export_csv(path: str, series: list[tuple[str, np.ndarray, np.ndarray, np.nda
         writer.writerow(["tag", "step", "wall_time", "value"])
         for label, steps, walls, values in series:
             writer.writerows(zip([label] * len(steps), steps.tolist(), walls.tolist(), values.tolist(), strict=True))
+
+
+def export_button(parent: QWidget, title: Callable[[], str],
+                  formats: dict[str, tuple[str, str, Callable[[str], None]]]) -> QToolButton:
+    """An "Export" button whose menu asks for a file of each format: extension → (menu text, file filter,
+    export(path)); the file is named after the plot's `title()` by default."""
+    menu = QMenu(parent)
+    for extension, (text, file_filter, export) in formats.items():
+        menu.addAction(text, lambda e=extension, f=file_filter, x=export: _ask_and_export(parent, title(), e, f, x))
+    button = QToolButton()
+    button.setText("Export")
+    button.setMenu(menu)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    return button
+
+
+def _ask_and_export(parent: QWidget, title: str, extension: str, file_filter: str,
+                    export: Callable[[str], None]) -> None:
+    default_name = (re.sub(r"[^\w.-]+", "_", title).strip("_") or "curves") + f".{extension}"
+    path, _ = QFileDialog.getSaveFileName(parent, f"Export {title}", default_name, file_filter)
+    if path:
+        export(path)

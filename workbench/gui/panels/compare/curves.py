@@ -21,6 +21,9 @@ from workbench.gui.widgets.curve_plot import DEFAULT_SMOOTHING, X_AXIS_STEP, Cur
 
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
           Qt.PenStyle.DashDotDotLine)
+# New points are drawn twice a second: a million-point store loads in pieces, and a repaint of twenty curves costs
+# tens of milliseconds, so drawing every piece would spend the window's time on frames no one looks at.
+APPEND_REDRAW_MS = 500
 PLOT_MIN_HEIGHT = 230
 PLOT_MIN_WIDTH = 420  # two plots a row from twice this width
 
@@ -109,6 +112,10 @@ class CompareCurves(QWidget):
         series = sorted(self.series.values(), key=lambda s: group_rank(s.group))
         return list(dict.fromkeys(s.tag for s in series if group is None or s.group == group))
 
+    def dash_of(self, tag: str) -> Qt.PenStyle:
+        """The dash `tag` is drawn with (each tag is on one plot, where its dash tells it from the others)."""
+        return next((dashes[tag] for dashes in self._dashes.values() if tag in dashes), DASHES[0])
+
     def run_ids(self) -> list[str]:
         return list(dict.fromkeys(s.run_id for s in self.series.values()))
 
@@ -123,6 +130,7 @@ class CompareCurves(QWidget):
             plot = CurvePlot(group, self._host, controls=False)
             plot.setMinimumSize(PLOT_MIN_WIDTH // 2, PLOT_MIN_HEIGHT)
             plot.series_toggled.connect(self._legend_toggled)
+            plot.set_redraw_schedule(APPEND_REDRAW_MS, phase_ms=len(self.plots) * APPEND_REDRAW_MS // 5)
             plot.set_smoothing(self.smoothing)
             plot.set_log_y(self.log_y)
             plot.set_x_axis(self.x_axis)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QHideEvent, QIcon, QKeySequence, QPixmap, QShortcut, QShowEvent
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QHideEvent, QIcon, QKeySequence, QPainter, QPen, QPixmap, QShortcut, QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter, QVBoxLayout, QWidget
-from superqt import QLabeledDoubleSlider
 
 from workbench.gui.latest_request import LatestRequestWorker
 from workbench.gui.panels.base import PanelBase
@@ -22,9 +21,9 @@ from workbench.gui.panels.compare.curves import CompareCurves
 from workbench.gui.panels.compare.grids import CompareGrids
 from workbench.gui.panels.compare.loader import Chunk, StoreTail, read_tails
 from workbench.gui.run_selection import RunSelection
+from workbench.gui.widgets import curve_controls
 from workbench.gui.widgets.curve_groups import EVAL_PREFIX
-from workbench.gui.widgets.curve_plot import DEFAULT_SMOOTHING, MAX_SMOOTHING, X_MODES
-from workbench.gui.widgets.factory import ERROR_STYLE, checkbox, choice, column, hint, label, line_edit, row
+from workbench.gui.widgets.factory import ERROR_STYLE, checkbox, column, hint, label, line_edit, row
 from workbench.runs import Workspace
 
 POLL_MS = 500  # a shown tab looks for new rows twice a second (one PRAGMA per run when there are none)
@@ -55,23 +54,18 @@ class ComparePanel(PanelBase):
         self.sync_runs()
 
     def _build(self) -> None:
-        self.smoothing_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider = curve_controls.smoothing_slider("Exponential moving average weight, debiased as "
+                                                                "in TensorBoard; every plot")
         self.smoothing_slider.setObjectName("compare-smoothing")
-        self.smoothing_slider.setRange(0.0, MAX_SMOOTHING)
-        self.smoothing_slider.setSingleStep(0.01)
-        self.smoothing_slider.setDecimals(2)
-        self.smoothing_slider.setValue(DEFAULT_SMOOTHING)
-        self.smoothing_slider.setMinimumWidth(110)
-        self.smoothing_slider.setMaximumWidth(200)
-        self.smoothing_slider.setToolTip("Exponential moving average weight, debiased as in TensorBoard; every plot")
         self.curves = CompareCurves()
         self.grids = CompareGrids()
         self.smoothing_slider.valueChanged.connect(self.curves.set_smoothing)
-        self.log_y_checkbox = checkbox("log y", "compare-log-y", "Logarithmic y axes; values ≤ 0 are not drawn",
-                                       self.curves.set_log_y)
-        self.x_axis_combo = choice([(name, name) for name in X_MODES], "compare-x-axis",
-                                   "x axis of every plot: step, seconds since each run's first point, or the date "
-                                   "and time (wall clock)")
+        self.log_y_checkbox = curve_controls.log_y_checkbox()
+        self.log_y_checkbox.setObjectName("compare-log-y")
+        self.log_y_checkbox.toggled.connect(self.curves.set_log_y)
+        self.x_axis_combo = curve_controls.x_axis_combo("x axis of every plot: step, seconds since each run's first "
+                                                        "point, or the date and time (wall clock)")
+        self.x_axis_combo.setObjectName("compare-x-axis")
         self.x_axis_combo.currentTextChanged.connect(self.curves.set_x_axis)
         self.legend_checkbox = checkbox("Legend", "compare-legend", "Show the legends (run · tag)",
                                         self.curves.set_legend_visible, checked=True)
@@ -92,6 +86,7 @@ class ComparePanel(PanelBase):
             item.data(Qt.ItemDataRole.UserRole), item.checkState() != Qt.CheckState.Checked))
         self.runs_list.itemDoubleClicked.connect(lambda item: _solo(self.runs_list, item))
         self.tags_list = QListWidget()
+        self.tags_list.setIconSize(QSize(28, 12))
         self.tags_list.setObjectName("compare-tags")
         self.tags_list.setToolTip("The tags: untick to hide, double-click to show alone")
         self.tags_list.itemChanged.connect(lambda item: self.curves.set_tag_hidden(
@@ -100,8 +95,8 @@ class ComparePanel(PanelBase):
         self.curves.tags_changed.connect(self._fill_tags)
 
         sidebar = QWidget()
-        sidebar.setLayout(column(label("<b>Runs</b>"), (self.runs_list, 2), label("<b>Tags</b>"),
-                                 (self.tags_list, 3), hint(GESTURES, "compare-gestures", small=True), margins=0))
+        sidebar.setLayout(column(label("<b>Runs</b>"), (self.runs_list, 1), label("<b>Tags</b>"),
+                                 (self.tags_list, 2), hint(GESTURES, "compare-gestures", small=True), margins=0))
         views = QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.curves)
         views.addWidget(self.grids)
@@ -199,7 +194,7 @@ class ComparePanel(PanelBase):
         self.tags_list.blockSignals(True)
         self.tags_list.clear()
         for tag in tags:
-            item = QListWidgetItem(tag)
+            item = QListWidgetItem(_dash_icon(self.curves.dash_of(tag), self.palette().text().color()), tag)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             hidden = tag in self.curves.hidden_tags
             item.setCheckState(Qt.CheckState.Unchecked if hidden else Qt.CheckState.Checked)
@@ -291,6 +286,17 @@ def _display_name(run: object) -> str:
 def _swatch(colour: QColor) -> QIcon:
     pixmap = QPixmap(12, 12)
     pixmap.fill(colour)
+    return QIcon(pixmap)
+
+
+def _dash_icon(style: Qt.PenStyle, colour: QColor) -> QIcon:
+    """A short line in the dash a tag is drawn with: the tags list is the legend of the dashes."""
+    pixmap = QPixmap(28, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setPen(QPen(colour, 2, style))
+    painter.drawLine(1, 6, 27, 6)
+    painter.end()
     return QIcon(pixmap)
 
 

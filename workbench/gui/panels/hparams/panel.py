@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QSplitter, QWidget
 
 from workbench.config import ConfigError
-from workbench.evaluation.summary import config_fields, differing_fields, run_summary
+from workbench.evaluation.summary import config_fields, differing_fields, figure_parts, metric_direction, run_summary
 from workbench.gui.panels.base import PanelBase
 from workbench.gui.panels.hparams.plots import HParamScatter, ParallelCoordinates, PlotRun
 from workbench.gui.run_selection import RunSelection
@@ -21,7 +21,7 @@ from workbench.gui.widgets.factory import button, column, hint, label, row
 from workbench.runs import Run, Workspace
 
 POLL_MS = 2000  # while shown: the figures of runs still training move
-AUTO_AXES = 8
+AUTO_AXES = 7  # more names than this crowd a laptop's width
 EMPTY = ("<b>HParams</b><br>Select runs in the Runs list (Ctrl/Shift-click, or tick their boxes) to plot their "
          "hyperparameters against their metrics.")
 
@@ -159,10 +159,13 @@ class HParamsPanel(PanelBase):
         return numeric[0] if numeric else (0 if keys else -1)
 
     def auto_axes(self) -> list[str]:
-        """The fields that differ (at most 6), the metric of the scatter, then the losses' last values."""
+        """The fields that differ (at most 4), the metric of the scatter, then other metrics' best values."""
         y = self.y_combo.currentData()
-        axes = list(self.differing[:6]) or [k for k in ("method.name", "data.batch_size") if k in self.hyperparameters]
-        axes += [k for k in [y, *(f for f in self.figures if f.endswith("(last)"))] if k and k not in axes]
+        axes = list(self.differing[:4]) or [k for k in ("method.name", "data.batch_size") if k in self.hyperparameters]
+        best = [f for f in self.figures if f.endswith("(best)") and metric_direction(figure_parts(f)[0])]
+        for key in (y, *best):
+            if key and key not in axes:
+                axes.append(key)
         return axes[:AUTO_AXES]
 
     def set_axes(self, keys: list[str] | None) -> None:

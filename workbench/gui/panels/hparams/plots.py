@@ -185,11 +185,14 @@ class ParallelCoordinates(QWidget):
         self.plot.setYRange(-0.3, 1.1, padding=0)
 
 
-def _wrap(key: str, width: int = 18) -> str:
-    """An axis name on two lines when long: "method.lr_g" stays, "FID [digits-cnn, 500] (best)" breaks."""
-    if len(key) <= width:
-        return key
-    cut = max(key.rfind(" ", 0, width + 1), key.rfind(".", 0, width + 1))
-    cut = cut if cut > 0 else width
-    return key[:cut + (key[cut] == ".")].rstrip() + "\n" + key[cut + (key[cut] == "."):].strip()
+def _wrap(key: str, width: int = 16) -> str:
+    """An axis name on lines of about `width` characters, broken at spaces and dots: "method.lr_g" stays,
+    "FID [digits-cnn, 500] (best)" takes two."""
+    lines, line = [], ""
+    for word in key.replace(".", ". ").split(" "):
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            line = ""
+        line += word if line.endswith(".") or not line else " " + word
+    return "\n".join([*lines, line]).replace(". ", ".")
 

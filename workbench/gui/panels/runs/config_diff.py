@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from workbench.gui.panels.runs import columns
 from workbench.gui.widgets.factory import button, label, row
 
+MAX_ROWS_SHOWN = 8  # more differing fields scroll
 
 def swatch_icon(colour: QColor, size: int = 12) -> QIcon:
     pixmap = QPixmap(size, size)
@@ -62,6 +63,11 @@ class ConfigDiff(QWidget):
                 item.setToolTip("not in this run's config" if value is None else str(value))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(r, col, item)
+        self.table.resizeRowsToContents()
+        rows = sum(self.table.rowHeight(r) for r in range(min(len(fields), MAX_ROWS_SHOWN)))
+        self.table.setMaximumHeight(rows + self.table.horizontalHeader().sizeHint().height() +
+                                    self.table.horizontalScrollBar().sizeHint().height() + 2 * self.table.frameWidth())
+        self.setMaximumHeight(self.table.maximumHeight() + self.columns_button.sizeHint().height() + 12)
 
     def rows(self) -> dict[str, list[str]]:
         """field → the texts shown for each run (scripts, tests)."""

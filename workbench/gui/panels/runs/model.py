@@ -115,6 +115,9 @@ class RunsModel(QAbstractTableModel):
             return row.id
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, key, value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) and not isinstance(
+                value, bool) and key != "created":  # numbers line up by their last digit
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
             return QColor(columns.STATUS_COLOURS.get(row.status, "#000"))
         diff = key in self.differing and row.id in self.selected

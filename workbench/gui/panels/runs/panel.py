@@ -15,7 +15,7 @@ import json
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QMenu, QSplitter, QWidget
 
-from workbench.evaluation.summary import differing_fields
+from workbench.evaluation.summary import differing_fields, forget_summaries
 from workbench.gui.panels.base import PanelBase
 from workbench.gui.panels.runs import columns
 from workbench.gui.panels.runs.actions import RunActions
@@ -32,7 +32,8 @@ from workbench.runs.run import RunStatus
 
 SETTINGS_GROUP = "runs-table/"
 FILTERS = (("method", "All methods"), ("data", "All data"), ("status", "Any status"), ("tag", "Any tag"))
-MAX_AUTO_WIDTH = 220  # pixels: a column sized to its contents never takes more
+MAX_AUTO_WIDTH = 150  # pixels: a column sized to its contents never takes more (its header is elided)
+MAX_RUN_WIDTH = 280  # pixels: but a run's name or id ("20250101-120000-dcgan-digits-1a2b") is read whole
 FIGURE_BUDGET_S = 0.05  # what one refresh spends reading runs' figures the first time (the rest follow at once)
 
 
@@ -116,7 +117,7 @@ class RunsPanel(PanelBase):
             row(label("<b>Runs</b>"), None, self.columns_button, self.new_button, margins=0),
             self.location, self.search, row(*self.filters.values(), margins=0, spacing=4),
             row(self.selected_label, None, self.clear_button, margins=0), (self.splitter, 1), self.empty_hint,
-            self.messages, self.status_label, self.busy_bar, margins=4))
+            self.messages, self.busy_bar, margins=4))
 
     # ---- the window's interface --------------------------------------------------------------------------------
     def set_workspace(self, workspace: Workspace) -> None:
@@ -124,6 +125,7 @@ class RunsPanel(PanelBase):
         self.selection.clear()
         self._told = None
         self.reader.close()
+        forget_summaries()
         self.model.set_rows([])
         self.refresh()
 
@@ -416,7 +418,8 @@ class RunsPanel(PanelBase):
                     header.resizeSection(i, self._widths[key])
                 else:
                     self.table.resizeColumnToContents(i)
-                    header.resizeSection(i, min(header.sectionSize(i), MAX_AUTO_WIDTH))
+                    limit = MAX_RUN_WIDTH if key in ("run", "id") else MAX_AUTO_WIDTH  # a run id reads whole
+                    header.resizeSection(i, min(header.sectionSize(i), limit))
         finally:
             header.blockSignals(False)
 

@@ -36,7 +36,7 @@ class EvalPlots(QTabWidget):
         name = tab_name(tag)
         if name not in self.plots:
             plot = CurvePlot(f"{name} during training (eval/)")
-            plot.smoothing_slider.setValue(0.0)
+            plot.set_smoothing(0.0)
             self.plots[name] = plot
             self.addTab(plot, name)
             self.show()

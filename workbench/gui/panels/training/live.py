@@ -238,8 +238,6 @@ class LiveView(QWidget):
             self._draw_pending()
         elif (series or self._files) and not self._append_timer.isActive():
             self._append_timer.start()
-        if events:
-            self._update_visibility()
 
     def _draw_pending(self) -> None:
         self._append_timer.stop()
@@ -252,6 +250,7 @@ class LiveView(QWidget):
         self._update_visibility()
 
     def _update_visibility(self) -> None:
+        """After new data is drawn (what is shown changes only then)."""
         # Methods that sample points rather than images (toy GANs) show their scatter instead of a grid, and
         # image-to-image methods (which draw nothing from noise) show only their input | output visuals.
         generates = self.spec is None or self.spec.generates
@@ -261,7 +260,9 @@ class LiveView(QWidget):
         self.gradient_plot.setVisible(bool(self.gradient_plot.series_names()) or not self.progress.losses)
         self.counts_plot.setVisible(bool(self.counts_plot.series_names()))
         for plot, fallback in ((self.diagnostics_plot, "Diagnostics"), (self.counts_plot, "Counts")):
-            plot.set_title(plot_title(plot.series_names(), fallback, self.progress.losses))
+            title = plot_title(plot.series_names(), fallback, self.progress.losses)
+            if title != plot.title:  # setting a title lays the plot out and repaints it
+                plot.set_title(title)
 
     def clear(self) -> None:
         self._append_timer.stop()

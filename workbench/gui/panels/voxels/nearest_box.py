@@ -21,7 +21,7 @@ from workbench.gui.widgets.pixmaps import array_pixmap
 MEMORIZED_IOU = 0.9  # at or above: called out as a likely copy
 CANVAS = 226  # px
 RUNNERS_UP = 6  # the next nearest shapes, as thumbnails in two rows of three
-RUNNER_UP_SIZE = 72  # px
+RUNNER_UP_SIZE = 60  # px: two rows of three fit a laptop screen under the view
 
 
 class NearestBox(QGroupBox):
