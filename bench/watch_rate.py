@@ -34,7 +34,8 @@ def loadavg() -> str:
 
 def start_trainer(workspace: Path) -> subprocess.Popen:
     """The trainer, its progress lines in workspace/trainer.log (a pipe nobody reads would fill and stop it)."""
-    command = [sys.executable, "-m", "workbench", "train", "--method", "dcgan", "--data", "digits", "--workspace", str(workspace), "--name", "watched",
+    command = [sys.executable, "-m", "workbench", "train", "--method", "dcgan", "--data", "digits",
+               "--workspace", str(workspace), "--name", "watched",
                "--set", "data.image_size=16", "--set", "data.batch_size=16", "--set", "method.g_channels=8",
                "--set", "method.d_channels=8", "--set", "method.latent_dim=8", "--set", "train.steps=1000000",
                "--set", "train.sample_every=200", "--set", "train.checkpoint_every=100000"]

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.e2e
 
 SCENARIO = textwrap.dedent(
     """
+    import gc
+
     from PySide6.QtCore import QTimer
 
     panel = window.training_panel
@@ -32,6 +34,7 @@ SCENARIO = textwrap.dedent(
                 panel.loss_plot.point_count("loss_g") == 30 and panel.samples_view.steps()[-1:] == [30]:
             window.grab().save(SCREENSHOT)
             print("scenario: finished", panel.run.id, flush=True)
+            print("scenario: automatic gc", gc.isenabled(), flush=True)
             app.quit()
         else:
             QTimer.singleShot(200, check)
@@ -64,6 +67,8 @@ def test_real_app_trains_and_screenshots(tmp_path):
                          text=True, timeout=240)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "scenario: finished" in out.stdout
+    # cycles are collected from a timer in the window's thread, never by a worker thread (a deadlock otherwise)
+    assert "scenario: automatic gc False" in out.stdout
     assert screenshot.stat().st_size > 10_000
     from PIL import Image
 

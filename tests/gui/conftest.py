@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from dialogs import answer_next_dialog as _answer_next_dialog
 from dialogs import close_stray_dialogs
@@ -9,8 +11,14 @@ from dialogs import close_stray_dialogs
 
 @pytest.fixture(autouse=True)
 def _no_dialog_outlives_its_test(qapp):
+    from workbench.gui.main_thread_gc import collect_garbage_in_main_thread
+
+    collect_garbage_in_main_thread(qapp)  # as in the app: cycles of Qt objects are never freed by a worker
+    gc.disable()
     yield
     close_stray_dialogs()
+    gc.collect()  # this test's widgets go now, in the window's thread
+    gc.enable()  # the tests that follow without a window collect as usual
 
 
 @pytest.fixture

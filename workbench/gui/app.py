@@ -70,6 +70,9 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
     app.setApplicationName("Generative Workbench")
     app.setOrganizationName("generative-workbench")
     app.setDesktopFileName("generative-workbench")  # Wayland: the window's icon and name come from it
+    from workbench.gui.main_thread_gc import collect_garbage_in_main_thread
+
+    collect_garbage_in_main_thread(app)
 
     from workbench.gui.ctrl_c import INTERRUPTED_STATUS, CtrlCCloses
     from workbench.gui.icon import app_icon
