@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 VENV=${WORKBENCH_VENV:-.venv}
 APT_PACKAGES=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
-  libfontconfig1 libdbus-1-3)
+  libfontconfig1 libdbus-1-3 desktop-file-utils appstream)
 
 install_debian_packages() {
   command -v dpkg-query >/dev/null 2>&1 || { echo "setup: not a Debian-like system; install Xvfb and the GL/XCB libraries yourself"; return 0; }

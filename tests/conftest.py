@@ -21,6 +21,12 @@ def private_settings(tmp_path, monkeypatch):
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_shipped_examples(monkeypatch):
+    """Tests see no shipped examples (workbench/models) unless they point WORKBENCH_EXAMPLES at some."""
+    monkeypatch.setenv("WORKBENCH_EXAMPLES", "")
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A Workspace in a temporary folder, also exported as WORKBENCH_WORKSPACE for subprocesses."""

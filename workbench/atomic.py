@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 TEMP_PREFIX = ".tmp-"
+EXAMPLE_CARD = "card.toml"
 
 
 def fsync_directory(folder: Path) -> None:
@@ -27,8 +28,20 @@ def fsync_directory(folder: Path) -> None:
         os.close(fd)
 
 
+def refuse_example_folder(path: Path) -> None:
+    """A shipped example's folder (a card.toml in it, see workbench/runs/examples.py) is never written to, from
+    anywhere in the code: its run files, evaluations, latent codes... go to a copy in the workspace."""
+    if path.name == EXAMPLE_CARD:
+        return
+    for folder in (path.parent, path.parent.parent):
+        if (folder / EXAMPLE_CARD).is_file():
+            raise PermissionError(f"{path}: {folder.name} is a shipped example and read-only; copy it into the "
+                                  "workspace first (Runs list: Copy to workspace)")
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
+    refuse_example_folder(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=path.parent)
     try:

@@ -36,6 +36,9 @@ def window(qtbot, workspace):
     win.show()
     yield win
     win.training_panel.shutdown(timeout=60)
+    for panel in win.panels:  # no worker thread outlives its test (one still in torch at exit aborts the process)
+        if panel is not win.training_panel:
+            panel.shutdown()
 
 
 TINY = {

@@ -1,7 +1,9 @@
 """Every registered method against the one contract: built on the tiny run its spec declares (`MethodSpec.tiny`),
 it trains a step through the real loop with finite scalars, samples (or refuses to, for image-to-image methods),
 shows its visuals, restores a checkpoint bit for bit, and does exactly what its spec claims: each claimed capability
-protocol is satisfied and works on tiny inputs, and no unclaimed one is satisfied.
+protocol is satisfied and works on tiny inputs, and no unclaimed one is satisfied. A method nothing trains
+(`MethodSpec.trainable` false: the imported generator) skips the training step and is built on a tiny generator
+written to files here, as a user brings one; everything else holds for it too.
 
 A new method needs no edit here: its folder declares its spec and tiny run, and the registry finds it.
 """
@@ -9,11 +11,12 @@ A new method needs no edit here: its folder declares its spec and tiny run, and 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 
-from workbench.config import DataConfig, RunConfig, TrainConfig
+from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
 from workbench.data.catalog import dataset_spec
 from workbench.methods.base import Method
 from workbench.methods.capabilities import (
@@ -42,7 +45,25 @@ SPECS = {spec.name: spec for spec in available_methods()}
 N = 3  # inputs per capability call
 
 
-def tiny_config(spec: MethodSpec, *, seed: int = 0) -> RunConfig:
+def imported_config(folder: Path, seed: int) -> RunConfig:
+    """The imported method's run on a tiny generator's real files (<folder>/model/), as an import makes it."""
+    from workbench.methods.imported.example import write_tiny_model
+    from workbench.methods.imported.manifest import read_manifest, settings_values
+
+    toml = folder / "model" / "model.toml"
+    if not toml.is_file():
+        write_tiny_model(toml.parent)
+    manifest = read_manifest(toml)
+    names = {p: p.name for p in manifest.files()}
+    data = DataConfig(name="digits", image_size=manifest.image_size, channels=manifest.channels, batch_size=4)
+    train_config = TrainConfig(steps=1, seed=seed, sample_every=1, checkpoint_every=1, sample_count=4)
+    return RunConfig(SPECS["imported"].settings(**settings_values(manifest, names, str(folder))), data, train_config)
+
+
+def tiny_config(spec: MethodSpec, *, seed: int = 0, folder: Path | None = None) -> RunConfig:
+    if not spec.trainable:
+        assert folder is not None, f"{spec.name} trains nothing: its tiny run needs a model's files"
+        return imported_config(folder, seed)
     tiny = spec.tiny
     data = DataConfig(name=tiny.data, image_size=tiny.image_size, batch_size=tiny.batch_size,
                       **{"channels": dataset_spec(tiny.data).default_channels, **dict(tiny.data_options)})
@@ -51,8 +72,15 @@ def tiny_config(spec: MethodSpec, *, seed: int = 0) -> RunConfig:
 
 
 @pytest.fixture(scope="module")
-def trained() -> dict[str, tuple[TrainingSession, list]]:
-    """Each method after one step of the real loop, with the loop's events (built once, used by every test)."""
+def model_folder(tmp_path_factory) -> Path:
+    """Where the tiny generator of the methods nothing trains is written (once per module)."""
+    return tmp_path_factory.mktemp("imported-run")
+
+
+@pytest.fixture(scope="module")
+def trained(model_folder) -> dict[str, tuple[TrainingSession, list]]:
+    """Each method after one step of the real loop, with the loop's events (built once, used by every test); a
+    method nothing trains as built, with no events."""
     cache: dict[str, tuple[TrainingSession, list]] = {}
 
     def get(name: str) -> tuple[TrainingSession, list]:
@@ -60,8 +88,8 @@ def trained() -> dict[str, tuple[TrainingSession, list]]:
             previous = torch.get_num_threads()
             torch.set_num_threads(1)
             try:
-                session = TrainingSession(tiny_config(SPECS[name]))
-                cache[name] = (session, list(train(session)))
+                session = TrainingSession(tiny_config(SPECS[name], folder=model_folder))
+                cache[name] = (session, list(train(session)) if SPECS[name].trainable else [])
             finally:
                 torch.set_num_threads(previous)
         return cache[name]
@@ -75,10 +103,15 @@ def test_one_step_through_the_loop_samples_and_visuals(name, trained):
     session, events = trained(name)
     method = session.method
     assert isinstance(method, Method) and type(method).method_name == name
+    if not spec.trainable:  # read-only: no step, no loss; it refuses to train and shows no live visuals
+        assert method.loss_names == () and method.visuals(session.visual_batch) == {}
+        with pytest.raises(ConfigError, match="cannot be trained"):
+            method.train_step(session.visual_batch)
     steps = [e for e in events if isinstance(e, StepEvent)]
-    assert len(steps) == 1 and session.step == 1
-    assert set(method.loss_names) <= set(steps[0].scalars)
-    assert all(isinstance(v, float) and math.isfinite(v) for v in steps[0].scalars.values()), steps[0].scalars
+    assert len(steps) == int(spec.trainable) and session.step == int(spec.trainable)
+    if steps:
+        assert set(method.loss_names) <= set(steps[0].scalars)
+        assert all(isinstance(v, float) and math.isfinite(v) for v in steps[0].scalars.values()), steps[0].scalars
     views = {e.name for e in events if isinstance(e, SampleEvent)}
     visuals = method.visuals(session.visual_batch)
     assert set(visuals) <= views
@@ -87,26 +120,30 @@ def test_one_step_through_the_loop_samples_and_visuals(name, trained):
         samples = method.sample(N, seed=5)
         assert samples.shape[0] == N and torch.isfinite(samples).all()
         assert torch.equal(samples, method.sample(N, seed=5))  # the same seed, the same outputs
-        assert ("samples" in views) == (samples.ndim in (4, 5))  # 2-D points are shown in a scatter instead
+        if spec.trainable:
+            assert ("samples" in views) == (samples.ndim in (4, 5))  # 2-D points are shown in a scatter instead
     else:
         with pytest.raises(NotImplementedError):
             method.sample(N, seed=5)
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
-def test_state_round_trip_is_bit_identical(name, trained, tmp_path):
+def test_state_round_trip_is_bit_identical(name, trained, tmp_path, model_folder):
     """A checkpoint restored into a method built from another seed continues exactly like the original."""
     spec = SPECS[name]
     session, _ = trained(name)
     path = session.save(tmp_path)
-    restored = TrainingSession(tiny_config(spec, seed=1))
+    restored = TrainingSession(tiny_config(spec, seed=1, folder=model_folder))
     restored.load_state_dict(load_checkpoint_file(path))
     assert restored.step == session.step
     (layout, expected), (found_layout, found) = (flatten_state(s.method.state_dict()) for s in (session, restored))
     assert layout == found_layout and expected.keys() == found.keys()
     assert [k for k in expected if not torch.equal(expected[k], found[k])] == []
     batch = session.visual_batch
-    assert restored.method.train_step(batch) == session.method.train_step(batch)
+    if spec.trainable:
+        assert restored.method.train_step(batch) == session.method.train_step(batch)
+    else:
+        assert torch.equal(restored.method.sample(N, seed=3), session.method.sample(N, seed=3))
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

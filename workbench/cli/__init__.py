@@ -19,7 +19,9 @@
     workbench translate RUN INPUT... -o OUT [--direction BtoA]  Pix2Pix / CycleGAN on image files or a folder
     workbench upscale RUN IMAGE -o OUT.png [--as-lr] [--compare PNG] [--with RUN2]   SRResNet / SRGAN
     workbench methods | datasets                       what can be trained, and on what
+    workbench examples                                 the trained examples shipped with the app (read-only)
 
+Every RUN may also be a shipped example's name; a command that changes it first copies it into the workspace.
 The workspace is `--workspace`, else $WORKBENCH_WORKSPACE, else the per-user data folder.
 Exit status: 0 done, 1 training stopped itself (non-finite loss), 2 usage or configuration error,
 130 aborted by a second Ctrl-C.
@@ -41,7 +43,48 @@ from workbench import __version__
 from workbench.cli.common import is_user_error
 
 COMMANDS = ("gui", "train", "runs", "watch", "control", "export", "sample", "evaluate", "latent", "translate",
-            "upscale", "methods", "datasets")
+            "upscale", "methods", "datasets", "examples", "import_model")
+
+
+def version_report() -> str:
+    """`workbench --version`: this package, Python, torch with CUDA, torchvision and Qt (PySide6).
+
+    Imports torch (the CUDA runtime is asked whether a device exists, no context is made) and only QtCore.
+    """
+    import platform
+    from importlib import metadata
+
+    lines = [f"workbench {__version__}", f"Python {platform.python_version()}"]
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            cuda = f"CUDA {torch.version.cuda} available, {torch.cuda.device_count()} device(s)"
+        elif torch.version.cuda:
+            cuda = f"built for CUDA {torch.version.cuda}, no CUDA device available"
+        else:
+            cuda = "CPU build, CUDA not available"
+        lines.append(f"torch {torch.__version__} ({cuda})")
+    except ImportError as err:
+        lines.append(f"torch not importable: {err}")
+    try:
+        lines.append(f"torchvision {metadata.version('torchvision')}")
+    except metadata.PackageNotFoundError:
+        lines.append("torchvision not installed")
+    try:
+        import PySide6
+        from PySide6 import QtCore
+
+        lines.append(f"PySide6 {PySide6.__version__} (Qt {QtCore.qVersion()})")
+    except ImportError as err:
+        lines.append(f"PySide6 not importable: {err}")
+    return "\n".join(lines)
+
+
+class _VersionAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_report())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generative Workbench: train, watch and explore deep generative models, offline. "
                     "With no command, opens the window.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show the versions of workbench, torch (and CUDA) and Qt, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         command = importlib.import_module(f"{__name__}.{name}")

@@ -50,11 +50,27 @@ def reported(*errors: type[Exception]) -> Iterator[None]:
         raise CLIError(str(err)) from None
 
 
-def find_run(workspace: Workspace, ref: str) -> Run:
+def find_run(workspace: Workspace, ref: str, write: bool = False, steps: int | None = None) -> Run:
+    """The run `ref` names: an id, a unique id prefix or a folder of the workspace, else a shipped example's name
+    (`workbench examples`). An example is read in place; with `write` (the command changes the run) it is first
+    copied into the workspace as a new run named after it (said on stderr), `steps` its new length."""
+    from workbench.runs.examples import copy_example, example_of, find_example, is_example
+
     try:
-        return workspace.run(ref)
+        run = workspace.run(ref)
     except KeyError as err:
-        raise CLIError(err.args[0]) from None
+        example = find_example(ref)
+        if example is None:
+            raise CLIError(err.args[0] + " (nor a shipped example: see `workbench examples`)") from None
+        run = example.run
+    if write and is_example(run):
+        example = example_of(run)
+        if example is None:
+            raise CLIError(f"{run.path / 'card.toml'}: this example's card cannot be read; nothing was copied")
+        run = copy_example(example, workspace, steps=steps)
+        print(f"example {example.name} is read-only: copied into the workspace as run {run.id} "
+              f"({run.path})", file=sys.stderr)
+    return run
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:

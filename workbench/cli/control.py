@@ -19,6 +19,7 @@ from typing import Any
 from workbench.cli.common import CLIError, find_run
 from workbench.runs import RunControl, Workspace
 from workbench.runs.control import ACTIONS
+from workbench.runs.examples import is_example
 
 DONE = {"pause": "paused at step {step}", "resume": "resumed at step {step}",
         "step": "one step asked at step {step}", "stop": "stopping at step {step}: a checkpoint, then status stopped"}
@@ -41,6 +42,9 @@ def run(args: argparse.Namespace, workspace: str | None) -> int:
     if args.timeout < 0:
         raise CLIError(f"--timeout {args.timeout}: must be ≥ 0")
     run = find_run(Workspace(workspace), args.run)
+    if is_example(run):
+        raise CLIError(f"{run.id} is a shipped example: no process trains it (continue it with "
+                       f"`workbench train --resume {run.id}`, which trains a copy)")
     control = RunControl(run)
     number = control.request(args.action)  # RunNotRunningError (exit 2) with the reason
     applied = control.wait(number, args.timeout) if args.timeout > 0 else None

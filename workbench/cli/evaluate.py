@@ -37,6 +37,7 @@ def run(args: argparse.Namespace, workspace: str | None) -> int:
     ws = Workspace(workspace)
     run = find_run(ws, args.run)
     require_generator(run, "eval")
+    run = find_run(ws, args.run, write=True)  # the scores are stored with the run: an example's go to a copy
     if run.latest_checkpoint_step() is None:
         raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first "
                        f"(`workbench train --resume {run.id}`)")

@@ -24,6 +24,7 @@ from typing import Any
 from workbench.cli.common import CLIError, find_run, format_table
 from workbench.config import ConfigError
 from workbench.runs import Run, RunError, Workspace
+from workbench.runs.examples import is_example
 from workbench.runs.workspace import trash_record
 
 NAME_WIDTH = 32  # the NAME and TAGS columns are cut to this many characters, so the table stays one line a run
@@ -147,14 +148,14 @@ def _run_row(run: Run, trashed: bool = False) -> dict[str, Any]:
 
 # ---- name, tags, notes ---------------------------------------------------------------------------------------------
 def _rename(args: argparse.Namespace, ws: Workspace) -> int:
-    run = find_run(ws, args.run)
+    run = find_run(ws, args.run, write=True)
     meta = run.set_meta(display_name=args.name)
     print(f"run {run.id}: " + (f"named {meta.display_name!r}" if meta.display_name else "no name (shown by its id)"))
     return 0
 
 
 def _tag(args: argparse.Namespace, ws: Workspace) -> int:
-    run = find_run(ws, args.run)
+    run = find_run(ws, args.run, write=bool(args.changes))
     tags = run.meta().tags
     if args.changes:
         remove = [c[1:] for c in args.changes if c.startswith("-")]
@@ -174,6 +175,7 @@ def _note(args: argparse.Namespace, ws: Workspace) -> int:
         print(notes if notes else f"run {run.id} has no notes", end="" if notes.endswith("\n") else "\n")
         return 0
     text = sys.stdin.read() if args.text == "-" else args.text
+    run = find_run(ws, args.run, write=True)
     meta = run.set_meta(notes=text)
     lines = len(meta.notes.splitlines())
     print(f"run {run.id}: " + (f"notes set ({lines} line{'s' if lines != 1 else ''})" if meta.notes
@@ -184,6 +186,10 @@ def _note(args: argparse.Namespace, ws: Workspace) -> int:
 # ---- trash ----------------------------------------------------------------------------------------------------------
 def _remove(args: argparse.Namespace, ws: Workspace) -> int:
     runs = [find_run(ws, ref) for ref in args.runs]
+    for run in runs:
+        if is_example(run):
+            raise CLIError(f"{run.id} is a shipped example (read-only, part of the app): it cannot go to the trash; "
+                           "nothing was moved")
     if not args.yes and sys.stdin.isatty():
         listed = ", ".join(f"{r.id} ({r.display_name})" if r.display_name != r.id else r.id for r in runs)
         try:

@@ -3,7 +3,8 @@ its settings (--restart), with a progress bar on stderr.
 
     workbench train --method dcgan --data digits --steps 2000 [--set method.lr_g=1e-4 ...]
     workbench train --config run.toml [--name my-run]  a run from a saved config (a run's run.toml works)
-    workbench train --resume RUN [--steps N]           continue a stopped or interrupted run
+    workbench train --resume RUN [--steps N]           continue a stopped or interrupted run; an example
+                                                       (`workbench examples`) is copied first, then continued
     workbench train --restart RUN [--steps N]          start over as a new run with RUN's settings
 
 The first Ctrl-C stops after the current step and writes a checkpoint; a second aborts (exit status 130). Exit
@@ -26,9 +27,10 @@ from workbench.cli.common import CLIError, apply_override, find_run
 from workbench.config import ConfigError, DataConfig, RunConfig, read_toml_file
 from workbench.data import dataset_spec
 from workbench.methods import method_settings_class
-from workbench.methods.registry import check_data_kind, load_run_config
+from workbench.methods.registry import check_data_kind, check_trainable, load_run_config
 from workbench.runs import Run, RunStatus, Workspace
 from workbench.runs.checkpoint_files import only_damaged_checkpoints
+from workbench.runs.examples import continued_steps, fresh_optimizer_note, is_example
 
 POSTFIX_INTERVAL_S = 0.2  # the progress bar's loss read-out changes at most 5 times a second
 
@@ -160,6 +162,7 @@ def _resumed_run(args: argparse.Namespace, ws: Workspace) -> Run:
                        f"(got {', '.join(changed)})")
     run = find_run(ws, args.resume)
     config, info = run.config, run.info()
+    check_trainable(config.method_name, run.id)  # an imported model: said before its steps are
     done = run.latest_checkpoint_step()
     if only_damaged_checkpoints(run.checkpoints_dir):
         raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; nothing was changed. To start over "
@@ -168,9 +171,17 @@ def _resumed_run(args: argparse.Namespace, ws: Workspace) -> Run:
     if args.steps is not None and args.steps != config.train.steps:
         if args.steps <= done:
             raise CLIError(f"--steps {args.steps}: run {run.id} already has a checkpoint at step {done}")
+    elif is_example(run):
+        args.steps = continued_steps(config.train.steps, done)  # "continue training" an example
+        print(f"example {run.id}: continuing to {args.steps} steps (--steps N to choose)", file=sys.stderr)
     elif info.status == RunStatus.FINISHED.value:
         raise CLIError(f"run {run.id} has finished ({info.step}/{config.train.steps} steps); "
                        f"pass --steps N to train it further")
+    if is_example(run):  # checked above, before anything is copied: the copy is what trains
+        run = find_run(ws, args.resume, write=True, steps=args.steps)
+    note = fresh_optimizer_note(run)
+    if note:
+        print(note, file=sys.stderr)
     return run
 
 

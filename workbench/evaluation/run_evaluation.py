@@ -60,7 +60,7 @@ def _load_session(run: Run) -> Any:
 def _workspace_root(run: Run, workspace_root: str | Path | None) -> Path:
     if workspace_root is not None:
         return Path(workspace_root).expanduser()
-    return run.path.parent.parent  # <workspace>/runs/<id>
+    return run.workspace_root
 
 
 def require_generator(run: Run) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from workbench.config import RunConfig
 from workbench.runs.event_codec import decode
 from workbench.runs.events import LayoutEvent
+from workbench.runs.metrics_db import readonly_uri
 from workbench.runs.run import Run, file_version
 
 EVAL_PREFIX = "eval/"  # as workbench.evaluation.store.TAG_PREFIX
@@ -125,7 +126,7 @@ def run_summary(run: Run) -> dict[str, float]:
         return {}
     summary = summary or _Summary()
     try:
-        with closing(sqlite3.connect(f"file:{run.metrics_path}?mode=ro", uri=True, timeout=1.0)) as conn:
+        with closing(sqlite3.connect(readonly_uri(run.metrics_path), uri=True, timeout=1.0)) as conn:
             conn.execute("BEGIN")  # one snapshot: every query sees the same commits
             summary = _read(conn, summary)
     except sqlite3.Error:  # being created, locked for longer than the timeout: the previous figures for now

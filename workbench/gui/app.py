@@ -69,7 +69,7 @@ def run_app(workspace: str | None = None, argv: list[str] | None = None, script:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Generative Workbench")
     app.setOrganizationName("generative-workbench")
-    app.setDesktopFileName("generative-workbench")  # Wayland: the window's icon and name come from it
+    app.setDesktopFileName("io.github.generative_workbench.Workbench")  # Wayland: icon and name from the .desktop entry
     from workbench.gui.main_thread_gc import collect_garbage_in_main_thread
 
     collect_garbage_in_main_thread(app)

@@ -56,6 +56,7 @@ from workbench.runs import Run, Workspace
 
 DEFAULT_SIZE = (1600, 960)  # the first start's size, shrunk to fit a smaller screen
 TITLE_BAR = 32  # pixels the window manager's frame takes above the window, at most
+FIRST_EXAMPLE = "dcgan-digits"  # what a workspace without runs opens on, when shipped
 DOCK_WIDTH = 340  # the Runs list's first width: a run id ("20250101-120000-dcgan-digits-1a2b") reads whole
 
 
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.new_run_requested.connect(self.training_panel.new_run_mode)
         self.runs_panel.new_run_from_requested.connect(self._new_run_from)
         self.runs_panel.compare_requested.connect(self._compare)
+        self.runs_panel.continue_requested.connect(self.continue_training)
         self.training_panel.run_created.connect(self._run_created)
         self.training_panel.status_changed.connect(self._show_status)
         self.training_panel.error_occurred.connect(self._show_error)
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         restore_window(self)
         remember_splitters(self)
         self._restore_tab()
+        self.open_on_example()
         Settings().add_recent_workspace(workspace.root)
 
     def _build_status_bar(self) -> None:
@@ -166,12 +169,42 @@ class MainWindow(QMainWindow):
         titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
         self.tabs.setCurrentIndex(titles.index("Compare") if "Compare" in titles else titles.index("HParams"))
 
+    def open_on_example(self) -> None:
+        """A workspace without runs of its own opens on a shipped example (the DCGAN's curves and samples in the
+        Training tab), so the first launch has something to look at."""
+        if self.workspace.runs():
+            return
+        examples = self.runs_panel.examples()
+        chosen = next((e for e in examples if e.name == FIRST_EXAMPLE), examples[0] if examples else None)
+        if chosen is None:
+            return
+        self.runs_panel.select_run(chosen.run.id)
+        self.tabs.setCurrentWidget(self.training_panel)
+
+    def continue_training(self, run: Run) -> None:
+        """Train `run` (an example's copy, made by the Runs list) on in the Training tab."""
+        from workbench.runs.examples import fresh_optimizer_note
+
+        self.runs_panel.select_run(run.id)
+        self.tabs.setCurrentWidget(self.training_panel)
+        self.training_panel.resume()
+        note = fresh_optimizer_note(run)
+        if note and self.training_panel.own_view is not None:
+            self.training_panel.own_view.add_note(note[0].upper() + note[1:])
+        if note:
+            self.runs_panel.show_status(self.runs_panel.status_label.text() + " " + note[0].upper() + note[1:] + ".")
+
     def _run_created(self, run: Run) -> None:
         """Select the run Start created and tell every panel. The Training panel shows it from here on; the
         show_run its own start then makes for the same run is a no-op, so training is neither stopped nor reloaded."""
         self.runs_panel.select_run(run.id)
 
     def _run_selected(self, run: Run) -> None:
+        from workbench.runs.examples import is_example
+
+        view = self.training_panel.view
+        if is_example(run) and self.training_panel.run is run and view is not None:
+            view.alerts.insertItem(0, "A shipped example, read-only: right-click → Continue training trains a copy.")
         if run_checkpoint_step(run) is None:  # e.g. just started: the tabs say "no checkpoint yet" for now
             self._awaiting_checkpoint = run
             self._told_without_checkpoint = set(range(1, self.tabs.count()))  # all but Training, which tails

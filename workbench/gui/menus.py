@@ -1,6 +1,6 @@
-"""The window's menus and keyboard shortcuts: File (new run, workspaces, recent workspaces, preferences, quit),
-View (the tabs, the docks, the system strip), Run (the Training panel's Start, Pause, Resume, Step and Stop) and
-Help.
+"""The window's menus and keyboard shortcuts: File (new run, import model, workspaces, recent workspaces,
+preferences, quit), View (the tabs, the docks, the system strip), Run (the Training panel's Start, Pause, Resume,
+Step and Stop) and Help.
 
 The Run menu drives the Training panel's own buttons (`ButtonAction` clicks them and follows their enabled
 state), so a shortcut does exactly what the button does and is greyed out exactly when the button is. The
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
@@ -106,6 +106,7 @@ class WindowMenus(QObject):
     def _file_menu(self, menu: QMenu) -> None:
         window = self.window
         self._action("new-run", self.new_run, menu)
+        self._action("import-model", self.import_model, menu, QAction("&Import model…", self.window))
         menu.addSeparator()
         self._action("open-workspace", window.choose_workspace, menu)
         self.recent_menu = menu.addMenu("Open &recent")
@@ -152,6 +153,21 @@ class WindowMenus(QObject):
             button.click()
         else:
             self.window.training_panel.new_run_mode()
+
+    def import_model(self) -> None:
+        """File → Import model…: the dialog (window-modal); the imported run is selected and shown in Latent."""
+        from workbench.gui.import_model_dialog import ImportModelDialog
+
+        dialog = ImportModelDialog(self.window.workspace, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def done() -> None:
+            if dialog.run is not None:
+                self.window.runs_panel.select_run(dialog.run.id)
+                self.show_tab("Latent")
+
+        dialog.accepted.connect(done)
+        dialog.open()
 
     # ---- View ----------------------------------------------------------------------------------------------
     def _view_menu(self, menu: QMenu) -> None:

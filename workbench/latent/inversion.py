@@ -78,7 +78,7 @@ def perceptual_features(space: Any) -> Callable[[torch.Tensor], torch.Tensor]:
     info = space.method.data_info
     if space.run is None:
         raise LatentError("perceptual inversion needs a run (its workspace caches the dataset's classifier)")
-    extractor = load_classifier(space.run.path.parent.parent, info.name, info.image_size, info.channels)
+    extractor = load_classifier(space.run.workspace_root, info.name, info.image_size, info.channels)
     if extractor is None:
         raise LatentError(f"perceptual inversion needs the {info.name} classifier, which is not cached yet: "
                           f"evaluate the run once (workbench eval {space.run.id}) or turn 'perceptual' off")

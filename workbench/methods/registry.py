@@ -57,6 +57,8 @@ class MethodSpec:
     # visual with one example per row and the Training panel writes the titles above it.
     visual_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
     tiny: TinyRun = field(default_factory=TinyRun)
+    # False for a method nothing trains (an imported generator): its runs are read-only, loaded for exploring.
+    trainable: bool = True
 
     def __post_init__(self) -> None:
         self.settings.method_name = self.name  # a RunConfig names its method through its settings' class
@@ -151,13 +153,26 @@ def method_class(name: str) -> type:
 
 def build_method(config: Any, data_info: Any, device: Any) -> Any:
     """Instantiate the method of `config` (a RunConfig) for a dataset described by `data_info`."""
-    check_data_kind(config.method_name, getattr(data_info, "name", "?"), getattr(data_info, "kind", "images"))
+    check_data_kind(config.method_name, getattr(data_info, "name", "?"), getattr(data_info, "kind", "images"),
+                    building=True)
     return method_class(config.method_name)(config, data_info, device)
 
 
-def check_data_kind(method_name: str, dataset_name: str, kind: str) -> None:
-    """ConfigError naming data.name when the method cannot train on data of this kind (e.g. pix2pix on digits)."""
+def check_trainable(method_name: str, run_id: str = "") -> None:
+    """ConfigError in one line when the method trains nothing (an imported model's runs are read-only)."""
     spec = method_spec(method_name)
+    if not spec.trainable:
+        which = f"run {run_id} is" if run_id else f"method {spec.name!r} makes"
+        raise ConfigError(f"{which} an imported model (read-only): it cannot be trained; explore it in the Latent "
+                          "and Evaluate tabs, `workbench sample`, `workbench latent` or `workbench eval`")
+
+
+def check_data_kind(method_name: str, dataset_name: str, kind: str, *, building: bool = False) -> None:
+    """ConfigError naming data.name when the method cannot train on data of this kind (e.g. pix2pix on digits);
+    before training (not `building` one to load a run) also when the method trains nothing at all."""
+    spec = method_spec(method_name)
+    if not building:
+        check_trainable(method_name)
     if kind not in spec.data_kinds:
         raise ConfigError(
             f"data.name: method {spec.name!r} trains on {' or '.join(_KIND_WORDS[k] for k in spec.data_kinds)}, "

@@ -50,10 +50,20 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
+def readonly_uri(path: Path) -> str:
+    """The URI that opens a store for reading. A shipped example's store (a card.toml beside it) is immutable:
+    SQLite then creates no -wal / -shm file in the example's folder, which may be read-only."""
+    immutable = "&immutable=1" if (Path(path).parent / "card.toml").is_file() else ""
+    return f"file:{path}?mode=ro{immutable}"
+
+
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0, check_same_thread=False)
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=5.0, check_same_thread=False)
     else:
+        if (Path(path).parent / "card.toml").is_file():
+            raise PermissionError(f"{path} belongs to a shipped example and is never written; copy the example "
+                                  "into the workspace first")
         conn = sqlite3.connect(path, timeout=10.0)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # commits reach the OS at once; flush() makes them durable

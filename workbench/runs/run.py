@@ -20,7 +20,9 @@ from workbench.methods.registry import load_run_config
 from workbench.runs.meta import RunError, RunMeta, read_meta, update_meta
 from workbench.runs.metrics_db import MetricsReader, MetricsWriter
 
-__all__ = ["Run", "RunError", "RunInfo", "RunLockedError", "RunMeta", "RunStatus", "file_version"]
+CARD_FILE = "card.toml"  # a shipped example's model card: its folder is read-only (workbench/runs/examples.py)
+
+__all__ = ["CARD_FILE", "Run", "RunError", "RunInfo", "RunLockedError", "RunMeta", "RunStatus", "file_version"]
 
 
 class RunStatus(str, Enum):
@@ -88,6 +90,17 @@ class Run:
         return self.path.name
 
     @property
+    def workspace_root(self) -> Path:
+        """The folder for what runs share (the feature extractors' cache): the workspace holding this run, or,
+        for a run outside any workspace (a shipped example, a folder named on the command line), a per-user
+        cache folder, so that nothing is written beside it (an installed package may be read-only)."""
+        if self.path.parent.name == "runs":  # <workspace>/runs/<id>
+            return self.path.parent.parent
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("generative-workbench", appauthor=False))
+
+    @property
     def metrics_path(self) -> Path:
         return self.path / "metrics.sqlite"
 
@@ -140,7 +153,14 @@ class Run:
     def status(self) -> RunStatus:
         return RunStatus(self.info().status)
 
+    def _refuse_example(self) -> None:
+        """A shipped example is never written to: its changes go to a copy in the workspace."""
+        if (self.path / CARD_FILE).is_file():
+            raise RunError(f"{self.path.name} is a shipped example and read-only; copy it into the workspace first "
+                           f"(any command that changes it does so, e.g. `workbench train --resume {self.path.name}`)")
+
     def write(self, config: RunConfig, info: RunInfo, versions: dict[str, str] | None = None) -> None:
+        self._refuse_example()
         doc: dict[str, Any] = {"run": vars(info).copy()}
         previous: dict[str, Any] = {}
         if (self.path / self.CONFIG_FILE).exists():
@@ -158,6 +178,7 @@ class Run:
 
     def set_notes(self, notes: dict[str, str]) -> None:
         """Merge `notes` into run.toml's [notes] table."""
+        self._refuse_example()
         doc = self._read_toml()
         doc["notes"] = {**doc.get("notes", {}), **{str(k): str(v) for k, v in notes.items()}}
         atomic_write_text(self.path / self.CONFIG_FILE, tomli_w.dumps(doc))
@@ -179,10 +200,12 @@ class Run:
                  notes: str | None = None) -> RunMeta:
         """Change the given fields (None: keep as is); RunError, and nothing written, when one breaks its rule
         (workbench/runs/meta.py) or meta.json is damaged. Safe while the run trains."""
+        self._refuse_example()
         return update_meta(self.path, display_name, tags, notes)
 
     def change_tags(self, add: tuple[str, ...] | list[str] = (), remove: tuple[str, ...] | list[str] = ()) -> RunMeta:
         """Add and remove tags in one locked read-modify-write (two processes tagging at once lose nothing)."""
+        self._refuse_example()
         return update_meta(self.path, add_tags=add, remove_tags=remove)
 
     @property
@@ -198,6 +221,7 @@ class Run:
         """Take the training lock (an flock on `.lock`); fails if anyone else trains this run.
 
         `record_owner=False` leaves run.toml alone: the caller records pid and host once it really starts."""
+        self._refuse_example()
         if not self._lock.acquire(blocking=False):
             info = self.info()
             raise RunLockedError(f"run {self.id} is being trained by process {info.pid} on {info.host}")

@@ -54,7 +54,7 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         session = TrainingSession(config)
         if os.environ.get(CLASS_COVERAGE_ENV, "1") != "0":
             session.class_probe = ClassCoverageProbe.for_dataset(session.dataset, run.config.data,
-                                                                 run.path.parent.parent)
+                                                                 run.workspace_root)
         restored = session.restore_latest(run.checkpoints_dir)
         if config != run.config:
             run.write(config, run.info())
@@ -65,10 +65,10 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         _forget_after(run, session.step)
         run.update(status=RunStatus.RUNNING, step=session.step, error="", pid=os.getpid(), host=socket.gethostname())
         if restored is None:  # a new run: networks named in its settings (SRGAN's init_from) come from this workspace
-            session.initialise_from_source(run.path.parent.parent)
+            session.initialise_from_source(run.workspace_root)
         if isinstance(session.method, RunNotes):  # e.g. which content loss SRGAN could use
             run.set_notes(session.method.run_notes())
-        evaluator = EvalHistory.for_session(session, run.path.parent.parent)  # train.eval_every
+        evaluator = EvalHistory.for_session(session, run.workspace_root)  # train.eval_every
         layout = LayoutEvent(session.step, time.time(), tuple(session.method.loss_names), config.train.steps)
         events = chain([layout], train(session, control, run.checkpoints_dir, before_checkpoint=writer.flush,
                                        evaluator=evaluator))

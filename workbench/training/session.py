@@ -16,7 +16,7 @@ from workbench.config import ConfigError, RunConfig
 from workbench.data import build_dataset
 from workbench.data.batches import BatchStream
 from workbench.methods.capabilities import InitFrom
-from workbench.methods.registry import build_method, method_spec
+from workbench.methods.registry import build_method, check_trainable, method_spec
 from workbench.runs import Workspace
 from workbench.runs.checkpoint_files import latest_checkpoint
 from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
@@ -55,6 +55,7 @@ class TrainingSession:
         order = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(seed + 7))
         self.visual_batch = self.dataset.get_batch(order[:32])  # the same real images in every live view
         self.sample_seed = seed + SAMPLE_SEED_OFFSET
+        self.fresh_optimizers: list[str] = []  # optimizers the restored checkpoint had no state for
         self.class_probe = None  # a ClassCoverageProbe when the run store provides a workspace (runner.py)
 
     @classmethod
@@ -70,6 +71,8 @@ class TrainingSession:
 
         try:
             config = run.config.replace("train", device=device, mixed_precision=False)
+            if hasattr(config.method, "run_folder"):  # an imported model reads its files where the run is now
+                config = config.replace("method", run_folder=str(run.path))
         except (OSError, ConfigError, KeyError, ValueError) as err:
             raise RunLoadError(f"cannot read the configuration of run {run.path.name}: {err}") from None
         files = latest_checkpoint(run.checkpoints_dir)
@@ -103,6 +106,7 @@ class TrainingSession:
         if mismatch is not None:
             raise CheckpointError(f"step {state.get('step', '?')} does not fit this run's settings: {mismatch}"
                                   + changed_settings(state.get("config"), self.config))
+        self.fresh_optimizers = _fill_missing_optimizers(self.method, state.get("method"))
         try:
             self.method.load_state_dict(state["method"])
         except (RuntimeError, KeyError, ValueError, TypeError) as err:
@@ -126,7 +130,12 @@ class TrainingSession:
         initialise_from_source(self.method, workspace_root)
 
     def restore_latest(self, folder: Path) -> int | None:
-        """Load the newest complete checkpoint in `folder`; its step, or None when there is none."""
+        """Load the newest complete checkpoint in `folder` to train on; its step, or None when there is none.
+        CheckpointError, before anything is written, for a run of a method nothing trains (an imported model)."""
+        try:
+            check_trainable(self.config.method_name, folder.parent.name)
+        except ConfigError as err:
+            raise CheckpointError(str(err)) from None
         files = latest_checkpoint(folder)
         if files is None:
             return None
@@ -136,6 +145,23 @@ class TrainingSession:
         except CheckpointError as err:
             raise CheckpointError(f"checkpoint {files.tensors}: {err}") from None
         return self.step
+
+
+def _fill_missing_optimizers(method: Any, saved: Any) -> list[str]:
+    """Give a checkpoint without optimizer state (a shipped example's, card.toml `optimizer_state = false`) the
+    method's fresh optimizers, schedulers and scalers, so training goes on from its weights; the optimizers'
+    names."""
+    if not isinstance(saved, dict):
+        return []
+    kinds = (torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler, torch.amp.GradScaler)
+    filled = []
+    for name in getattr(method, "stateful", ()):
+        target = getattr(method, name, None)
+        if isinstance(target, kinds) and (name not in saved or saved[name] in (None, {})):
+            saved[name] = target.state_dict()
+            if isinstance(target, torch.optim.Optimizer):
+                filled.append(name)
+    return filled
 
 
 def initialise_from_source(method: Any, workspace_root: Path | None) -> None:

@@ -16,8 +16,10 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from workbench.config import ConfigError
 from workbench.gui.panels.runs.dialogs import ExportDialog, NotesDialog, compare_dialog, export_runs, restore_dialog
 from workbench.runs import Run, RunControl, RunError, RunLockedError
+from workbench.runs.examples import continued_steps, copy_example, example_of, is_example
 from workbench.runs.run import RunStatus
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ class RunActions(QObject):
         super().__init__(panel)
         self.panel = panel
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # the desktop's file manager
+        self._copied = ""  # what the last change copied (examples are copied on write), for its status line
 
     # ---- the menu ----------------------------------------------------------------------------------------------
     def menu(self, runs: list[Run]) -> QMenu:
@@ -54,6 +57,13 @@ class RunActions(QObject):
             action.setToolTip(tip)
             return action
 
+        examples = [run for run in runs if is_example(run)]
+        if examples:
+            add("Continue training", lambda: self.continue_training(first), one and first in examples,
+                "Copy this read-only example into your workspace as a new run and train it on (to twice its steps)")
+            add("Copy to workspace", lambda: self.copy_to_workspace(examples),
+                tip="A copy of the example in your workspace, as a new run named after it, to change as you like")
+            menu.addSeparator()
         add("Rename…", lambda: self.ask_rename(first), one)
         add("Tags…", lambda: self.ask_tags(runs))
         add("Notes…", lambda: self.ask_notes(first), one)
@@ -71,7 +81,8 @@ class RunActions(QObject):
         for action, text in CONTROL_ACTIONS:
             add(text, lambda a=action: self.control(runs, a), running, target=control)
         menu.addSeparator()
-        add("Move to trash…", lambda: self.ask_trash(runs))
+        add("Move to trash…", lambda: self.ask_trash(runs), not examples,
+            "Shipped examples are part of the app: they are never moved" if examples else "")
         restore = menu.addAction("Restore from trash…")
         restore.triggered.connect(lambda _checked=False: self.ask_restore())
         menu.setToolTipsVisible(True)
@@ -86,13 +97,15 @@ class RunActions(QObject):
 
     # ---- name, tags, notes -------------------------------------------------------------------------------------
     def ask_rename(self, run: Run) -> None:
-        name, ok = QInputDialog.getText(self.panel, "Rename run", f"Name of {run.id} (empty: its id; the folder "
-                                        "keeps its id):", QLineEdit.EchoMode.Normal, self._meta(run, "display_name"))
+        what = (f"{run.id} is a shipped example (read-only): a copy in your workspace gets the name.\nName"
+                if is_example(run) else f"Name of {run.id} (empty: its id; the folder keeps its id)")
+        name, ok = QInputDialog.getText(self.panel, "Rename run", f"{what}:", QLineEdit.EchoMode.Normal,
+                                        self._meta(run, "display_name"))
         if ok:
             self.rename(run, name)
 
     def rename(self, run: Run, name: str) -> bool:
-        return self._change(lambda: run.set_meta(display_name=name), f"Renamed {run.id}.")
+        return self._change(lambda: self.own([run])[0].set_meta(display_name=name), "Renamed.")
 
     def ask_tags(self, runs: list[Run]) -> None:
         common = self._common_tags(runs)
@@ -107,7 +120,7 @@ class RunActions(QObject):
         common = self._common_tags(runs)
         added = [t for t in tags if t not in common]
         removed = [t for t in common if t not in tags]
-        return self._change(lambda: [run.change_tags(added, removed) for run in runs],
+        return self._change(lambda: [run.change_tags(added, removed) for run in self.own(runs)],
                             f"Tags of {len(runs)} run{'s' if len(runs) > 1 else ''} changed.")
 
     def ask_notes(self, run: Run) -> None:
@@ -116,7 +129,48 @@ class RunActions(QObject):
             self.set_notes(run, dialog.notes())
 
     def set_notes(self, run: Run, notes: str) -> bool:
-        return self._change(lambda: run.set_meta(notes=notes), f"Notes of {run.id} saved.")
+        return self._change(lambda: self.own([run])[0].set_meta(notes=notes), "Notes saved.")
+
+    # ---- examples: read-only, copied on write ----------------------------------------------------------------------
+    def own(self, runs: list[Run], steps: int | None = None) -> list[Run]:
+        """`runs` with each shipped example replaced by a new copy of it in the workspace (said in the status
+        line), which is what a change then writes to; `steps`: the copies' new length."""
+        owned, copied = [], []
+        for run in runs:
+            example = example_of(run)
+            if example is None:
+                owned.append(run)
+                continue
+            copy = copy_example(example, self.panel.workspace, steps=steps)
+            owned.append(copy)
+            copied.append(f"{example.name} → {copy.id}")
+        if copied:
+            self._copied = ("Examples are read-only: copied into your workspace as new runs "
+                            f"({'; '.join(copied)}).")
+            self.panel.show_status(self._copied)
+            self.panel.refresh()
+        return owned
+
+    def copy_to_workspace(self, runs: list[Run]) -> list[Run]:
+        """Copies of these examples in the workspace, selected (the status line names them)."""
+        try:
+            copies = self.own(runs)
+        except (RunError, ConfigError, OSError) as err:
+            self.panel.show_error(f"Cannot copy: {err}")
+            return []
+        self.panel.select_runs([copy.id for copy in copies])
+        return copies
+
+    def continue_training(self, run: Run) -> Run | None:
+        """Copy an example into the workspace with twice its steps and ask the window to train the copy on."""
+        try:
+            info, config = run.info(), run.config
+            (copy,) = self.own([run], steps=continued_steps(config.train.steps, info.step))
+        except (RunError, ConfigError, OSError) as err:
+            self.panel.show_error(f"Cannot copy {run.id}: {err}")
+            return None
+        self.panel.continue_requested.emit(copy)
+        return copy
 
     def _meta(self, run: Run, field: str) -> str:
         try:
@@ -134,13 +188,15 @@ class RunActions(QObject):
         return [t for t in (tag_sets[0] if tag_sets else ()) if all(t in s for s in tag_sets)]
 
     def _change(self, change: Callable[[], object], done: str) -> bool:
+        self._copied = ""
         try:
             change()
-        except (RunError, OSError) as err:
+        except (RunError, ConfigError, OSError) as err:
             self.panel.show_error(str(err))
             return False
         self.panel.clear_error()
-        self.panel.show_status(done)
+        self.panel.show_status(f"{self._copied} {done}".strip())
+        self._copied = ""
         self.panel.refresh()
         return True
 

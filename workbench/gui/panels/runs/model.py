@@ -20,6 +20,8 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a key that sorts numbers as numbers 
 DIFF_ROLE = Qt.ItemDataRole.UserRole + 2  # True: a config field that differs among the selected runs
 ID_ROLE = Qt.ItemDataRole.UserRole + 3  # the row's run id
 SWATCH = 12  # pixels
+EXAMPLE_BACKGROUND = "#eef3f8"  # the shipped examples' rows: a group of their own, read-only
+EXAMPLE_TEXT = "#3a4a5c"
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -45,6 +47,8 @@ class RunsModel(QAbstractTableModel):
         self._swatches: dict[str, QPixmap] = {}
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     # ---- contents ---------------------------------------------------------------------------------------------
     def set_rows(self, rows: list[RunRow]) -> None:
@@ -118,6 +122,10 @@ class RunsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) and not isinstance(
                 value, bool) and key != "created":  # numbers line up by their last digit
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if row.example and role == Qt.ItemDataRole.BackgroundRole:
+            return QColor(EXAMPLE_BACKGROUND)
+        if row.example and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(EXAMPLE_TEXT)
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
             return QColor(columns.STATUS_COLOURS.get(row.status, "#000"))
         diff = key in self.differing and row.id in self.selected
@@ -125,6 +133,8 @@ class RunsModel(QAbstractTableModel):
             return diff
         if role == Qt.ItemDataRole.FontRole and diff:
             return self._bold
+        if role == Qt.ItemDataRole.FontRole and row.example:
+            return self._italic
         if index.column() == 0:
             if role == Qt.ItemDataRole.CheckStateRole:
                 return Qt.CheckState.Checked if row.id in self.selected else Qt.CheckState.Unchecked
@@ -133,6 +143,8 @@ class RunsModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, row: RunRow, key: str, value: Any) -> str:
+        if row.example and key in ("run", "status", "tags"):
+            return row.example
         if row.damaged and key in ("status", "step"):
             return row.reason
         if key == "run":
@@ -189,4 +201,11 @@ class RunsFilter(QSortFilterProxyModel):
         return row.matches(self.words)
 
     def lessThan(self, left: Index, right: Index) -> bool:  # noqa: N802 - Qt override
+        """By the column's values; the shipped examples stay a group below the workspace's runs either way."""
+        model = self.sourceModel()
+        if isinstance(model, RunsModel) and left.row() < len(model.rows) and right.row() < len(model.rows):
+            groups = bool(model.rows[left.row()].example), bool(model.rows[right.row()].example)
+            if groups[0] != groups[1]:
+                first = groups[0] < groups[1]
+                return first if self.sortOrder() == Qt.SortOrder.AscendingOrder else not first
         return left.data(SORT_ROLE) < right.data(SORT_ROLE)

@@ -28,12 +28,17 @@ from workbench.gui.settings import Settings
 from workbench.gui.widgets.check_list import CheckListDialog, Choice
 from workbench.gui.widgets.factory import HINT_STYLE, SMALL_HINT_STYLE, button, column, label, line_edit, row
 from workbench.runs import Run, Workspace
+from workbench.runs.examples import Example, examples_dir, list_examples
 from workbench.runs.run import RunStatus
 
 SETTINGS_GROUP = "runs-table/"
 FILTERS = (("method", "All methods"), ("data", "All data"), ("status", "Any status"), ("tag", "Any tag"))
 MAX_AUTO_WIDTH = 150  # pixels: a column sized to its contents never takes more (its header is elided)
 MAX_RUN_WIDTH = 280  # pixels: but a run's name or id ("20250101-120000-dcgan-digits-1a2b") is read whole
+EMPTY = ("No runs yet. Set one up in the Training panel and press Start,\nor run "
+         "`workbench train --method dcgan --data digits`.")
+EMPTY_WITH_EXAMPLES = ("No runs of your own yet. The examples (shaded) are read-only: explore them in every tab; "
+                       "right-click → Continue training copies one into your workspace.")
 FIGURE_BUDGET_S = 0.05  # what one refresh spends reading runs' figures the first time (the rest follow at once)
 
 
@@ -43,6 +48,7 @@ class RunsPanel(PanelBase):
     "Compare with…"."""
 
     run_selected = Signal(object)
+    continue_requested = Signal(object)  # a run to train on in the Training panel (a copied example)
     new_run_requested = Signal()
     new_run_from_requested = Signal(object)
     compare_requested = Signal()
@@ -65,6 +71,7 @@ class RunsPanel(PanelBase):
         self._widths: dict[str, int] = {}
         self._sort: tuple[str, int] | None = None  # (column key, Qt.SortOrder value)
         self._diff_shown: tuple | None = None
+        self._examples: tuple[tuple, list[Example]] = ((), [])  # (examples folder and its mtime, the examples)
         self.setMinimumWidth(250)
         self._build()
         self._restore_settings()
@@ -111,8 +118,7 @@ class RunsPanel(PanelBase):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.empty_hint = label("No runs yet. Set one up in the Training panel and press Start,\nor run "
-                                "`workbench train --method dcgan --data digits`.", "runs-empty", HINT_STYLE, wrap=True)
+        self.empty_hint = label(EMPTY, "runs-empty", HINT_STYLE, wrap=True)
         self.setLayout(column(
             row(label("<b>Runs</b>"), None, self.columns_button, self.new_button, margins=0),
             self.location, self.search, row(*self.filters.values(), margins=0, spacing=4),
@@ -156,12 +162,29 @@ class RunsPanel(PanelBase):
             self.location.setText(f"Workspace: {self.workspace.root} (cannot be read: {err})")
             return
         self.location.setText(f"Workspace: {self.workspace.root}")
+        examples = self.examples()
         self.empty_hint.setVisible(not runs)
+        self.empty_hint.setText(EMPTY_WITH_EXAMPLES if examples else EMPTY)
         figures = any(key.startswith(columns.FIGURE) for key in self.model.columns)
         self.reader.start(FIGURE_BUDGET_S)
-        self._show_rows([self.reader.row(run, figures) for run in runs])
+        self._show_rows([self.reader.row(run, figures) for run in [*runs, *(e.run for e in examples)]])
         if self.reader.pending:  # the other runs' figures right after: the window stays responsive meanwhile
             self._more_figures.start()
+
+    def examples(self) -> list[Example]:
+        """The shipped examples (read again only when their folder changes: one stat per refresh)."""
+        folder = examples_dir()
+        try:
+            version = (folder, folder.stat().st_mtime_ns) if folder is not None else (None, 0)
+        except OSError:
+            version = (folder, -1)
+        if version != self._examples[0]:
+            self._examples = (version, list_examples(folder) if version[1] != -1 else [])
+        return self._examples[1]
+
+    def is_example(self, run_id: str) -> bool:
+        index = self.model.row_of(run_id)
+        return index >= 0 and bool(self.model.rows[index].example)
 
     def _show_rows(self, rows: list[RunRow]) -> None:
         ids = [r.id for r in rows]

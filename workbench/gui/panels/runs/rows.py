@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workbench.config import ConfigError
 from workbench.evaluation.summary import config_fields, run_summary, store_version
 from workbench.gui.panels.runs.columns import CONFIG, DAMAGED, FIGURE
 from workbench.runs import MetricsReader, Run, RunError
+from workbench.runs.examples import Example, example_of
 from workbench.runs.meta import META_FILE
 from workbench.runs.run import RunStatus, file_version
 
@@ -31,6 +32,7 @@ class RunRow:
     reason: str = ""  # why the run is damaged (its run.toml cannot be read)
     meta_error: str = ""  # why its meta.json cannot be read (the row is listed all the same)
     tags: tuple[str, ...] = ()
+    example: str = ""  # a shipped example's summary (read-only: changes go to a copy); "" for the workspace's runs
 
     @property
     def id(self) -> str:
@@ -51,6 +53,15 @@ class RunRow:
         """Every word is in the id, name, tags or notes (case ignored)."""
         haystack = " ".join(str(self.values.get(k, "")) for k in ("id", "run", "tags", "notes")).lower()
         return all(word in haystack for word in words)
+
+
+def _example_tip(example: Example) -> str:
+    figure = example.key_figure()
+    return "\n".join(line for line in (
+        f"{example.title or example.name}: a trained example shipped with the app (read-only).",
+        example.summary, f"{example.method} on {example.dataset}, {example.steps} steps"
+        + (f"; {figure}" if figure else ""),
+        "Continue training, rename, tags or notes first copy it into your workspace as a new run.") if line)
 
 
 def damaged_reason(run: Run, err: Exception) -> str:
@@ -91,7 +102,7 @@ class RowReader:
         row = self._describe(run, figures and not late)
         if late:  # the old figures (if any) for now; read at the next refresh
             stale = {k: v for k, v in known[1].values.items() if k.startswith(FIGURE)} if known else {}
-            row = RunRow(row.run, row.status, {**row.values, **stale}, row.reason, row.meta_error, row.tags)
+            row = replace(row, values={**row.values, **stale})
             versions = (*versions[:2], known[0][2] if known else None)
             self.pending.add(run.id)
         else:
@@ -103,12 +114,15 @@ class RowReader:
     def _describe(self, run: Run, figures: bool) -> RunRow:
         values: dict[str, Any] = {"id": run.id, "run": run.id}
         meta_error, tags = "", ()
+        example = example_of(run)
         try:
             meta = run.meta()
             values.update(run=meta.display_name or run.id, tags=", ".join(meta.tags), notes=meta.notes)
             tags = meta.tags
         except RunError as err:
             meta_error = str(err)
+        if example is not None:
+            values.update(run=f"{example.name} · example", tags="example (read-only)", notes=example.summary)
         try:
             info = run.info()
             config = run.config
@@ -124,6 +138,9 @@ class RowReader:
         values.update({CONFIG + k: v for k, v in config_fields(config).items()})
         if figures:
             values.update({FIGURE + k: v for k, v in run_summary(run).items()})
+        if example is not None:
+            values["status"] = "example"
+            return RunRow(run, info.status, values, "", meta_error, ("example",), _example_tip(example))
         return RunRow(run, info.status, values, "", meta_error, tags)
 
     def _last_recorded_step(self, run: Run) -> int:

@@ -161,9 +161,12 @@ class ModelPickers(QGroupBox):
 
 
 def _sr_runs(workspace: Workspace) -> list[Run]:
-    """The runs whose method upscales (an unreadable run is shown, with its reason, by the Runs list)."""
+    """The runs whose method upscales, the shipped examples' too (an unreadable run is shown, with its reason, by
+    the Runs list)."""
+    from workbench.runs.examples import list_examples
+
     found = []
-    for run in workspace.runs():
+    for run in [*workspace.runs(), *(example.run for example in list_examples())]:
         spec = run_spec(run)
         if spec is not None and spec.offers(Upscaler):
             found.append(run)

@@ -8,7 +8,15 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from workbench.config import ConfigError
+from workbench.methods.registry import method_spec
 from workbench.runs import Run
+
+
+def imported_refusal(run: Run) -> str:
+    """What the window says when asked to train a read-only (imported) run."""
+    return (f"Run {run.id} is an imported model (read-only): it cannot be trained. Explore it in the Latent and "
+            "Evaluate tabs.")
+
 
 RESUMABLE = ("stopped", "interrupted", "failed", "created")  # stored states a run can be continued from
 
@@ -71,6 +79,8 @@ class RunControls(QWidget):
         if self.training:
             return "Another run is training in this window; stop it first."
         try:
+            if not method_spec(run.config.method_name).trainable:
+                return imported_refusal(run)
             info = run.info()
             if info.status == "finished" and info.step >= run.config.train.steps:
                 return "This run has finished all its steps."

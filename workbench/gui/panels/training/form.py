@@ -47,7 +47,8 @@ class RunForm(QWidget):
 
         choose = QGroupBox("Model and data")
         form = QFormLayout(choose)
-        self.method_combo = _combo([(s, f"{s.name}  ({s.family})") for s in available_methods()], "dcgan")
+        self.method_combo = _combo([(s, f"{s.name}  ({s.family})") for s in available_methods() if s.trainable],
+                                   "dcgan")
         self.method_combo.currentIndexChanged.connect(self._method_changed)
         self.dataset_combo = _combo([(s, s.name) for s in available_datasets()])
         self.dataset_combo.currentIndexChanged.connect(self._dataset_changed)
@@ -80,16 +81,34 @@ class RunForm(QWidget):
         self.editable = True
         self._set_editable(True)
         self.dataset_preview.show()
-        if self.method_form is None:
+        if self._drop_read_only_methods() or self.method_form is None:
             self._method_changed()
             self._dataset_changed()
+
+    def _drop_read_only_methods(self) -> bool:
+        """Take out a read-only method an imported run's settings put in the combo (nothing trains it); True
+        when the combo showed it."""
+        combo = self.method_combo
+        shown = [i for i in range(combo.count()) if not method_spec(combo.itemData(i)).trainable]
+        current = combo.currentIndex() in shown
+        combo.blockSignals(True)
+        for index in reversed(shown):
+            combo.removeItem(index)
+        if current:
+            combo.setCurrentIndex(max(0, combo.findData("dcgan")))
+        combo.blockSignals(False)
+        return current
 
     def show_config(self, config: RunConfig, editable: bool = False) -> None:
         """A stored run's settings, read-only; `editable`: as a new run's ("New run from this config")."""
         self.editable = editable
         self.dataset_preview.setVisible(editable)  # previews are for setting up a new run
         self.method_combo.blockSignals(True)
-        self.method_combo.setCurrentIndex(max(0, self.method_combo.findData(config.method_name)))
+        index = self.method_combo.findData(config.method_name)
+        if index < 0 and not method_spec(config.method_name).trainable:  # shown, never offered for a new run
+            self.method_combo.addItem(f"{config.method_name}  (read-only)", config.method_name)
+            index = self.method_combo.count() - 1
+        self.method_combo.setCurrentIndex(max(0, index))
         self.method_combo.blockSignals(False)
         self.method_summary.setText(method_spec(config.method_name).summary)
         self._set_method_form(ConfigForm(type(config.method), config.method))

@@ -157,6 +157,8 @@ class TrainingPanel(PanelBase):
     def new_run_from(self, run: Run) -> None:
         """Set up a new run with `run`'s settings, editable ("New run from this config"); Start creates a new run
         folder, `run` is left as it is."""
+        if self._refuse_imported(run):
+            return
         try:
             config = run.config
         except ConfigError as err:
@@ -166,6 +168,19 @@ class TrainingPanel(PanelBase):
         self.form.show_config(config, editable=True)
         self.run_banner.setText(f"<b>New run</b> from the settings of {run.id}: change what you like, then press "
                                 "Start.")
+
+    def _refuse_imported(self, run: Run) -> bool:
+        """Say so and True when `run` is an imported model: nothing trains it, not even a copy of its settings."""
+        from workbench.gui.panels.training.controls import imported_refusal
+        from workbench.methods.registry import method_spec
+
+        try:
+            trainable = method_spec(run.config.method_name).trainable
+        except ConfigError:
+            return False
+        if not trainable:
+            self.show_error(imported_refusal(run))
+        return not trainable
 
     def show_run(self, run: Run | None) -> None:
         """Display a stored run (its config read-only) and follow it live; None: set up a new run (a run this
