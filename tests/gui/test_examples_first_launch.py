@@ -4,15 +4,14 @@ optimizer state). Tiny examples are made here; the last test loads the real ones
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+from example_folders import fingerprint, make_example
 
 from workbench.runs import Run, Workspace
-from workbench.runs.examples import examples_dir, is_example, list_examples, write_card
+from workbench.runs.examples import examples_dir, is_example, list_examples
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TIMEOUT = 120_000
@@ -31,39 +30,14 @@ READY = {  # a tab has loaded the run it was told about
 }
 
 
-def make_example(run: Run, folder: Path, name: str) -> Path:
-    """`run` as a shipped example without optimizer state (see tests/unit/test_examples.py)."""
-    from workbench.training.checkpoints import load_checkpoint_file, save_checkpoint
-
-    target = folder / name
-    shutil.copytree(run.path, target, ignore=shutil.ignore_patterns(".lock", "*-wal", "*-shm", "control.json"))
-    with sqlite3.connect(target / "metrics.sqlite") as conn:
-        conn.execute("PRAGMA journal_mode=DELETE")
-    conn.close()
-    for path in sorted((target / "checkpoints").glob("*.safetensors")):
-        state = load_checkpoint_file(path)
-        for key in [k for k in state["method"] if k.startswith("opt")]:
-            del state["method"][key]
-        save_checkpoint(target / "checkpoints", int(path.stem), state)
-    write_card(target, {"example": {"name": name, "title": name, "method": run.config.method_name,
-                                    "dataset": "digits", "summary": f"a tiny {name}"},
-                        "training": {"steps": run.config.train.steps, "optimizer_state": False},
-                        "quality": {"FID [digits-cnn, 500]": 99.0}})
-    shutil.rmtree(run.path)
-    return target
-
-
-def fingerprint(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture
 def examples(tiny_run, tmp_path, monkeypatch):
     folder = tmp_path / "examples"
     folder.mkdir()
-    make_example(tiny_run("dcgan", steps=2, name="a"), folder, "dcgan-digits")
-    make_example(tiny_run("vae", steps=2, name="b"), folder, "vae-digits")
+    for method, source, name in (("dcgan", "a", "dcgan-digits"), ("vae", "b", "vae-digits")):
+        run = tiny_run(method, steps=2, name=source)
+        make_example(run, folder, name)
+        shutil.rmtree(run.path)
     monkeypatch.setenv("WORKBENCH_EXAMPLES", str(folder))
     return folder
 
@@ -149,6 +123,7 @@ def test_super_resolution_tab_picks_an_srresnet_example(qtbot, workspace, tiny_r
     source = tiny_run("srresnet", data="sr-photos", image_size=16, steps=2, batch_size=2, residual_blocks=1,
                       data_options={"scale": 2})
     target = make_example(source, folder, "srresnet-x4-sr-photos")
+    shutil.rmtree(source.path)  # the workspace holds no run of its own
     monkeypatch.setenv("WORKBENCH_EXAMPLES", str(folder))
     monkeypatch.setattr(superres_panel, "EXAMPLE_SIZE", 16)
     before = fingerprint(target)

@@ -9,16 +9,11 @@ finished. Any failure is one ConfigError line naming the file or key, and leaves
 
 from __future__ import annotations
 
-import contextlib
-import random
 import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import torch
 
 from workbench.compat import one_torch_thread
 from workbench.config import ConfigError, DataConfig, RunConfig, TrainConfig
@@ -26,20 +21,9 @@ from workbench.methods.imported import MODEL_FOLDER, ImportedSettings
 from workbench.methods.imported.manifest import Manifest, manifest_to_toml, settings_values
 from workbench.runs import Run, Workspace
 from workbench.runs.run import RunStatus
-from workbench.training.session import TrainingSession
+from workbench.training.session import TrainingSession, preserved_rng
 
 IMPORTED_TAG = "imported"
-
-
-@contextlib.contextmanager
-def _quiet_rng() -> Iterator[None]:
-    """Building a session seeds the global generators; the caller's (the window's) stay as they were."""
-    state = random.getstate()
-    with torch.random.fork_rng(devices=[]):
-        try:
-            yield
-        finally:
-            random.setstate(state)
 
 
 def _config(manifest: Manifest, names: dict[Path, str], folder: Path) -> RunConfig:
@@ -84,7 +68,7 @@ def import_model(manifest: Manifest, workspace: Workspace, name: str | None = No
         staging = Path(tmp) / run_id
         _stage(manifest, names, staging)
         try:
-            with one_torch_thread(), _quiet_rng():
+            with one_torch_thread(), preserved_rng():
                 session = TrainingSession(_config(manifest, names, staging))
         except ConfigError as err:
             raise ConfigError(f"{shown}{err}") from None

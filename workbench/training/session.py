@@ -30,7 +30,7 @@ class RunLoadError(ValueError):
 
 
 @contextlib.contextmanager
-def _preserved_rng() -> Iterator[None]:
+def preserved_rng() -> Iterator[None]:
     """Building and restoring a session seeds and sets the global RNGs; leave the caller's untouched."""
     state = random.getstate()
     with torch.random.fork_rng(devices=[]):
@@ -80,7 +80,7 @@ class TrainingSession:
             raise RunLoadError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first (checkpoints are "
                                "written every train.checkpoint_every steps and when training stops)")
         try:
-            with one_torch_thread(), _preserved_rng():
+            with one_torch_thread(), preserved_rng():
                 session = cls(config)
                 state = load_checkpoint(files)
                 # Training noise is irrelevant here, and a CUDA generator's state does not fit a CPU one.
