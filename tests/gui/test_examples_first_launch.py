@@ -111,6 +111,11 @@ def test_latent_tab_explores_an_example(first_window, examples, qtbot):
     panel = win.latent_panel
     qtbot.waitUntil(lambda: panel.session.space is not None and not panel.session.loading, timeout=TIMEOUT)
     assert not panel.error_label.isVisible(), panel.error_label.text()
+    panel.sources.pin_prior(seed=3)  # pins of an example stay in memory: nothing to save, no error
+    qtbot.waitUntil(lambda: len(panel.session.pins) == 1, timeout=TIMEOUT)
+    assert not panel.error_label.isVisible(), panel.error_label.text()
+    assert not panel.pinned.save_button.isEnabled() and not panel.pinned.autosave_box.isEnabled()
+    assert "read-only" in panel.pinned.autosave_box.toolTip()
     assert fingerprint(examples / "vae-digits") == before
 
 

@@ -21,6 +21,11 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.widgets.factory import HINT_STYLE, button, checkbox, fill, icon_strip, label, row
 from workbench.gui.widgets.pixmaps import pixmap_near
+from workbench.runs.examples import is_example
+
+AUTOSAVE_TIP = "Write the pins to the run folder after every change"
+EXAMPLE_TIP = ("A shipped example is read-only: its pins stay in memory. Copy it into the workspace (right-click in "
+               "the Runs list → Copy to workspace) to save them")
 
 THUMB = 56
 
@@ -61,7 +66,7 @@ class PinnedStrip(QGroupBox):
                                   on_click=self._save)
         self.load_button = button("Load from run", tip="Replace the pins with those saved in the run folder",
                                   on_click=self.session.reload_pins)
-        self.autosave_box = checkbox("Save automatically", tip="Write the pins to the run folder after every change",
+        self.autosave_box = checkbox("Save automatically", tip=AUTOSAVE_TIP,
                                      on_toggle=self._set_autosave, checked=self.session.autosave)
         self.count_label = label("", style=HINT_STYLE)
         buttons = row(self.count_label, None, self.remove_button, self.clear_button, self.save_button,
@@ -129,10 +134,13 @@ class PinnedStrip(QGroupBox):
 
     def _update_buttons(self) -> None:
         has_run = self.session.run is not None and self.session.space is not None
+        writable = has_run and not is_example(self.session.run)  # a shipped example is read-only
         self.remove_button.setEnabled(bool(self.list.selectedItems()))
         self.clear_button.setEnabled(bool(self.session.pins))
-        self.save_button.setEnabled(has_run)
+        self.save_button.setEnabled(writable)
         self.load_button.setEnabled(has_run)
+        self.autosave_box.setEnabled(writable)
+        self.autosave_box.setToolTip(AUTOSAVE_TIP if writable or not has_run else EXAMPLE_TIP)
 
 
 class PinChecklist(QListWidget):

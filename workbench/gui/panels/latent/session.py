@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.compat import one_torch_thread
 from workbench.gui.panels.base import TaskGroup
+from workbench.runs.examples import is_example
 
 
 def to_uint8(images) -> np.ndarray:  # noqa: ANN001 - a float tensor N×C×H×W in [-1, 1]
@@ -194,7 +195,7 @@ class LatentSession(QObject):
         live = {id(p) for p in self.pins}
         self._thumbnails = {k: v for k, v in self._thumbnails.items() if k in live}
         self.pins_changed.emit()
-        if self.autosave and self.run is not None:
+        if self.autosave and self.run is not None and not is_example(self.run):  # an example's stay in memory
             try:
                 self.save_pins()
             except Exception as err:  # noqa: BLE001 - a read-only run folder must not lose the pins in memory
