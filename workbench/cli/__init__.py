@@ -47,9 +47,10 @@ COMMANDS = ("gui", "train", "runs", "watch", "control", "export", "sample", "eva
 
 
 def version_report() -> str:
-    """`workbench --version`: this package, Python, torch with CUDA, torchvision and Qt (PySide6).
+    """`workbench --version`: this package, Python, torch with CUDA, torchvision and Qt.
 
-    Imports torch (the CUDA runtime is asked whether a device exists, no context is made) and only QtCore.
+    Imports torch (the CUDA runtime is asked whether a device exists, no context is made) and, through
+    gui/qt_version.py, only Qt's core module.
     """
     import platform
     from importlib import metadata
@@ -72,12 +73,11 @@ def version_report() -> str:
     except metadata.PackageNotFoundError:
         lines.append("torchvision not installed")
     try:
-        import PySide6
-        from PySide6 import QtCore
+        from workbench.gui.qt_version import qt_versions
 
-        lines.append(f"PySide6 {PySide6.__version__} (Qt {QtCore.qVersion()})")
+        lines.append(qt_versions())
     except ImportError as err:
-        lines.append(f"PySide6 not importable: {err}")
+        lines.append(f"Qt not importable: {err}")
     return "\n".join(lines)
 
 
