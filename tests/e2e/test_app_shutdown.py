@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from real_app import app_command
 
 pytestmark = pytest.mark.e2e
 
@@ -82,11 +83,6 @@ SCENARIO = textwrap.dedent(
 )
 
 
-def _workbench_executable() -> str:
-    exe = Path(sys.executable).with_name("workbench")
-    return str(exe) if exe.exists() else shutil.which("workbench") or ""
-
-
 def _session_processes(sid: int) -> dict[int, str]:
     """pid → command line of every live (not zombie) process in session `sid`."""
     found: dict[int, str] = {}
@@ -145,14 +141,7 @@ def voxel_run(tmp_path_factory) -> Path:
 
 
 def _start_app(tmp_path: Path, action: str, voxel_run: Path) -> tuple[subprocess.Popen, Path]:
-    exe = _workbench_executable()
-    if not exe:
-        pytest.skip("the workbench console script is not installed (run scripts/setup.sh)")
-    prefix: list[str] = []
-    if not os.environ.get("DISPLAY"):
-        if not shutil.which("xvfb-run"):
-            pytest.skip("no display and no xvfb-run: install Xvfb (scripts/setup.sh does)")
-        prefix = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"]
+    command = app_command()
     shutil.copytree(voxel_run, tmp_path / "ws" / "runs" / VOXEL_RUN)
     pid_file = tmp_path / "app.pid"
     script = tmp_path / "scenario.py"
@@ -160,7 +149,7 @@ def _start_app(tmp_path: Path, action: str, voxel_run: Path) -> tuple[subprocess
     # The class-coverage helper is left on: it is a child process the app must not leave behind.
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(tmp_path / "ws"), QT_QPA_PLATFORM="xcb",
                WORKBENCH_CLASS_COVERAGE="1", PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([*prefix, exe, "gui", "--run-script", str(script)], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*command, "gui", "--run-script", str(script)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     return proc, pid_file
 

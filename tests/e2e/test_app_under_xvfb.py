@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from real_app import app_command
 
 pytestmark = pytest.mark.e2e
 
@@ -44,26 +44,13 @@ SCENARIO = textwrap.dedent(
 )
 
 
-def _workbench_executable() -> str:
-    exe = Path(sys.executable).with_name("workbench")
-    return str(exe) if exe.exists() else shutil.which("workbench") or ""
-
-
 def test_real_app_trains_and_screenshots(tmp_path):
-    exe = _workbench_executable()
-    if not exe:
-        pytest.skip("the workbench console script is not installed (run scripts/setup.sh)")
-    display = os.environ.get("DISPLAY")
-    prefix: list[str] = []
-    if not display:
-        if not shutil.which("xvfb-run"):
-            pytest.skip("no display and no xvfb-run: install Xvfb (scripts/setup.sh does)")
-        prefix = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"]
+    command = app_command()
     screenshot = tmp_path / "training.png"
     script = tmp_path / "scenario.py"
     script.write_text(f"SCREENSHOT = {str(screenshot)!r}\n" + SCENARIO)
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(tmp_path / "ws"), QT_QPA_PLATFORM="xcb")
-    out = subprocess.run([*prefix, exe, "gui", "--run-script", str(script)], env=env, capture_output=True,
+    out = subprocess.run([*command, "gui", "--run-script", str(script)], env=env, capture_output=True,
                          text=True, timeout=240)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "scenario: finished" in out.stdout
