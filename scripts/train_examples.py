@@ -97,7 +97,7 @@ EXAMPLES: tuple[Example, ...] = (
             train={"sample_every": 1000}, evaluate="ring"),
     Example("pix2pix-edges2photos", "Pix2Pix on edges2photos", "pix2pix", "edges2photos",
             "Isola et al. 2017: a U-Net G with a PatchGAN D and an L1 term turns Canny edge maps into photos; "
-            "scored on the held-out photos against the edge map itself.",
+            "scored on the held-out photos against a flat image of the training photos' mean colour.",
             steps=4000, settings={"g_channels": 8, "d_channels": 16, "norm": "instance"},
             data={"name": "edges2photos", "image_size": 64, "channels": 3, "batch_size": 1},
             train={"sample_every": 500, "sample_count": 8}, evaluate="translation"),
