@@ -1,8 +1,9 @@
 """What the control channel (workbench/runs/control.py) costs the training loop.
 
 Two measures:
-- the loop's own cost per iteration: `TrainingControl.changes()` twice and `wait_for_permission()` once (what the
-  loop calls between steps), without a request source and listening to a run's control file, in nanoseconds, and
+- the loop's own cost per iteration: `TrainingControl.changes()`, `wait_for_permission()` and
+  `granted_changes()` (what the loop calls between steps), without a request source and listening to a run's
+  control file, in nanoseconds, and
   `wait_for_permission()` alone (all the loop called before);
 - the it/s of a tiny run (DCGAN, 8 px, batch 8, 8 channels, one torch thread: about the fastest a method trains)
   through `train()` with the same two controls, alternated --rounds times; the median of each.
@@ -33,7 +34,7 @@ def per_call_ns(control, calls: int, wait_only: bool = False) -> float:
         for _ in range(calls):
             control.changes()
             control.wait_for_permission()
-            control.changes()
+            control.granted_changes()
     return (time.perf_counter_ns() - start) / calls
 
 

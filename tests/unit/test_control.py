@@ -149,7 +149,7 @@ def test_a_paused_loop_wakes_for_a_request_from_another_process(workspace):
         assert trainer.wait_for_permission()  # blocked until the other process asked for one step
     finally:
         asker.wait(timeout=TIMEOUT_S)
-    assert [action for action, _ in trainer.changes()] == ["step"] and trainer.paused
+    assert [action for action, _ in trainer.granted_changes()] == ["step"] and trainer.paused
 
 
 @pytest.mark.parametrize("status", ["created", "finished", "interrupted"])
@@ -169,3 +169,16 @@ def test_control_of_a_run_that_is_not_running_exits_2_with_the_reason(workspace,
     assert not (run.path / CONTROL_FILE).exists()
     assert main(["control", run.id, "jump"]) == 2
     assert "invalid choice: 'jump'" in capsys.readouterr().err
+
+
+def test_a_pause_asked_after_an_iteration_was_allowed_is_recorded_where_it_takes_effect():
+    """The race the process test once hit: a pause that arrives just after `wait_for_permission` let step n + 1 run
+    was recorded at step n, and step n + 1 then ran. Now it is left for the next look, before step n + 2."""
+    control = TrainingControl()
+    assert control.changes() == []
+    assert control.wait_for_permission()  # step n + 1 may run
+    control.pause()  # asked by the window (or polled from another process) at this moment
+    assert control.granted_changes() == []  # not with this step: it is already allowed
+    assert control.changes() == [("pause", 0)]  # the next look takes it, and the loop waits there
+    control.step()
+    assert control.wait_for_permission() and control.granted_changes() == [("step", 0)]  # what ended the wait

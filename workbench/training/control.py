@@ -27,6 +27,7 @@ class TrainingControl:
         self._stop = False
         self._steps_allowed = 0
         self._applied: list[tuple[str, int]] = []  # (action, request number; 0 when asked in this process)
+        self._granted: list[tuple[str, int]] = []  # those applied when wait_for_permission last decided
         self._source: RequestSource | None = None
         self._before_wait: Callable[[], None] | None = None
 
@@ -93,18 +94,26 @@ class TrainingControl:
             taken, self._applied = self._applied, []
         return taken
 
+    def granted_changes(self) -> list[tuple[str, int]]:
+        """The changes applied up to the moment `wait_for_permission` last decided (what ended its wait, say).
+        One applied after that moment is left for the next `changes()`: the iteration already allowed runs, and
+        the change is recorded at the step where it takes effect (a pause at step n, then no step n + 1)."""
+        with self._cond:
+            taken, self._granted = self._granted, []
+        return taken
+
     def wait_for_permission(self) -> bool:
         """Block while paused; True to run one iteration, False when a stop was requested."""
         waited = False
         while True:
             with self._cond:
                 if self._stop:
-                    return False
+                    return self._decided(False)
                 if not self._paused:
-                    return True
+                    return self._decided(True)
                 if self._steps_allowed > 0:
                     self._steps_allowed -= 1
-                    return True
+                    return self._decided(True)
                 source, before_wait = self._source, self._before_wait
                 if waited or before_wait is None:
                     self._cond.wait(None if source is None else source.interval)
@@ -112,3 +121,8 @@ class TrainingControl:
                 before_wait()  # outside the lock: the buttons never wait for the disk
             waited = True
             self._poll()
+
+    def _decided(self, allowed: bool) -> bool:
+        """(With the lock held.) What was applied until now goes with this decision (`granted_changes`)."""
+        self._granted, self._applied = self._granted + self._applied, []
+        return allowed

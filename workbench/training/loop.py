@@ -144,10 +144,10 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         last_saved = session.step
         yield CheckpointEvent(session.step, time.time(), str(path))
 
-    def control_events() -> Iterator[ControlEvent]:
-        """What was paused, resumed, stepped or stopped since the last look (by this process or, through the run's
-        control file, another), recorded at the step where it takes effect."""
-        for action, request in control.changes():
+    def control_events(changes: list[tuple[str, int]]) -> Iterator[ControlEvent]:
+        """What was paused, resumed, stepped or stopped (by this process or, through the run's control file,
+        another), recorded at the step where it takes effect."""
+        for action, request in changes:
             yield ControlEvent(session.step, time.time(), action, request)
 
     probe = _disentanglement_probe(session)
@@ -160,9 +160,10 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         if disentanglement_due():
             yield from disentanglement_events(session, probe)
     while session.step < cfg.steps:
-        yield from control_events()  # a pause is recorded (and the steps before it committed) before it waits
+        # a pause is recorded (and the steps before it committed) before it waits
+        yield from control_events(control.changes())
         allowed = control.wait_for_permission()
-        yield from control_events()  # what ended the wait
+        yield from control_events(control.granted_changes())  # what ended the wait, nothing asked after it
         if not allowed:
             if evaluator is not None:
                 yield from evaluator.stop(session.step)
