@@ -32,6 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import example_scoring  # noqa: E402 - found through the path above
 
 DEFAULT_OUT = ROOT / "workbench" / "models"
 DEFAULT_STAGING = Path(os.environ.get("TMPDIR", "/tmp")) / "workbench-examples"
@@ -39,6 +42,7 @@ DEFAULT_STAGING = Path(os.environ.get("TMPDIR", "/tmp")) / "workbench-examples"
 # class-coverage probe and the scoring use are trained once and cached in it.
 WORKSPACE = "workspace"
 RECORDS = "records"  # <staging>/records/<name>.json: what the training phase measured
+MAX_CURVE_POINTS = 2000  # per-step scalars kept per curve in a packaged example (its metrics.sqlite's size)
 
 
 @dataclass(frozen=True)
@@ -81,31 +85,33 @@ EXAMPLES: tuple[Example, ...] = (
             "space to sample from and interpolate in.",
             steps=1500, data=DIGITS, train={"sample_every": 500}, evaluate="digits_vae"),
     Example("betavae-shapes2d", "β-VAE on shapes2d", "vae", "shapes2d",
-            "Higgins et al. 2017: a VAE with β = 16 on the dSprites-like factor grid; the KL pressure switches most "
+            "Higgins et al. 2017: a VAE with β = 8 on the dSprites-like factor grid; the KL pressure switches most "
             "latent dimensions off and the rest follow single factors (MIG and the traversals show which).",
-            steps=10000, settings={"beta": 16.0, "latent_dim": 10},
+            steps=40000, settings={"beta": 8.0, "latent_dim": 10},
             data={"name": "shapes2d", "image_size": 32, "channels": 1, "batch_size": 64},
-            train={"sample_every": 500}, evaluate="disentanglement"),
+            train={"sample_every": 2000}, evaluate="disentanglement"),
     Example("infogan-digits", "InfoGAN on digits", "infogan", "digits",
             "Chen et al. 2016: a 10-way categorical code and two continuous codes whose mutual information with the "
             "sample is maximised; the categorical code picks the digit without labels.",
-            steps=4000, data=DIGITS, train={"sample_every": 500}, evaluate="digits_infogan"),
+            steps=8000, data=DIGITS, train={"sample_every": 1000}, evaluate="digits_infogan"),
     Example("toygan-ring", "Toy GAN on the ring of 8 Gaussians", "toy_gan", "gaussians2d-ring",
             "Goodfellow et al. 2014 on the 2-D benchmark of Metz et al.: the non-saturating loss covers all 8 modes "
             "of the ring.",
             steps=6000, data={"name": "gaussians2d-ring", "image_size": 32, "channels": 1, "batch_size": 256},
             train={"sample_every": 1000}, evaluate="ring"),
     Example("pix2pix-edges2photos", "Pix2Pix on edges2photos", "pix2pix", "edges2photos",
-            "Isola et al. 2017: a U-Net G with a PatchGAN D and an L1 term turns Canny edge maps into photos; "
-            "scored on the held-out photos against a flat image of the training photos' mean colour.",
-            steps=4000, settings={"g_channels": 8, "d_channels": 16, "norm": "instance"},
-            data={"name": "edges2photos", "image_size": 64, "channels": 3, "batch_size": 1},
-            train={"sample_every": 500, "sample_count": 8}, evaluate="translation"),
+            "Isola et al. 2017: a U-Net G with a PatchGAN D and an L1 term turns Canny edge maps into photos whose "
+            "own edges fall on the input's (the edge detector run on the outputs, as the paper's FCN-score runs a "
+            "segmenter on them); PSNR against the paired photos and a flat mean colour.",
+            steps=12000, settings={"g_channels": 16, "d_channels": 16},
+            data={"name": "edges2photos", "image_size": 64, "channels": 3, "batch_size": 4},
+            train={"sample_every": 2000, "sample_count": 8}, evaluate="translation"),
     Example("cyclegan-photo2stylized", "CycleGAN on photo2stylized", "cyclegan", "photo2stylized",
             "Zhu et al. 2017: two generators and two PatchGANs with cycle consistency learn a photo → stylized "
-            "mapping from unpaired crops.",
-            steps=8000, settings={"g_channels": 16, "d_channels": 16},
-            data={"name": "photo2stylized", "image_size": 64, "channels": 3, "batch_size": 1},
+            "mapping from unpaired crops (batch norm over 4 crops, the reference's --norm batch: instance norm "
+            "discards each small crop's mean colour, which this style is about).",
+            steps=6000, settings={"g_channels": 16, "d_channels": 16, "norm": "batch"},
+            data={"name": "photo2stylized", "image_size": 64, "channels": 3, "batch_size": 4},
             train={"sample_every": 1000, "sample_count": 8}, evaluate="translation"),
     Example("srresnet-x4-sr-photos", "SRResNet ×4 on sr-photos", "srresnet", "sr-photos",
             "Ledig et al. 2017 (SRResNet, the MSE generator of SRGAN): 16×16 → 64×64 crops, above bicubic on PSNR "
@@ -208,6 +214,24 @@ def checkpoint_wal(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+def thin_scalars(path: Path, max_points: int = MAX_CURVE_POINTS) -> int:
+    """Keep every `stride`-th step of the per-step training scalars (losses, diagnostics), so that no curve has more
+    than `max_points` points, plus each curve's last step; measured metrics (evaluations, sample diversity...),
+    events and samples are all kept. The stride (1 = nothing removed). Only for the packaged copy, for size."""
+    con = sqlite3.connect(path)
+    try:
+        last = con.execute("SELECT MAX(step) FROM scalars WHERE metric = 0").fetchone()[0] or 0
+        stride = max(1, -(-last // max_points))
+        if stride > 1:
+            con.execute("DELETE FROM scalars WHERE metric = 0 AND step % ? != 0 AND step != "
+                        "(SELECT MAX(s.step) FROM scalars s WHERE s.tag = scalars.tag)", (stride,))
+            con.commit()
+            con.execute("VACUUM")
+    finally:
+        con.close()
+    return stride
+
+
 def strip_optimizer_state(tensors: Path) -> None:
     """Rewrite the checkpoint with every optimizer's per-parameter state (param_groups kept) and image pool emptied,
     as freshly built ones have them: the app's loader restores them unchanged, and the moments no longer ship."""
@@ -249,12 +273,15 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def describe_files(folder: Path, checkpoint: Path, networks: str, optimizer: bool) -> dict[str, str]:
+def describe_files(folder: Path, checkpoint: Path, networks: str, optimizer: bool, stride: int) -> dict[str, str]:
     """Each file or folder of the packaged run and what it holds."""
     ckpt_rel = checkpoint.relative_to(folder).as_posix()
+    scalars = ("every logged scalar" if stride == 1 else
+               f"the per-step losses and diagnostics of one step in {stride} and of the last (≤ {MAX_CURVE_POINTS:,} "
+               "points per curve, for size), every measured metric")
     described = {
         "run.toml": "the run's settings (method, data, train) and record (status, step, times, package versions)",
-        "metrics.sqlite": "every logged scalar, event and evaluation of the training (WAL folded in)",
+        "metrics.sqlite": f"{scalars}, event and evaluation of the training (WAL folded in)",
         ckpt_rel: f"{networks} ({human_size(checkpoint.stat().st_size)}), "
                   + ("with the optimizers' state" if optimizer else "optimizer state and image pools emptied (size)"),
         ckpt_rel.removesuffix(".safetensors") + ".json": "the checkpoint's structure, step, RNG and data-order state "
@@ -298,7 +325,7 @@ def finish_example(example: Example, staging: Path, out: Path, context: dict[str
 
     record = json.loads((staging / RECORDS / f"{example.name}.json").read_text())
     run = staged_run(example, staging)
-    evaluate: Callable[..., tuple[dict[str, float], str, dict[str, Any]]] = globals()[example.evaluate]
+    evaluate: Callable[..., tuple[dict[str, float], str, dict[str, Any]]] = getattr(example_scoring, example.evaluate)
     c0 = time.process_time()
     quality, networks, extra = evaluate(run, context)
     print(f"[{example.name}] scored in {time.process_time() - c0:.0f} CPU s: {quality}", flush=True)
@@ -309,6 +336,7 @@ def finish_example(example: Example, staging: Path, out: Path, context: dict[str
     skipped = ("*.lock", "*.tmp", "*-wal", "*-shm", "*-journal", "control.json", "__pycache__")
     shutil.copytree(run.path, tmp, ignore=shutil.ignore_patterns(*skipped))
     checkpoint_wal(tmp / "metrics.sqlite")
+    stride = thin_scalars(tmp / "metrics.sqlite")
     checkpoint = keep_final_checkpoint(tmp / "checkpoints")
     if not example.optimizer_state:
         strip_optimizer_state(checkpoint)
@@ -326,7 +354,7 @@ def finish_example(example: Example, staging: Path, out: Path, context: dict[str
     card = {"example": {"name": example.name, "title": example.title, "method": example.method,
                         "dataset": example.dataset, "summary": example.summary},
             "training": training, "quality": quality, "notes": extra}
-    files = describe_files(tmp, checkpoint, networks, example.optimizer_state)
+    files = describe_files(tmp, checkpoint, networks, example.optimizer_state, stride)
     card["files"] = files
     text = card_text({k: v for k, v in card.items() if v})
     tomllib.loads(text)  # a card that does not parse never ships
@@ -344,191 +372,20 @@ def finish_example(example: Example, staging: Path, out: Path, context: dict[str
     return final
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Scoring: the README benchmarks' own code. Each returns ({figure label: value}, what the checkpoint holds, notes).
+def repack_thinned(folder: Path) -> None:
+    """Thin a packaged example's per-step scalars as `finish_example` does, and say so in its card's [files]."""
+    import tomllib
 
-Scores = tuple[dict[str, float], str, dict[str, Any]]
-DIGITS_N = 2000  # generated samples per FID / KID / accuracy, as bench/method_quality.py
-
-
-def _session(run: Any) -> Any:
-    from workbench.training.session import TrainingSession
-
-    return TrainingSession.from_run(run)  # the app's one loader: proves the packaged checkpoint loads
-
-
-def _digits_context(context: dict[str, Any]) -> dict[str, Any]:
-    """The digits-CNN extractor and the features of all 1,797 digits (bench/method_quality.py's reference)."""
-    if "extractor" not in context:
-        from workbench.config import DataConfig
-        from workbench.data import build_dataset
-        from workbench.metrics.evaluate import reference_features
-        from workbench.metrics.feature_extractors import dataset_classifier
-
-        digits = build_dataset(DataConfig(name="digits", image_size=32, channels=1))
-        context["extractor"] = dataset_classifier(digits, context["workspace"])
-        context["reference"] = reference_features(digits, context["extractor"], n=len(digits))
-    return context
-
-
-def _fid(run: Any, context: dict[str, Any]) -> tuple[Any, dict[str, float]]:
-    import torch
-    from method_quality import fid_kid
-
-    ctx = _digits_context(context)
-    method = _session(run).method
-    torch.manual_seed(0)
-    fid, kid = fid_kid(method, ctx["reference"], ctx["extractor"], DIGITS_N)
-    label = f"[{ctx['extractor'].name}, 2k samples, {ctx['reference'].count} real]"
-    return method, {f"FID {label}": round(fid, 2), f"KID {label}": round(kid, 3)}
-
-
-def digits_fid(run: Any, context: dict[str, Any]) -> Scores:
-    _, quality = _fid(run, context)
-    return quality, "G and D weights", {"target": "FID ≤ 71.8, the plain gan row of the README's method-quality table"}
-
-
-def digits_vae(run: Any, context: dict[str, Any]) -> Scores:
-    _, quality = _fid(run, context)
-    return quality, "encoder and decoder weights", {"target": "none (FID for comparison with the GANs)"}
-
-
-def digits_infogan(run: Any, context: dict[str, Any]) -> Scores:
-    """FID, and how well the unsupervised categorical code matches digit classes (best one-to-one mapping)."""
-    import numpy as np
-    import torch
-
-    method, quality = _fid(run, context)
-    extractor = _digits_context(context)["extractor"]
-    k = int(method.categories)
-    counts = np.zeros((k, extractor.num_classes), dtype=np.int64)
-    for code in range(k):
-        z, _, cont = method.draw_codes(200, torch.Generator().manual_seed(9_000 + code), torch.device("cpu"))
-        images = method.decode(method.assemble(z, torch.full((200,), code), cont))
-        counts[code] = np.bincount(extractor.predict(images).numpy(), minlength=extractor.num_classes)
-    from scipy.optimize import linear_sum_assignment
-
-    rows, cols = linear_sum_assignment(-counts)
-    quality["categorical code → digit accuracy [digits-cnn, best 1-to-1 mapping, 200 per code]"] = round(
-        float(counts[rows, cols].sum() / counts.sum()), 4)
-    torch.manual_seed(0)
-    return quality, "G, D and Q weights", {"target": "FID ≤ 78.3 (its 120-s README row); the code picks the digit"}
-
-
-def digits_conditional(run: Any, context: dict[str, Any]) -> Scores:
-    from method_quality import class_accuracy
-
-    method, quality = _fid(run, context)
-    accuracy = class_accuracy(method, _digits_context(context)["extractor"], DIGITS_N)
-    quality["class accuracy [digits-cnn, 2k samples, 200 per class]"] = round(accuracy, 4)
-    return quality, "G and D weights (label-conditioned)", {"target": "class accuracy ≥ 95%"}
-
-
-def ring(run: Any, context: dict[str, Any]) -> Scores:
-    coverage = _session(run).method.coverage()
-    return ({"modes covered [1k samples, ≤ 3 std]": int(coverage["modes_covered"]),
-             "high-quality samples [1k samples, ≤ 3 std]": round(coverage["high_quality_fraction"], 4)},
-            "G and D weights (MLPs)", {"target": "8 of 8 modes"})
-
-
-def disentanglement(run: Any, context: dict[str, Any]) -> Scores:
-    """The app's disentanglement report (stored in the run's evaluations/, as `workbench eval --disentanglement`)."""
-    from workbench.evaluation.disentanglement import evaluate_disentanglement
-
-    report = evaluate_disentanglement(run, 5000, seed=0, store=True)
-    quality = {f"{name} [{report.label}]": round(float(value), 4) for name, value in report.scores.items()}
-    mi = report.matrices["mutual information"]
-    notes = {"target": "traversals that separate factors; MIG stated",
-             "README β sweep": "MIG 0.039 at β 16 after 8,000 steps (bench/beta_sweep.py)"}
-    for d in range(mi.shape[0]):
-        best = int(mi[d].argmax())
-        if mi[d, best] > 0.05:
-            notes[f"z{d}"] = (f"follows {report.factor_names[best]} (MI {mi[d, best]:.2f} nats, next "
-                              f"{sorted(mi[d])[-2]:.2f})")
-    return quality, "encoder and decoder weights", notes
-
-
-def superres(run: Any, context: dict[str, Any]) -> Scores:
-    from sr_quality import SCALE, score
-
-    from workbench.data import build_dataset
-    from workbench.methods.srresnet.method import bicubic_upscale
-
-    test_set = build_dataset(run.config.data, split="test")
-    psnr, ssim = score(_session(run).method.upscale, test_set)
-    bic_psnr, bic_ssim = score(lambda lr: bicubic_upscale(lr, SCALE), test_set)
-    label = f"{len(test_set)} held-out crops, RGB, 4-px border, 8-bit"
-    return ({f"PSNR dB [{label}]": round(psnr, 3), f"SSIM [{label}]": round(ssim, 4),
-             f"bicubic PSNR dB [{label}]": round(bic_psnr, 3), f"bicubic SSIM [{label}]": round(bic_ssim, 4),
-             "PSNR gain over bicubic dB": round(psnr - bic_psnr, 3)},
-            "generator weights (8 residual blocks × 32, bicubic skip)", {"target": "above bicubic on PSNR"})
-
-
-def _image_scores(outputs: Any, targets: Any) -> tuple[float, float]:
-    import numpy as np
-
-    from workbench.superres.metrics import sr_psnr, sr_ssim
-
-    pairs = list(zip(outputs, targets, strict=True))
-    return (float(np.mean([sr_psnr(o, t, 0) for o, t in pairs])), float(np.mean([sr_ssim(o, t, 0) for o, t in pairs])))
-
-
-def translation(run: Any, context: dict[str, Any]) -> Scores:
-    """Pix2Pix against the paired photos, held-out and training crops (baseline: a flat image of the training
-    photos' mean colour); CycleGAN's photo → stylized against the dataset's fixed style applied to the same
-    held-out photos (baseline: the photo unchanged)."""
-    import numpy as np
-    import torch
-    from sr_quality import to_uint8 as _to_uint8
-
-    from workbench.data.translation_builtin import stylize
-    from workbench.translation.model import TranslationModel
-
-    model, pix2pix, quality = TranslationModel.from_run(run), run.config.method_name == "pix2pix", {}
-    train = model.dataset("train")[0]
-    mean = _to_uint8(train.get_batch(torch.arange(min(500, len(train))))[1]).reshape(-1, 3).mean(axis=0)
-    base_name = "flat mean training colour" if pix2pix else "the photo unchanged"
-    for split in ("test", "train") if pix2pix else ("test",):
-        n = min(200, model.example_count(split))
-        ex = model.examples(n, split)
-        outputs = np.concatenate([_to_uint8(model.translate(ex.inputs[i:i + 25])) for i in range(0, n, 25)])
-        targets = _to_uint8(ex.b) if pix2pix else stylize(_to_uint8(ex.inputs))
-        baseline = (np.broadcast_to(np.rint(mean).astype(np.uint8), targets.shape) if pix2pix
-                    else _to_uint8(ex.inputs))
-        label = f"{n} {'held-out test' if split == 'test' else 'training'} crops, RGB, 8-bit"
-        psnr, ssim = _image_scores(outputs, targets)
-        b_psnr, b_ssim = _image_scores(np.ascontiguousarray(baseline), targets)
-        quality.update({f"PSNR dB [{label}]": round(psnr, 3), f"SSIM [{label}]": round(ssim, 4),
-                        f"baseline PSNR dB ({base_name}) [{label}]": round(b_psnr, 3),
-                        f"baseline SSIM ({base_name}) [{label}]": round(b_ssim, 4)})
-    networks = "U-Net G and PatchGAN D weights" if pix2pix else "G_AB, G_BA, D_A and D_B weights"
-    return quality, networks, {"target": f"above the baseline ({base_name}) on the held-out photos",
-                               "ground truth": "paired photos" if pix2pix else "the dataset's fixed style "
-                               "(workbench.data.translation_builtin.stylize) of the held-out photos"}
-
-
-def voxels(run: Any, context: dict[str, Any]) -> Scores:
-    """bench/voxel_quality.py's figures: class coverage by the voxels3d CNN, nearest-training IoU (1,000 samples)."""
-    from voxel_quality import score_run
-
-    from workbench.voxels.classifier import load_or_train_voxel_classifier
-
-    classifier = load_or_train_voxel_classifier(context["workspace"], "voxels3d", int(run.config.data.image_size))
-    scores = score_run(run, classifier, 1000, seed=0)
-    s = scores.samples
-    label = "[1k samples, voxels3d CNN, 2,000 training shapes]"
-    quality: dict[str, float] = {f"classes covered (≥ 1%) {label}": int(s.coverage["covered"]),
-                                 f"class entropy {label}": round(float(s.coverage["entropy"]), 4),
-                                 f"classifier confidence {label}": round(s.confidence, 4),
-                                 f"nearest-training IoU mean {label}": round(s.mean_iou, 4),
-                                 f"nearest-training IoU median {label}": round(s.median_iou, 4),
-                                 f"empty grids {label}": int(s.empty),
-                                 "D-update fraction": round(scores.d_update_fraction, 4)}
-    counts = {name: int(c) for name, c in zip(classifier.class_names, s.coverage["counts"], strict=True)}
-    return quality, "G and D weights (3-D convolutions)", {
-        "target": "all 7 classes, recognisable shapes (the README's 300-CPU-s run: 5 of 7, IoU 0.216)",
-        "class counts": json.dumps(counts), "classifier": classifier.describe(),
-        "real held-out shapes (README)": "7 of 7, IoU 0.731"}
+    card = tomllib.loads((folder / "card.toml").read_text())
+    stride = thin_scalars(folder / "metrics.sqlite")
+    (folder / "metrics.sqlite").chmod(0o644)
+    checkpoint = folder / next(k for k in card["files"] if k.endswith(".safetensors"))
+    networks = card["files"][checkpoint.relative_to(folder).as_posix()].split(" (")[0]
+    card["files"] = describe_files(folder, checkpoint, networks, bool(card["training"]["optimizer_state"]), stride)
+    text = card_text(card)
+    tomllib.loads(text)
+    (folder / "card.toml").write_text(text)
+    print(f"[{folder.name}] scalars every {stride} steps: {human_size(folder_size(folder))}", flush=True)
 
 
 def examples_table(out: Path) -> str:
@@ -561,6 +418,8 @@ def main() -> int:
     parser.add_argument("--staging", default=str(DEFAULT_STAGING), help="staging workspaces and shared caches")
     parser.add_argument("--train-only", action="store_true", help="train, do not score or package")
     parser.add_argument("--finish-only", action="store_true", help="score and package an already staged training")
+    parser.add_argument("--thin", default="", help="comma-separated packaged examples whose per-step scalars to "
+                        "thin to ≤ 2,000 points per curve (as packaging now does), card updated")
     parser.add_argument("--stop-file", default="", help="stop training (with a checkpoint) once this file exists")
     args = parser.parse_args()
 
@@ -570,6 +429,10 @@ def main() -> int:
         return 0
     if args.table:
         print(examples_table(Path(args.out)))
+        return 0
+    if args.thin:
+        for name in [n.strip() for n in args.thin.split(",") if n.strip()]:
+            repack_thinned(Path(args.out) / name)
         return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()] or [e.name for e in EXAMPLES]
     unknown = [n for n in names if n not in BY_NAME]

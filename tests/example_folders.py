@@ -13,19 +13,13 @@ from workbench.runs.examples import write_card
 
 def make_example(run: Run, folder: Path, name: str, optimizer_state: bool = False) -> Path:
     """`run` made into a shipped example: its store out of WAL mode, optionally no optimizer state, a card."""
-    from workbench.training.checkpoints import load_checkpoint_file, save_checkpoint
-
     target = folder / name
     shutil.copytree(run.path, target, ignore=shutil.ignore_patterns(".lock", "*-wal", "*-shm", "control.json"))
     with sqlite3.connect(target / "metrics.sqlite") as conn:
         conn.execute("PRAGMA journal_mode=DELETE")
     conn.close()
     if not optimizer_state:
-        for path in sorted((target / "checkpoints").glob("*.safetensors")):
-            state = load_checkpoint_file(path)
-            for key in [k for k in state["method"] if k.startswith("opt")]:
-                del state["method"][key]
-            save_checkpoint(target / "checkpoints", int(path.stem), state)
+        strip_optimizer_state(target / "checkpoints")
     write_card(target, {
         "example": {"name": name, "title": f"Tiny {name}", "method": run.config.method_name, "dataset": "digits",
                     "summary": "a test example"},
@@ -35,6 +29,17 @@ def make_example(run: Run, folder: Path, name: str, optimizer_state: bool = Fals
         "files": {},
     })
     return target
+
+
+def strip_optimizer_state(checkpoints: Path) -> None:
+    """Rewrite every checkpoint in `checkpoints` without its optimizers' state (as the shipped examples are)."""
+    from workbench.training.checkpoints import load_checkpoint_file, save_checkpoint
+
+    for path in sorted(checkpoints.glob("*.safetensors")):
+        state = load_checkpoint_file(path)
+        for key in [k for k in state["method"] if k.startswith("opt")]:
+            del state["method"][key]
+        save_checkpoint(checkpoints, int(path.stem), state)
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

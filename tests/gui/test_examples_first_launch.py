@@ -103,6 +103,38 @@ def test_continue_training_trains_a_copy_with_fresh_optimizers(first_window, wor
     assert fingerprint(examples / "dcgan-digits") == before
 
 
+def test_training_tab_resume_and_step_on_an_example_train_a_copy(first_window, workspace, examples, qtbot):
+    """The Training tab's own buttons on a shipped example (finished, or stopped short of its steps) copy it first:
+    the example's folder never changes, the copy is what trains."""
+    win, panel = first_window, first_window.training_panel
+    before = fingerprint(examples / "dcgan-digits")
+    assert panel.run.id == "dcgan-digits"
+    qtbot.waitUntil(lambda: panel.controls.step_button.isEnabled(), timeout=TIMEOUT)
+    assert "Copy this shipped example" in panel.controls.resume_button.toolTip()
+    panel.controls.step_button.click()  # one step of a copy, which then waits, paused
+    qtbot.waitUntil(lambda: len(workspace.runs()) == 1 and panel.controls.training and panel.worker.is_paused
+                    and panel.view.progress.step == 3, timeout=TIMEOUT)
+    (copy,) = workspace.runs()
+    assert panel.run.id == copy.id and win.runs_panel.selected_run_id() == copy.id
+    panel.controls.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.controls.training, timeout=TIMEOUT)
+    assert copy.info().step == 3 and copy.latest_checkpoint_step() == 3
+    assert fingerprint(examples / "dcgan-digits") == before
+
+    stopped = examples / "vae-digits" / "run.toml"  # an example stopped short of its planned steps
+    stopped.write_text(stopped.read_text().replace('status = "finished"', 'status = "stopped"')
+                       .replace("steps = 2\n", "steps = 3\n", 1))
+    before = fingerprint(examples / "vae-digits")
+    win.runs_panel.select_run("vae-digits")
+    qtbot.waitUntil(lambda: panel.run.id == "vae-digits" and panel.controls.resume_button.isEnabled(),
+                    timeout=TIMEOUT)
+    panel.controls.resume_button.click()
+    qtbot.waitUntil(lambda: len(workspace.runs()) == 2, timeout=TIMEOUT)
+    vae_copy = next(r for r in workspace.runs() if r.id != copy.id)
+    qtbot.waitUntil(lambda: vae_copy.info().status == "finished", timeout=TIMEOUT)
+    assert vae_copy.info().step == 3 and fingerprint(examples / "vae-digits") == before
+
+
 def test_latent_tab_explores_an_example(first_window, examples, qtbot):
     win = first_window
     before = fingerprint(examples / "vae-digits")
@@ -115,6 +147,7 @@ def test_latent_tab_explores_an_example(first_window, examples, qtbot):
     qtbot.waitUntil(lambda: len(panel.session.pins) == 1, timeout=TIMEOUT)
     assert not panel.error_label.isVisible(), panel.error_label.text()
     assert not panel.pinned.save_button.isEnabled() and not panel.pinned.autosave_box.isEnabled()
+    assert not panel.pinned.autosave_box.isChecked() and panel.session.autosave  # shown off, the choice kept
     assert "read-only" in panel.pinned.autosave_box.toolTip()
     assert fingerprint(examples / "vae-digits") == before
 

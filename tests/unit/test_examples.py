@@ -7,7 +7,7 @@ import shutil
 from contextlib import closing
 
 import pytest
-from example_folders import fingerprint, make_example
+from example_folders import fingerprint, make_example, strip_optimizer_state
 
 from workbench.atomic import atomic_write_text
 from workbench.cli import main
@@ -127,6 +127,22 @@ def test_continuing_an_example_without_optimizer_state(examples, workspace, caps
     assert copy.info().status == "finished" and copy.info().step == 4 and copy.latest_checkpoint_step() == 4
     assert fresh_optimizer_note(copy) == ""  # its new checkpoints have optimizer state
     assert fingerprint(example.path) == before
+
+
+def test_any_run_resumed_without_optimizer_state_says_so(tiny_run, capsys):
+    """Not only examples: a checkpoint saved without optimizer state (trimmed for size, or written by another
+    tool) trains on with fresh optimizers, and the note is recorded with the run, not only printed."""
+    from workbench.runs.event_reader import EventReader
+    from workbench.runs.events import AlertEvent
+
+    run = tiny_run("dcgan", steps=2, name="trimmed")
+    strip_optimizer_state(run.checkpoints_dir)
+    assert main(["train", "--workspace", str(run.path.parent.parent), "--resume", run.id, "--steps", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "note at step 2: the checkpoint at step 2 has no optimizer state (opt_g, opt_d)" in err
+    notes = [e for e in EventReader(run).read_new() if isinstance(e, AlertEvent) and e.kind == "resume"]
+    assert len(notes) == 1 and notes[0].is_note and notes[0].step == 2
+    assert run.info().step == 3
 
 
 def test_session_restores_a_checkpoint_without_optimizer_state(examples):

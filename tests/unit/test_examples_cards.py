@@ -110,3 +110,25 @@ def test_one_final_checkpoint_loads_with_finite_weights(folder: Path) -> None:
     assert has_optimizer == card["training"]["optimizer_state"]
     method = read_toml_file(folder / "run.toml")["method"]
     assert method.get("name", card["example"]["method"]) == card["example"]["method"]
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_curves_are_thinned_evenly_and_end_at_the_last_step(folder: Path) -> None:
+    """Packaging keeps one step in k of the per-step scalars (≤ 2,000 points a curve) and each curve's last step;
+    the card's [files] says which k."""
+    import re
+    import sqlite3
+    from contextlib import closing
+
+    steps = read_card(folder)["training"]["steps"]
+    with closing(sqlite3.connect(f"file:{folder / 'metrics.sqlite'}?mode=ro", uri=True)) as con:
+        rows = con.execute("SELECT tag, COUNT(*), MAX(step) FROM scalars WHERE metric = 0 GROUP BY tag").fetchall()
+        gaps = {g for (g,) in con.execute(
+            "SELECT DISTINCT s.step - (SELECT MAX(p.step) FROM scalars p WHERE p.tag = s.tag AND p.step < s.step "
+            "AND p.metric = 0) FROM scalars s WHERE s.metric = 0 AND s.tag = (SELECT MIN(tag) FROM scalars "
+            "WHERE metric = 0)") if g is not None}
+    assert rows, f"{folder.name}: no training curves"
+    assert all(count <= 2001 and last == steps for _tag, count, last in rows), rows[:3]
+    described = read_card(folder)["files"]["metrics.sqlite"]
+    stride = int(m.group(1)) if (m := re.search(r"one step in (\d+)", described)) else 1
+    assert gaps <= {stride, steps % stride or stride}, f"{folder.name}: steps between points {sorted(gaps)}"

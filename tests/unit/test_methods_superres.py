@@ -264,6 +264,27 @@ def test_init_from_copies_the_srresnet_generator(workspace):
     assert untouched.initialised_from == "" and "initialised_from" not in untouched.run_notes()
 
 
+def test_init_from_accepts_a_shipped_example_name(workspace, tmp_path, monkeypatch):
+    """`init_from = "srresnet-x4-sr-photos"` reads the example's weights in place (nothing copied or written)."""
+    from example_folders import fingerprint, make_example
+
+    from workbench.runs import Run
+
+    run, source = stored_srresnet(workspace, "to-ship", steps=2)
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    shipped = make_example(Run(run.path), folder, "sr-example")
+    shutil.rmtree(run.path)
+    monkeypatch.setenv("WORKBENCH_EXAMPLES", str(folder))
+    before = fingerprint(shipped)
+    method = build(SRGANSettings(**TINY_GAN, init_from="sr-example"))
+    initialise_from_source(method, workspace.root)
+    assert method.initialised_from.startswith("sr-example (step 2")
+    for key, value in source.G.state_dict().items():
+        assert torch.equal(method.G.state_dict()[key], value), key
+    assert fingerprint(shipped) == before and workspace.runs() == []
+
+
 def test_init_from_errors_name_the_field(workspace):
     stored_srresnet(workspace, "untrained", steps=0)
     stored_srresnet(workspace, "deeper", residual_blocks=3)
@@ -272,7 +293,7 @@ def test_init_from_errors_name_the_field(workspace):
     gan = RunConfig(SRGANSettings(**TINY_GAN), sr_config(SRResNetSettings()).data, TrainConfig())
     workspace.create_run(gan, name="a-gan")
     cases = {
-        "nothing-here": r"method\.init_from: no run 'nothing-here'",
+        "nothing-here": r"method\.init_from: no run 'nothing-here'.*or the name of a shipped example",
         "a-gan": r"method\.init_from: run a-gan is a 'srgan' run; SRGAN starts from an 'srresnet' run",
         "untrained": r"method\.init_from: run untrained has no checkpoint yet",
         "deeper": r"method\.init_from: run deeper's generator has 3 residual blocks, 8 channels, ×2, 3 image "

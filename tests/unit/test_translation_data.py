@@ -88,7 +88,7 @@ def test_gray2color_needs_three_channels_and_gives_grey_inputs():
     assert np.abs(to_uint8(gray)[..., 0] - expected).max() <= 1
 
 
-def test_photo2stylized_domains_are_disjoint_and_styled():
+def test_photo2stylized_domains_are_disjoint_alike_and_styled():
     ds = build_dataset(data("photo2stylized"))
     info = ds.info
     assert info.kind == "unpaired" and info.domains == ("photo", "stylized") and info.size == len(ds)
@@ -98,9 +98,11 @@ def test_photo2stylized_domains_are_disjoint_and_styled():
     styled = to_uint8(ds.domain_batch("B", torch.arange(n_b)))
     assert len(np.unique(styled)) <= STYLE_LEVELS  # posterised
     assert len(np.unique(photos)) > 200
+    crops = photo_crops("train", SIZE)  # the two domains: alternate crops of the same photos, none in both
     photo_keys = {p.tobytes() for p in photos}
-    plain_right = photo_crops("train", SIZE, "right", 1000).images
-    assert not photo_keys & {p.tobytes() for p in plain_right}  # different crops on the two sides
+    assert photo_keys == {c.tobytes() for c in crops.images[0::2]}
+    assert not photo_keys & {c.tobytes() for c in crops.images[1::2]}
+    assert sorted(set(crops.sources[0::2])) == sorted(set(crops.sources[1::2]))  # the same scenes on both sides
     a, b = ds.get_batch(torch.tensor([0, 1, 2, 3]))
     assert a.shape == b.shape == (4, 3, SIZE, SIZE)
     assert build_dataset(data("photo2stylized", direction="BtoA")).info.domains == ("stylized", "photo")

@@ -30,7 +30,7 @@ from workbench.methods import method_settings_class
 from workbench.methods.registry import check_data_kind, check_trainable, load_run_config
 from workbench.runs import Run, RunStatus, Workspace
 from workbench.runs.checkpoint_files import only_damaged_checkpoints
-from workbench.runs.examples import continued_steps, fresh_optimizer_note, is_example
+from workbench.runs.examples import continued_steps, is_example
 
 POSTFIX_INTERVAL_S = 0.2  # the progress bar's loss read-out changes at most 5 times a second
 
@@ -179,10 +179,7 @@ def _resumed_run(args: argparse.Namespace, ws: Workspace) -> Run:
                        f"pass --steps N to train it further")
     if is_example(run):  # checked above, before anything is copied: the copy is what trains
         run = find_run(ws, args.resume, write=True, steps=args.steps)
-    note = fresh_optimizer_note(run)
-    if note:
-        print(note, file=sys.stderr)
-    return run
+    return run  # a checkpoint without optimizer state is said by the loop (a note at the first step)
 
 
 def _restarted_run(args: argparse.Namespace, ws: Workspace) -> Run:
@@ -259,7 +256,7 @@ def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> in
                         last_postfix = now
                     bar.update(event.step - bar.n)
                 elif isinstance(event, AlertEvent):
-                    what = "note" if event.kind == "evaluation" else "alert"  # train.eval_every's notes
+                    what = "note" if event.is_note else "alert"
                     tqdm.write(f"{what} at step {event.step}: {event.message}", file=sys.stderr)
                     if event.kind == "non_finite":  # the loop has paused; a script cannot press resume
                         diverged = True

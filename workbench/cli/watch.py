@@ -93,7 +93,7 @@ def _event_line(event: Event, progress: Progress) -> str:
     if isinstance(event, LayoutEvent):
         return f"training {'resumed' if progress.sessions > 1 else 'started'} at step {event.step}"
     if isinstance(event, AlertEvent):
-        return f"alert at step {event.step}: {event.message}"
+        return f"{'note' if event.is_note else 'alert'} at step {event.step}: {event.message}"
     if isinstance(event, CheckpointEvent):
         return f"checkpoint at step {event.step}: {Path(event.path).name}"
     if isinstance(event, ControlEvent):

@@ -34,7 +34,6 @@ CROP_COUNTS = {"train": 2000, "test": 200}
 CROP_SEED = 5_021_977  # fixed: the same crops in every run, whatever the run's seed
 CROP_BYTES_BUDGET = 100 * 2**20  # fewer crops at large sizes, so that one crop set stays near 100 MB
 MIN_CROP_STD = 0.03  # grey-level standard deviation below which a crop is redrawn (black sky, empty background)
-REGIONS = ("whole", "left", "right")  # left / right halves give disjoint crop sets cut from the same photos
 
 
 @dataclass(frozen=True)
@@ -84,20 +83,19 @@ def _grey_std(rgb: np.ndarray) -> float:
     return float((rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).std() / 255.0)
 
 
-def _crops_of_photo(name: str, count: int, image_size: int, region: str) -> tuple[list[np.ndarray], list[tuple]]:
+def _crops_of_photo(name: str, count: int, image_size: int) -> tuple[list[np.ndarray], list[tuple]]:
     """`count` crops of one photo: random position and side (image_size … half the short side), resized."""
     photo = Image.fromarray(load_photo(name))
     width, height = photo.size
-    x0, x1 = {"whole": (0, width), "left": (0, width // 2), "right": (width - width // 2, width)}[region]
-    short = min(height, x1 - x0)
+    short = min(height, width)
     low = min(image_size, short)
-    high = max(low, min(short, min(width, height) // 2))
-    rng = np.random.default_rng([CROP_SEED, ALL_PHOTOS.index(name), REGIONS.index(region), image_size])
+    high = max(low, short // 2)
+    rng = np.random.default_rng([CROP_SEED, ALL_PHOTOS.index(name), 0, image_size])
     images, boxes = [], []
     for _ in range(count):
         for _attempt in range(20):  # flat crops (black sky of the Hubble field, the retina's border) are redrawn
             side = int(rng.integers(low, high + 1))
-            left = x0 + int(rng.integers(0, x1 - x0 - side + 1))
+            left = int(rng.integers(0, width - side + 1))
             top = int(rng.integers(0, height - side + 1))
             # reducing_gap: a fast integer box reduction first, then bicubic; both antialiased
             crop = np.asarray(photo.resize((image_size, image_size), Image.Resampling.BICUBIC,
@@ -109,19 +107,17 @@ def _crops_of_photo(name: str, count: int, image_size: int, region: str) -> tupl
     return images, boxes
 
 
-@functools.lru_cache(maxsize=6)  # train and test, whole and the two halves
-def photo_crops(split: str, image_size: int, region: str = "whole", count: int | None = None) -> PhotoCrops:
+@functools.lru_cache(maxsize=4)  # train and test, at two sizes (sr-photos' LR and HR)
+def photo_crops(split: str, image_size: int, count: int | None = None) -> PhotoCrops:
     """The split's crops (cached per process: several built-ins share them). Read-only arrays."""
     if split not in SPLIT_PHOTOS:
         raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
-    if region not in REGIONS:
-        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
     count = crop_count(split, image_size) if count is None else count
     photos = SPLIT_PHOTOS[split]
     images, sources, boxes = [], [], []
     for i, name in enumerate(photos):
         share = count // len(photos) + (1 if i < count % len(photos) else 0)
-        photo_images, photo_boxes = _crops_of_photo(name, share, image_size, region)
+        photo_images, photo_boxes = _crops_of_photo(name, share, image_size)
         images += photo_images
         boxes += photo_boxes
         sources += [name] * share

@@ -2,8 +2,10 @@
 
 - `edges2photos` (paired): Canny edge map of each crop, black lines on white as in edges2shoes → the crop;
 - `gray2color` (paired): the crop in grey (replicated to 3 channels) → the crop in colour;
-- `photo2stylized` (unpaired): crops from the left halves of the photos, and different crops from the right
-  halves put through one fixed colour/tone stylisation, so CycleGAN has a real look to learn without pairs;
+- `photo2stylized` (unpaired): every other crop as a photo, and the crops between them put through one fixed
+  colour/tone stylisation: the two domains show the same kind of scenes (as horses and zebras do) but no crop
+  appears in both, so CycleGAN has a real look to learn without pairs. (Taking the domains from different halves
+  of the few photos made their content differ, and the discriminators pushed the colours of that content.)
 - `sr-photos` (super-resolution): the crop (HR) and its antialiased bicubic downscale by data.scale (LR).
 
 The test split uses the held-out photos (`photos.TEST_PHOTOS`), never seen in training.
@@ -25,7 +27,7 @@ from workbench.data.image_pairs import (
     build_super_resolution,
     build_unpaired,
 )
-from workbench.data.photos import crop_count, grey, photo_crops, with_channels
+from workbench.data.photos import grey, photo_crops, with_channels
 
 TRANSLATION_BUILTINS = ("edges2photos", "gray2color", "photo2stylized", "sr-photos")
 
@@ -44,15 +46,21 @@ def canny_sigma(image_size: int) -> float:
     return float(np.clip(1.5 * image_size / 64, 1.0, 3.0))
 
 
+def canny_edges(images: np.ndarray) -> np.ndarray:
+    """The edge detector of edges2photos: uint8 N×S×S×3 photos → bool N×S×S, True on an edge (also how a
+    translation back to photos is checked: its edges should fall where the input's are)."""
+    from skimage.feature import canny
+
+    grey_images = grey(images)[..., 0].astype(np.float32) / 255.0
+    sigma = canny_sigma(images.shape[1])
+    return np.stack([canny(image, sigma=sigma, low_threshold=0.1, high_threshold=0.2) for image in grey_images])
+
+
 @functools.lru_cache(maxsize=2)
 def edge_maps(split: str, image_size: int) -> np.ndarray:
     """Canny edges of the split's crops: uint8 N×S×S×1, 0 on edges and 255 elsewhere (cached: Canny is the slow
     part of building the dataset)."""
-    from skimage.feature import canny
-
-    images = grey(photo_crops(split, image_size).images)[..., 0].astype(np.float32) / 255.0
-    sigma = canny_sigma(image_size)
-    edges = np.stack([canny(image, sigma=sigma, low_threshold=0.1, high_threshold=0.2) for image in images])
+    edges = canny_edges(photo_crops(split, image_size).images)
     out = np.where(edges, 0, 255).astype(np.uint8)[..., None]
     out.setflags(write=False)
     return out
@@ -83,9 +91,8 @@ def _gray2color(config: DataConfig, split: str) -> PairedImageDataset:
 
 
 def _photo2stylized(config: DataConfig, split: str) -> UnpairedImageDataset:
-    half = crop_count(split, config.image_size) // 2
-    photos = photo_crops(split, config.image_size, "left", half).images
-    styled = stylize(photo_crops(split, config.image_size, "right", half).images)
+    crops = photo_crops(split, config.image_size).images
+    photos, styled = crops[0::2], stylize(crops[1::2])  # interleaved: the same photos, in the same share
     return build_unpaired("photo2stylized", with_channels(photos, config.channels),
                           with_channels(styled, config.channels), ("photo", "stylized"), config.direction)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import tomllib
 from PySide6.QtCore import Qt
@@ -77,6 +78,15 @@ def _combo(name: str, items: tuple[str, ...]) -> QComboBox:
     combo.setObjectName(name)
     combo.addItems(list(items))
     return combo
+
+
+def _fill_module(edits: tuple[QLineEdit, QLineEdit, QLineEdit, QLineEdit], module: Any) -> None:
+    """A declared module (generator or encoder) into its four fields: file, class, keyword arguments, weights."""
+    file_edit, class_edit, kwargs_edit, weights_edit = edits
+    file_edit.setText(str(module.file))
+    class_edit.setText(module.class_name)
+    kwargs_edit.setText(_kwargs_text(module.kwargs))
+    weights_edit.setText(str(module.weights or ""))
 
 
 def _kwargs_text(kwargs: dict) -> str:
@@ -230,10 +240,7 @@ class ImportModelDialog(QDialog):
         return True
 
     def fill(self, m: Manifest) -> None:
-        self.model_file.setText(str(m.model.file))
-        self.model_class.setText(m.model.class_name)
-        self.model_kwargs.setText(_kwargs_text(m.model.kwargs))
-        self.weights.setText(str(m.model.weights or ""))
+        _fill_module((self.model_file, self.model_class, self.model_kwargs, self.weights), m.model)
         self.latent_dim.setValue(m.latent_dim)
         self.prior.setCurrentText(m.prior)
         self.latent_shape.setCurrentText(m.latent_shape)
@@ -244,10 +251,8 @@ class ImportModelDialog(QDialog):
         self.classes.setValue(m.classes)
         self.encoder_box.setChecked(m.encoder is not None)
         if m.encoder is not None:
-            self.encoder_file.setText(str(m.encoder.file))
-            self.encoder_class.setText(m.encoder.class_name)
-            self.encoder_kwargs.setText(_kwargs_text(m.encoder.kwargs))
-            self.encoder_weights.setText(str(m.encoder.weights or ""))
+            _fill_module((self.encoder_file, self.encoder_class, self.encoder_kwargs, self.encoder_weights),
+                         m.encoder)
             self.encoder_returns.setCurrentText(m.encoder_returns)
         self.dataset.setCurrentText(m.data_name)
         self.data_root.setText(m.data_root)

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.compare_requested.connect(self._compare)
         self.runs_panel.continue_requested.connect(self.continue_training)
         self.training_panel.run_created.connect(self._run_created)
+        self.training_panel.example_continue_requested.connect(self.runs_panel.run_actions.continue_training)
         self.training_panel.status_changed.connect(self._show_status)
         self.training_panel.error_occurred.connect(self._show_error)
 
@@ -181,16 +182,17 @@ class MainWindow(QMainWindow):
         self.runs_panel.select_run(chosen.run.id)
         self.tabs.setCurrentWidget(self.training_panel)
 
-    def continue_training(self, run: Run) -> None:
-        """Train `run` (an example's copy, made by the Runs list) on in the Training tab."""
+    def continue_training(self, run: Run, one_step: bool = False) -> None:
+        """Train `run` (an example's copy, made by the Runs list) on in the Training tab, or make one step."""
         from workbench.runs.examples import fresh_optimizer_note
 
         self.runs_panel.select_run(run.id)
         self.tabs.setCurrentWidget(self.training_panel)
-        self.training_panel.resume()
-        note = fresh_optimizer_note(run)
-        if note and self.training_panel.own_view is not None:
-            self.training_panel.own_view.add_note(note[0].upper() + note[1:])
+        if one_step:
+            self.training_panel.step()
+        else:
+            self.training_panel.resume()
+        note = fresh_optimizer_note(run)  # the Training tab's notes get the loop's own line
         if note:
             self.runs_panel.show_status(self.runs_panel.status_label.text() + " " + note[0].upper() + note[1:] + ".")
 
@@ -204,7 +206,8 @@ class MainWindow(QMainWindow):
 
         view = self.training_panel.view
         if is_example(run) and self.training_panel.run is run and view is not None:
-            view.alerts.insertItem(0, "A shipped example, read-only: right-click → Continue training trains a copy.")
+            view.alerts.insertItem(0, "A shipped example, read-only: Resume (or right-click → Continue training) "
+                                   "trains a copy in your workspace.")
         if run_checkpoint_step(run) is None:  # e.g. just started: the tabs say "no checkpoint yet" for now
             self._awaiting_checkpoint = run
             self._told_without_checkpoint = set(range(1, self.tabs.count()))  # all but Training, which tails

@@ -80,12 +80,22 @@ class MetricEvent:
 
 @dataclass(frozen=True)
 class AlertEvent:
-    """Something a user should know about now (non-finite loss...), with a plain-language message."""
+    """Something a user should know about now (non-finite loss...), with a plain-language message. Kinds in
+    NOTE_KINDS inform (listed as notes, no alert banner); every other kind warns."""
 
     step: int
     wall: float
     kind: str
     message: str
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind in NOTE_KINDS
+
+
+EVALUATION_NOTE = "evaluation"  # train.eval_every's notes (what was measured, what was skipped)
+RESUME_NOTE = "resume"  # how a resumed session was restored (e.g. fresh optimizers)
+NOTE_KINDS = frozenset({EVALUATION_NOTE, RESUME_NOTE})
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,8 @@ from workbench.metrics.model_scores import (
     score_model,
     score_plan,
 )
-from workbench.runs.events import AlertEvent, Event, MetricEvent
+from workbench.runs.events import EVALUATION_NOTE, AlertEvent, Event, MetricEvent
 
-NOTE_KIND = "evaluation"  # AlertEvent kind of its notes: the window lists them without raising the alert banner
 EVAL_SEED = 0  # as `workbench eval`: its numbers at a checkpoint's step are the curve's point there
 EVAL_NICE = 5  # added to the training thread's nice value
 
@@ -245,7 +244,7 @@ class EvalHistory:
 
     @staticmethod
     def _event(step: int, message: str) -> AlertEvent:
-        return AlertEvent(step, time.time(), NOTE_KIND, message)
+        return AlertEvent(step, time.time(), EVALUATION_NOTE, message)
 
     # ---- the evaluation thread -----------------------------------------------------------------------------
     def _work(self, job: _Job) -> None:

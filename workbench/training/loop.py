@@ -20,6 +20,7 @@ from workbench.images import image_grid
 from workbench.methods.capabilities import ScatterPreview
 from workbench.methods.registry import method_spec
 from workbench.runs.events import (
+    RESUME_NOTE,
     AlertEvent,
     CheckpointEvent,
     ControlEvent,
@@ -86,6 +87,15 @@ def _disentanglement_probe(session: TrainingSession) -> Any:
     from workbench.metrics.disentanglement.probe import DisentanglementProbe  # sklearn: only when asked for
 
     return DisentanglementProbe.for_session(session)
+
+
+def resume_note(session: TrainingSession) -> AlertEvent:
+    """Say that the restored checkpoint had no optimizer state (a shipped example's, or one saved without it):
+    Adam's moments start at zero, so the first steps move differently from an uninterrupted run."""
+    names = ", ".join(session.fresh_optimizers)
+    return AlertEvent(session.step, time.time(), RESUME_NOTE,
+                      f"the checkpoint at step {session.step} has no optimizer state ({names}): training goes on "
+                      "from its weights with fresh optimizers (their moments start at zero)")
 
 
 def _non_finite(scalars: dict[str, float]) -> list[str]:
@@ -155,6 +165,8 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
     def disentanglement_due() -> bool:
         return probe is not None and session.step % cfg.disentanglement_every == 0
 
+    if session.fresh_optimizers:
+        yield resume_note(session)
     if session.step == 0:
         yield from samples_and_metrics()  # what the untrained model makes: the baseline to compare with
         if disentanglement_due():

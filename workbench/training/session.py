@@ -17,8 +17,9 @@ from workbench.data import build_dataset
 from workbench.data.batches import BatchStream
 from workbench.methods.capabilities import InitFrom
 from workbench.methods.registry import build_method, check_trainable, method_spec
-from workbench.runs import Workspace
+from workbench.runs import Run, Workspace
 from workbench.runs.checkpoint_files import latest_checkpoint
+from workbench.runs.examples import find_example
 from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.training.devices import resolve_device
 
@@ -178,10 +179,11 @@ def _source_run_state(method: Any, workspace_root: Path | None) -> tuple[dict[st
     spec = method_spec(type(method).method_name)
     wanted = " or ".join(repr(m) for m in method.init_from_methods)
     try:
-        run = Workspace(workspace_root).run(name)
+        run = _run_or_example(Workspace(workspace_root), name)
         source = run.config
     except KeyError as err:
-        raise ConfigError(f"{field}: {err.args[0]} (give the id or the folder of a run of {wanted})") from err
+        raise ConfigError(f"{field}: {err.args[0]} (give the id or the folder of a run of {wanted}, or the name of "
+                          "a shipped example: `workbench examples`)") from err
     except ConfigError as err:
         raise ConfigError(f"{field}: cannot read run {name!r}: {err}") from err
     if source.method_name not in method.init_from_methods:
@@ -195,6 +197,18 @@ def _source_run_state(method: Any, workspace_root: Path | None) -> tuple[dict[st
     except (CheckpointError, KeyError, TypeError) as err:
         raise ConfigError(f"{field}: cannot read run {run.id}'s checkpoint at step {files.step}: {err}") from err
     return state, source, run.id, f"{run.id} (step {files.step}, {Path(run.path)})"
+
+
+def _run_or_example(workspace: Workspace, name: str) -> Run:
+    """The workspace's run `name`, else the shipped example of that name (read in place: only its weights are
+    read); KeyError when neither exists."""
+    try:
+        return workspace.run(name)
+    except KeyError:
+        example = find_example(name)
+        if example is None:
+            raise
+        return example.run
 
 
 def _network_storages(method: Any) -> set[int]:

@@ -22,8 +22,9 @@ class SRGANSettings(Validated):
     bicubic_skip: bool = setting(True, help=BICUBIC_SKIP_HELP)
     d_channels: int = setting(32, min=8, max=512, help="feature maps in the discriminator's first layer (64 in "
                                                        "the paper)")
-    init_from: str = setting("", help="an SRResNet run (its id or folder) whose latest checkpoint initialises the "
-                                      "generator, as the paper does; empty = start from random weights")
+    init_from: str = setting("", help="an SRResNet run (its id or folder, or a shipped example such as "
+                                      "srresnet-x4-sr-photos) whose latest checkpoint initialises the generator, as "
+                                      "the paper does; empty = start from random weights")
     vgg_weights: str = setting(
         "", help="a local VGG-19 weights file in torchvision's format (e.g. vgg19-dcbb9e9d.pth, or .safetensors) "
                  "for the content loss; nothing is downloaded. Empty: the content loss falls back to pixel MSE "

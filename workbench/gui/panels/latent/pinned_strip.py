@@ -6,7 +6,7 @@ says where it came from (seed, dataset index, inverted file and its loss...).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -140,6 +140,8 @@ class PinnedStrip(QGroupBox):
         self.save_button.setEnabled(writable)
         self.load_button.setEnabled(has_run)
         self.autosave_box.setEnabled(writable)
+        with QSignalBlocker(self.autosave_box):  # shown off where nothing is saved; the choice returns with a run
+            self.autosave_box.setChecked(self.session.autosave and writable)
         self.autosave_box.setToolTip(AUTOSAVE_TIP if writable or not has_run else EXAMPLE_TIP)
 
 

@@ -161,15 +161,16 @@ class RunActions(QObject):
         self.panel.select_runs([copy.id for copy in copies])
         return copies
 
-    def continue_training(self, run: Run) -> Run | None:
-        """Copy an example into the workspace with twice its steps and ask the window to train the copy on."""
+    def continue_training(self, run: Run, one_step: bool = False) -> Run | None:
+        """Copy an example into the workspace (to its planned steps when it stopped short, else twice as many)
+        and ask the window to train the copy on (or make one step of it)."""
         try:
             info, config = run.info(), run.config
             (copy,) = self.own([run], steps=continued_steps(config.train.steps, info.step))
         except (RunError, ConfigError, OSError) as err:
             self.panel.show_error(f"Cannot copy {run.id}: {err}")
             return None
-        self.panel.continue_requested.emit(copy)
+        self.panel.continue_requested.emit(copy, one_step)
         return copy
 
     def _meta(self, run: Run, field: str) -> str:

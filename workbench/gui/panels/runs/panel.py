@@ -48,7 +48,7 @@ class RunsPanel(PanelBase):
     "Compare with…"."""
 
     run_selected = Signal(object)
-    continue_requested = Signal(object)  # a run to train on in the Training panel (a copied example)
+    continue_requested = Signal(object, bool)  # a run to train on in the Training panel (a copied example), one step
     new_run_requested = Signal()
     new_run_from_requested = Signal(object)
     compare_requested = Signal()

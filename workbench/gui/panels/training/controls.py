@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 from workbench.config import ConfigError
 from workbench.methods.registry import method_spec
 from workbench.runs import Run
+from workbench.runs.examples import is_example
 
 
 def imported_refusal(run: Run) -> str:
@@ -18,6 +19,9 @@ def imported_refusal(run: Run) -> str:
             "Evaluate tabs.")
 
 
+RESUME_TIP = "Continue a paused run, or a stopped one from its latest checkpoint"
+EXAMPLE_RESUME_TIP = ("Copy this shipped example into your workspace and train the copy on (the example itself is "
+                      "never changed)")
 RESUMABLE = ("stopped", "interrupted", "failed", "created")  # stored states a run can be continued from
 
 
@@ -34,8 +38,7 @@ class RunControls(QWidget):
         row.setContentsMargins(6, 4, 6, 6)
         self.start_button = self._button("Start", "Create a run with these settings and train it", row)
         self.pause_button = self._button("Pause", "", row)
-        self.resume_button = self._button("Resume", "Continue a paused run, or a stopped one from its latest "
-                                          "checkpoint", row)
+        self.resume_button = self._button("Resume", RESUME_TIP, row)
         self.step_button = self._button("Step", "Run exactly one iteration while paused", row)
         self.stop_button = self._button("Stop", "Stop after the current iteration and write a checkpoint", row)
 
@@ -105,9 +108,11 @@ class RunControls(QWidget):
     def update_buttons(self, run: Run | None, state: str) -> None:
         alive = self.ours(run) and self.training
         paused = alive and self.worker.is_paused
-        resumable = not alive and run is not None and state in RESUMABLE and not self.training
+        resumable = (not alive and run is not None and not self.training
+                     and (state in RESUMABLE or (state == "finished" and is_example(run))))  # an example: a copy
         self.start_button.setEnabled(run is None and not self.training)
         self.pause_button.setEnabled(alive and not paused)
         self.resume_button.setEnabled(paused or resumable)
         self.step_button.setEnabled(paused or resumable)
         self.stop_button.setEnabled(alive)
+        self.resume_button.setToolTip(EXAMPLE_RESUME_TIP if resumable and is_example(run) else RESUME_TIP)

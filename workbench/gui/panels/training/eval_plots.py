@@ -13,8 +13,6 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from workbench.evaluation.store import TAG_PREFIX, metric_name
 from workbench.gui.widgets.curve_plot import CurvePlot
 
-NOTE_KIND = "evaluation"  # the AlertEvent kind of the evaluator's notes (workbench.training.eval_history.NOTE_KIND)
-
 
 def tab_name(tag: str) -> str:
     """"eval/KID std [digits-cnn, 500]" → "KID": the tab a series goes to."""

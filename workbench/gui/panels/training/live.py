@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QLabel, QListWidget, QSplitter, QTabWidget, QVBoxL
 
 from workbench.config import ConfigError
 from workbench.evaluation.store import TAG_PREFIX as EVALUATION_TAG_PREFIX
-from workbench.gui.panels.training.eval_plots import NOTE_KIND as EVALUATION_NOTE
 from workbench.gui.panels.training.eval_plots import EvalPlots
 from workbench.gui.widgets.curve_groups import kind_of, plot_title
 from workbench.gui.widgets.curve_plot import CurvePlot
@@ -224,7 +223,7 @@ class LiveView(QWidget):
                         if event.name == "samples" else self._visual_view(event.name))
                 new_series = new_series or not view.steps()
                 self._files.append((view, event.step, event.path))
-            elif isinstance(event, AlertEvent) and event.kind == EVALUATION_NOTE:  # a note, not a warning
+            elif isinstance(event, AlertEvent) and event.is_note:  # a note, not a warning
                 self.alerts.addItem(f"ℹ step {event.step}: {event.message}")
             elif isinstance(event, AlertEvent):
                 self.alerts.addItem(f"⚠ {event.message}")

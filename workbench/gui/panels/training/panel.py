@@ -22,6 +22,7 @@ from workbench.gui.panels.training.form import RunForm
 from workbench.gui.panels.training.live import LiveView
 from workbench.gui.settings import remember_splitters
 from workbench.runs import Run, Workspace
+from workbench.runs.examples import is_example
 from workbench.runs.progress import format_duration
 from workbench.runs.run import file_version
 
@@ -48,6 +49,7 @@ class TrainingPanel(PanelBase):
 
     status_changed = Signal(dict)
     run_created = Signal(object)
+    example_continue_requested = Signal(object, bool)  # Resume/Step on a shipped example: copy it first
     error_occurred = Signal(str, str)  # message, details
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
@@ -284,6 +286,9 @@ class TrainingPanel(PanelBase):
     def _go_on(self, one_step: bool) -> None:
         """Resume the run shown, or let it make exactly one step: this window's training, or a stored run, which
         then trains here (paused after the step)."""
+        if self.run is not None and is_example(self.run) and not self.controls.training:
+            self.example_continue_requested.emit(self.run, one_step)  # examples are never written: a copy trains
+            return
         if self.run is not None and not (self.controls.ours(self.run) and self.controls.training):
             self._continue_stored_run(paused=one_step)
         if self.controls.ours(self.run) and self.controls.training:
