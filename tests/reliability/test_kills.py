@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from live_processes import processes_mentioning
 
 from workbench.runs.checkpoint_files import latest_checkpoint
 
@@ -36,22 +37,6 @@ def _env(ws: Path, coverage: bool) -> dict[str, str]:
 def _train(ws: Path, *args: str, coverage: bool = False) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "workbench", "train", *args], env=_env(ws, coverage),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    """Live processes whose command line contains `text` (zombies are dead and not counted)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if text in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
 
 
 def _sockets(pid: int) -> int:
@@ -76,8 +61,8 @@ def _wait_for(predicate, timeout: float, what: str):  # noqa: ANN001, ANN202
 
 
 def _coverage_helpers(ws: Path) -> list[int]:
-    return [pid for pid in _processes_mentioning("workbench.training.class_coverage")
-            if pid in _processes_mentioning(str(ws))]
+    return [pid for pid in processes_mentioning("workbench.training.class_coverage")
+            if pid in processes_mentioning(str(ws))]
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
@@ -89,7 +74,7 @@ def test_no_process_outlives_the_trainer(tmp_path, stop_signal):
         assert _sockets(trainer.pid) == 0 and all(_sockets(pid) == 0 for pid in helpers)
         trainer.send_signal(stop_signal)
         trainer.wait(60)
-        _wait_for(lambda: not _processes_mentioning(str(ws)), 5, "every workbench process to exit")
+        _wait_for(lambda: not processes_mentioning(str(ws)), 5, "every workbench process to exit")
     finally:
         if trainer.poll() is None:
             trainer.kill()
@@ -121,7 +106,7 @@ def test_two_trainings_train_the_classifier_once(tmp_path):
             if trainer is not None and trainer.poll() is None:
                 trainer.kill()
                 trainer.wait()
-    _wait_for(lambda: not _processes_mentioning(str(ws)), 5, "every workbench process to exit")
+    _wait_for(lambda: not processes_mentioning(str(ws)), 5, "every workbench process to exit")
 
 
 def _loss_steps(run: Path) -> list[int]:

@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. `train --nproc` runs it again under torchrun
     except SystemExit as exit_:  # --help, --version, usage errors: argparse has printed why
         return exit_.code if isinstance(exit_.code, int) else 2
     command = getattr(args, "command_module", None) or importlib.import_module(f"{__name__}.gui")  # the window

@@ -53,6 +53,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     how.add_argument("--device", choices=("cpu", "cuda", "mps"), help="where the networks run")
     how.add_argument("--batch-size", type=int, metavar="N", help="images per step")
     how.add_argument("--image-size", type=int, metavar="N", help="square image size, a power of two")
+    how.add_argument("--nproc", type=int, metavar="N", help="train with N processes on this machine (starts "
+                     "torchrun; data parallel: each process takes 1/N of every batch of --batch-size images)")
     again = train.add_mutually_exclusive_group()
     again.add_argument("--resume", metavar="RUN", help="continue this run (id, unique id prefix or folder) "
                                                         "from its latest checkpoint")
@@ -62,16 +64,31 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace, workspace: str | None) -> int:
-    ws = Workspace(workspace)
-    total_steps = None
-    if getattr(args, "restart", None):
-        run = _restarted_run(args, ws)
-    elif args.resume:
-        run = _resumed_run(args, ws)
-        total_steps = args.steps
-    else:
-        run = _new_run(args, ws)
-    return _train_run(run, resume_hint=_resume_command(run, workspace), total_steps=total_steps)
+    from workbench.cli import train_distributed
+    from workbench.training.distributed import DistributedContext
+
+    context = DistributedContext.from_env()
+    if context is None and args.nproc is not None and args.nproc != 1:
+        _check_before_launch(args, Workspace(workspace))  # a bad setting is said once, before any process starts
+        return train_distributed.launch(args.nproc, train_distributed.without_nproc(args.argv))
+
+    def lead() -> tuple[Run, int | None, Any]:
+        ws = Workspace(workspace)
+        total_steps = None
+        if getattr(args, "restart", None):
+            run = _restarted_run(args, ws)
+        elif args.resume:
+            run = _resumed_run(args, ws)
+            total_steps = args.steps
+        else:
+            run = _new_run(args, ws)
+        hint = _resume_command(run, workspace)
+        return run, total_steps, lambda: _train_run(run, hint, total_steps, context)
+
+    if context is not None:
+        return train_distributed.run_in_group(context, lead)
+    _run, _steps, train = lead()
+    return train()
 
 
 # ---- the run's config ------------------------------------------------------------------------------------------------
@@ -136,6 +153,21 @@ def _new_run(args: argparse.Namespace, ws: Workspace) -> Run:
     _check_runnable(config)
     _check_run_name(ws, args.name)
     return ws.create_run(config, name=args.name)
+
+
+def _check_before_launch(args: argparse.Namespace, ws: Workspace) -> None:
+    """What `--nproc` would refuse in every process: the settings, and a batch that does not divide."""
+    from workbench.training.distributed import check_batch
+
+    if args.nproc < 1:
+        raise CLIError(f"--nproc {args.nproc}: give 1 or more processes")
+    if args.resume or getattr(args, "restart", None):
+        config = find_run(ws, args.resume or args.restart).config
+    else:
+        config = config_from_args(args)
+        _check_runnable(config)
+        _check_run_name(ws, args.name)
+    check_batch(config.data.batch_size, args.nproc)
 
 
 def _check_run_name(ws: Workspace, name: str | None) -> None:
@@ -229,7 +261,7 @@ def _ctrl_c_stops(control: Any, say: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> int:
+def _train_run(run: Run, resume_hint: str, total_steps: int | None = None, distributed: Any = None) -> int:
     from tqdm import tqdm
 
     from workbench.methods import method_class
@@ -243,7 +275,8 @@ def _train_run(run: Run, resume_hint: str, total_steps: int | None = None) -> in
     end_status, diverged, last_postfix = None, False, 0.0
     bar = None  # opened at the first step, so that building the dataset and networks does not skew the rate
     try:
-        with _ctrl_c_stops(control, tqdm.write), closing(run_training(run, control, total_steps)) as events:
+        events = run_training(run, control, total_steps, distributed)
+        with _ctrl_c_stops(control, tqdm.write), closing(events):
             for event in events:
                 if isinstance(event, StepEvent):
                     if bar is None:

@@ -120,6 +120,7 @@ class MethodBase:
         # Training noise comes from the method's own generator so that drawing samples for the live view
         # never shifts the training noise sequence (and checkpoints can restore it exactly).
         self.noise = torch.Generator(device=device).manual_seed(config.train.seed + 1)
+        self.shard = (0, 1)  # (rank, world size) of a data-parallel run: see randn
 
     def autocast(self) -> torch.autocast:
         return torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.amp)
@@ -152,7 +153,15 @@ class MethodBase:
         self.scaler_g, self.scaler_d = self.grad_scaler(), self.grad_scaler()
 
     def randn(self, *shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=self.noise, device=self.device)
+        """Training noise of `shape` from the method's generator. In a data-parallel run (`shard` = (rank, world
+        size)) every process draws the whole global batch's noise and keeps its own slice of the first
+        dimension, so that the processes together use exactly the noise one process would."""
+        rank, world = self.shard
+        if world == 1:
+            return torch.randn(*shape, generator=self.noise, device=self.device)
+        n = shape[0]
+        full = torch.randn(n * world, *shape[1:], generator=self.noise, device=self.device)
+        return full[rank * n:(rank + 1) * n]
 
     @staticmethod
     def seeded_normal(n: int, dim: int, seed: int) -> torch.Tensor:

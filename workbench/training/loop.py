@@ -132,7 +132,8 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
     def halt(what: str) -> AlertEvent:
         """Stop trusting the model: pause, write no checkpoint from this state, and say so."""
         session.healthy = False
-        control.pause()
+        if session.is_main:  # the others wait for process 0's decision (a paused one would never resume)
+            control.pause()
         return AlertEvent(
             session.step, time.time(), "non_finite",
             f"{what}. Training is paused and no checkpoint will be written from this state; the last good "
@@ -160,21 +161,21 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
         for action, request in changes:
             yield ControlEvent(session.step, time.time(), action, request)
 
-    probe = _disentanglement_probe(session)
+    probe = _disentanglement_probe(session) if session.is_main else None  # process 0 measures
 
     def disentanglement_due() -> bool:
         return probe is not None and session.step % cfg.disentanglement_every == 0
 
     if session.fresh_optimizers:
         yield resume_note(session)
-    if session.step == 0:
+    if session.step == 0 and session.is_main:
         yield from samples_and_metrics()  # what the untrained model makes: the baseline to compare with
         if disentanglement_due():
             yield from disentanglement_events(session, probe)
     while session.step < cfg.steps:
         # a pause is recorded (and the steps before it committed) before it waits
         yield from control_events(control.changes())
-        allowed = control.wait_for_permission()
+        allowed = session.agreed(control.wait_for_permission())  # a data-parallel run: process 0 decides
         yield from control_events(control.granted_changes())  # what ended the wait, nothing asked after it
         if not allowed:
             if evaluator is not None:
@@ -182,8 +183,7 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             yield from checkpoint()
             yield RunEndEvent(session.step, time.time(), "stopped")
             return
-        batch = session.stream.next()
-        scalars = session.method.train_step(batch)
+        scalars = session.gathered(session.method.train_step(session.next_batch()))
         session.step += 1
         now = time.monotonic()
         recent.append(now)
@@ -196,9 +196,9 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             yield halt(f"{', '.join(bad)} became non-finite at step {session.step}")
         else:
             yield from watch(scalars)
-        if session.step % cfg.sample_every == 0 or session.step == cfg.steps:
+        if session.is_main and (session.step % cfg.sample_every == 0 or session.step == cfg.steps):
             yield from samples_and_metrics()
-        if disentanglement_due() and session.healthy:
+        if disentanglement_due() and session.healthy and session.is_main:
             yield from disentanglement_events(session, probe)
         if evaluator is not None:  # a finished evaluation's numbers; a new one when due (never waits)
             yield from evaluator.collect()

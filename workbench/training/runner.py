@@ -19,6 +19,7 @@ from workbench.runs.run import Run, RunStatus
 from workbench.training.checkpoints import CheckpointError
 from workbench.training.class_coverage import ClassCoverageProbe
 from workbench.training.control import TrainingControl
+from workbench.training.distributed import DistributedContext
 from workbench.training.eval_history import EvalHistory
 from workbench.training.loop import train
 from workbench.training.recorder import record
@@ -35,13 +36,14 @@ def _forget_after(run: Run, step: int) -> None:
             png.unlink(missing_ok=True)
 
 
-def run_training(run: Run, control: TrainingControl | None = None, total_steps: int | None = None
-                 ) -> Iterator[Event]:
+def run_training(run: Run, control: TrainingControl | None = None, total_steps: int | None = None,
+                 distributed: DistributedContext | None = None) -> Iterator[Event]:
     """Train `run` from its latest checkpoint (or from scratch), yielding a LayoutEvent (the session starts) and
     then the loop's events, each once recorded.
 
     `total_steps` extends (or sets) the run's length; it is written to run.toml only once the checkpoint has
-    loaded, so a refused resume leaves every file as it was.
+    loaded, so a refused resume leaves every file as it was. `distributed`: this is process 0 of a data-parallel
+    run (the others run `follow_training`).
     """
     control = control or TrainingControl()
     if only_damaged_checkpoints(run.checkpoints_dir):  # refuse before touching any file of the run
@@ -51,7 +53,7 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
     writer = evaluator = None
     try:
         config = run.config if total_steps is None else run.config.replace("train", steps=total_steps)
-        session = TrainingSession(config)
+        session = TrainingSession(config, distributed)
         if os.environ.get(CLASS_COVERAGE_ENV, "1") != "0":
             session.class_probe = ClassCoverageProbe.for_dataset(session.dataset, run.config.data,
                                                                  run.workspace_root)
@@ -91,3 +93,18 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         if writer is not None:
             writer.close()
         run.release()
+
+
+def follow_training(run: Run, distributed: DistributedContext, total_steps: int | None = None) -> str:
+    """Process 1, 2, … of a data-parallel run: the same session from the same checkpoint, training its slice of
+    every batch in step with process 0, writing nothing (process 0 records the run). How it ended."""
+    config = run.config if total_steps is None else run.config.replace("train", steps=total_steps)
+    session = TrainingSession(config, distributed)
+    restored = session.restore_latest(run.checkpoints_dir)
+    if restored is None:
+        session.initialise_from_source(run.workspace_root)
+    status = "stopped"
+    for event in train(session, TrainingControl()):
+        if isinstance(event, RunEndEvent):
+            status = event.status
+    return status

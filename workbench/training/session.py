@@ -22,6 +22,14 @@ from workbench.runs.checkpoint_files import latest_checkpoint
 from workbench.runs.examples import find_example
 from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.training.devices import resolve_device
+from workbench.training.distributed import (
+    DistributedContext,
+    agree,
+    average_gradients_before_steps,
+    average_scalars,
+    check_batch,
+    shard,
+)
 
 SAMPLE_SEED_OFFSET = 10_007  # the fixed latent batch of the live sample grid
 
@@ -42,15 +50,23 @@ def preserved_rng() -> Iterator[None]:
 
 
 class TrainingSession:
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, distributed: DistributedContext | None = None) -> None:
         self.config = config
+        self.distributed = distributed  # this process's place in a data-parallel run (torchrun), or None
         self.device = resolve_device(config.train.device)
         seed = config.train.seed
         random.seed(seed)
         torch.manual_seed(seed)  # network initialisation
         self.dataset = build_dataset(config.data)
         self.method = build_method(config, self.dataset.info, self.device)
-        self.stream = BatchStream(self.dataset, config.data.batch_size, seed)
+        self.stream = BatchStream(self.dataset, config.data.batch_size, seed)  # the global batch, in every process
+        if distributed is not None:
+            check_batch(config.data.batch_size, distributed.world_size)
+            if self.method.amp:  # a GradScaler skips a step on its own process's overflow: the others would wait
+                raise ConfigError("train.mixed_precision: float16 training with a gradient scaler is not yet "
+                                  "supported across several processes; train with one process or without it")
+            self.method.shard = (distributed.rank, distributed.world_size)
+            average_gradients_before_steps(self.method, distributed)
         self.step = 0
         self.healthy = True  # False after a non-finite loss: no checkpoint may overwrite the good ones
         order = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(seed + 7))
@@ -58,6 +74,24 @@ class TrainingSession:
         self.sample_seed = seed + SAMPLE_SEED_OFFSET
         self.fresh_optimizers: list[str] = []  # optimizers the restored checkpoint had no state for
         self.class_probe = None  # a ClassCoverageProbe when the run store provides a workspace (runner.py)
+
+    @property
+    def is_main(self) -> bool:
+        """Whether this process records the run (the only one, or process 0 of a data-parallel run)."""
+        return self.distributed is None or self.distributed.is_main
+
+    def next_batch(self) -> tuple[torch.Tensor, ...]:
+        """The next training batch: the global one, or this process's slice of it."""
+        batch = self.stream.next()
+        return batch if self.distributed is None else shard(batch, self.distributed)
+
+    def gathered(self, scalars: dict[str, float]) -> dict[str, float]:
+        """A step's scalars as the run records them: averaged over the processes of a data-parallel run."""
+        return scalars if self.distributed is None else average_scalars(scalars, self.distributed)
+
+    def agreed(self, go_on: bool) -> bool:
+        """Whether to train the next step: process 0 decides for every process."""
+        return go_on if self.distributed is None else agree(go_on, self.distributed)
 
     @classmethod
     def from_run(cls, run: Any, device: str = "cpu") -> TrainingSession:

@@ -105,7 +105,7 @@ class BetaTCVAE(GaussianViews, NetworkMethod):
         with self.autocast():
             mu, logvar = self.encoder(x)
             mu, logvar = mu.float(), logvar.float()
-            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=self.noise, device=self.device)
+            z = mu + torch.exp(0.5 * logvar) * self.randn(*mu.shape)
             logits = self.decoder(z)
         reconstruction = reconstruction_loss(logits.float(), x, s.reconstruction).mean()
         terms = tc_decomposition(z, mu, logvar, self.dataset_size, s.estimator)

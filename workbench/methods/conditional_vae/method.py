@@ -67,7 +67,7 @@ class ConditionalVAE(NetworkMethod):
         x, labels = self.on_device(batch)
         with self.autocast():
             mu, logvar = self._stats(x, labels)
-            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=self.noise, device=self.device)
+            z = mu + torch.exp(0.5 * logvar) * self.randn(*mu.shape)
             logits = self._logits(z, labels)
         reconstruction = reconstruction_loss(logits.float(), x, self.settings.reconstruction).mean()
         kl = gaussian_kl(mu.float(), logvar.float()).mean()

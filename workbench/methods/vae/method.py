@@ -53,7 +53,7 @@ class VAE(GaussianViews, MethodBase):
         self.opt.zero_grad(set_to_none=True)
         with self.autocast():
             mu, logvar = self.gaussian(x)
-            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=self.noise, device=self.device)
+            z = mu + torch.exp(0.5 * logvar) * self.randn(*mu.shape)
             logits = self.decoder(z)
         recon = reconstruction_loss(logits.float(), x, self.settings.reconstruction).mean()
         kl = gaussian_kl(mu.float(), logvar.float()).mean()
