@@ -41,3 +41,25 @@ def test_a_two_process_run_is_watched_and_stopped_from_the_runs_list(window, qtb
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)
+
+
+def test_the_window_starts_a_run_in_two_processes_and_stops_it(window, qtbot, workspace, fill_tiny):
+    panel = window.training_panel
+    fill_tiny(panel, "vae", steps=100000, sample_every=50, checkpoint_every=50)
+    panel.data_form.set_value("batch_size", 15)
+    panel.controls.processes_box.setValue(2)
+    panel.start_button.click()  # 15 images do not divide among 2 processes: said in the window, nothing created
+    assert "do not divide among 2 processes" in panel.error_label.text() and workspace.runs() == []
+    panel.data_form.set_value("batch_size", 16)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: len(workspace.runs()) == 1, timeout=WAIT_MS)
+    (run,) = workspace.runs()
+    assert panel.run.id == run.id and window.runs_panel.selected_run_id() == run.id
+    qtbot.waitUntil(lambda: panel.loss_plot.point_count("loss") > 2, timeout=WAIT_MS)  # watched live
+    qtbot.waitUntil(lambda: panel.stop_button.isEnabled(), timeout=WAIT_MS)
+    assert len(processes_mentioning(f"--resume {run.id}")) >= 3  # the launcher, torchrun and its processes
+    panel.stop_button.click()  # through the control channel: both processes stop, process 0 writes a checkpoint
+    qtbot.waitUntil(lambda: not panel.controls.launched.any_alive(), timeout=WAIT_MS)
+    assert run.info().status == "stopped" and run.latest_checkpoint_step() is not None
+    qtbot.waitUntil(lambda: processes_mentioning(f"--resume {run.id}") == [], timeout=30_000)
+    assert (run.path / "processes.log").is_file()

@@ -64,8 +64,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace, workspace: str | None) -> int:
+    from workbench.child_process import exit_with_parent
     from workbench.cli import train_distributed
     from workbench.training.distributed import DistributedContext
+
+    exit_with_parent()  # started by the window (several processes): gone with it
 
     context = DistributedContext.from_env()
     if context is None and args.nproc is not None and args.nproc != 1:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from workbench.child_process import PARENT_PID_ENV
 from workbench.runs import Run
 from workbench.training.distributed import DistributedContext, finish, share, start, together
 
@@ -28,6 +29,7 @@ def launch(nproc: int, argv: list[str]) -> int:
     """Run this same command under torchrun with `nproc` processes (`argv`: the command line without --nproc);
     torchrun's exit status. The processes exit when this one is gone, even killed with SIGKILL."""
     env = dict(os.environ, **{LAUNCHER_PID_ENV: str(os.getpid())})
+    env.pop(PARENT_PID_ENV, None)  # the window's tie is this process's; torchrun's processes watch this one
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
                "-m", "workbench", *argv]
     child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)

@@ -129,6 +129,14 @@ def agree(go_on: bool, context: DistributedContext) -> bool:
     return bool(flag.item())
 
 
+def lost_peer(err: BaseException) -> bool:
+    """Whether a collective failed because another process of the group is gone (Gloo and NCCL say so in a
+    RuntimeError or DistError)."""
+    text = str(err)
+    return isinstance(err, getattr(dist, "DistError", ())) or any(
+        sign in text for sign in ("Connection reset by peer", "Connection closed by peer", "Broken pipe"))
+
+
 def share(value: Any, context: DistributedContext) -> Any:
     """A small picklable value of process 0 (e.g. the run folder it created), given to every process."""
     box = [value if context.is_main else None]

@@ -19,7 +19,7 @@ from workbench.runs.run import Run, RunStatus
 from workbench.training.checkpoints import CheckpointError
 from workbench.training.class_coverage import ClassCoverageProbe
 from workbench.training.control import TrainingControl
-from workbench.training.distributed import DistributedContext
+from workbench.training.distributed import DistributedContext, lost_peer
 from workbench.training.eval_history import EvalHistory
 from workbench.training.loop import train
 from workbench.training.recorder import record
@@ -81,7 +81,11 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
     except CheckpointError:  # a checkpoint that cannot be loaded: the run stays as it was, files untouched
         raise
     except Exception as err:
-        run.update(status=RunStatus.FAILED, error=f"{type(err).__name__}: {err}")
+        if distributed is not None and lost_peer(err):  # another process of the run is gone (killed, its launcher)
+            run.update(status=RunStatus.INTERRUPTED, error=f"another process of this data-parallel run ended: "
+                                                          f"{str(err).splitlines()[0][:200]}")
+        else:
+            run.update(status=RunStatus.FAILED, error=f"{type(err).__name__}: {err}")
         raise
     except BaseException:  # interpreter shutdown, Ctrl-C twice, generator closed by its consumer
         run.update(status=RunStatus.INTERRUPTED)

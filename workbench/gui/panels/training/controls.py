@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from workbench.config import ConfigError
+from workbench.gui.panels.training.launched import LaunchedRuns
 from workbench.methods.registry import method_spec
 from workbench.runs import Run
 from workbench.runs.examples import is_example
@@ -19,6 +20,10 @@ def imported_refusal(run: Run) -> str:
             "Evaluate tabs.")
 
 
+MAX_PROCESSES = 64
+PROCESSES_TIP = ("How many processes train a new run on this machine (1: in this window). More than 1 starts "
+                 "torchrun (`workbench train --nproc N`): each process takes its share of every batch, so the batch "
+                 "size must divide by N; the window watches the run and steers it through its control channel")
 RESUME_TIP = "Continue a paused run, or a stopped one from its latest checkpoint"
 EXAMPLE_RESUME_TIP = ("Copy this shipped example into your workspace and train the copy on (the example itself is "
                       "never changed)")
@@ -34,8 +39,25 @@ class RunControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = None  # the TrainingWorker of the run this window trains, if any
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 4, 6, 6)
+        self.launched = LaunchedRuns()  # runs this window started in several processes
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(6, 4, 6, 6)
+        rows.setSpacing(4)
+        first, row = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(first)
+        rows.addLayout(row)
+        self.processes_box = QSpinBox()
+        self.processes_box.setRange(1, MAX_PROCESSES)
+        self.processes_box.setToolTip(PROCESSES_TIP)
+        label = QLabel("Processes")
+        label.setToolTip(PROCESSES_TIP)
+        label.setBuddy(self.processes_box)
+        hint = QLabel("1 = in this window, 2+ = torchrun")
+        hint.setStyleSheet("color: palette(mid);")
+        hint.setToolTip(PROCESSES_TIP)
+        first.addWidget(label)
+        first.addWidget(self.processes_box)
+        first.addWidget(hint, 1)
         self.start_button = self._button("Start", "Create a run with these settings and train it", row)
         self.pause_button = self._button("Pause", "", row)
         self.resume_button = self._button("Resume", RESUME_TIP, row)
@@ -92,11 +114,12 @@ class RunControls(QWidget):
         return ""
 
     def shutdown(self, timeout: float) -> bool:
-        """Stop our training (it writes a checkpoint) and wait for it; True when it has ended."""
+        """Stop our trainings (each writes a checkpoint) and wait for them; True when they have ended."""
+        ended = self.launched.shutdown(timeout)
         if self.training:
             self.worker.stop()
-            return self.worker.wait(timeout)
-        return True
+            return self.worker.wait(timeout) and ended
+        return ended
 
     # ---- what the buttons can do for the run shown -------------------------------------------------------
     def state_of(self, run: Run | None, stored: str) -> str:
@@ -110,9 +133,11 @@ class RunControls(QWidget):
         paused = alive and self.worker.is_paused
         resumable = (not alive and run is not None and not self.training
                      and (state in RESUMABLE or (state == "finished" and is_example(run))))  # an example: a copy
+        steered = self.launched.alive(run)  # several processes this window started: through the control channel
         self.start_button.setEnabled(run is None and not self.training)
-        self.pause_button.setEnabled(alive and not paused)
-        self.resume_button.setEnabled(paused or resumable)
-        self.step_button.setEnabled(paused or resumable)
-        self.stop_button.setEnabled(alive)
+        self.processes_box.setEnabled(run is None and not self.training)
+        self.pause_button.setEnabled((alive and not paused) or steered)
+        self.resume_button.setEnabled(paused or resumable or steered)
+        self.step_button.setEnabled(paused or resumable or steered)
+        self.stop_button.setEnabled(alive or steered)
         self.resume_button.setToolTip(EXAMPLE_RESUME_TIP if resumable and is_example(run) else RESUME_TIP)

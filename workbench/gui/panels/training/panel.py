@@ -21,7 +21,7 @@ from workbench.gui.panels.training.controls import RunControls
 from workbench.gui.panels.training.form import RunForm
 from workbench.gui.panels.training.live import LiveView
 from workbench.gui.settings import remember_splitters
-from workbench.runs import Run, Workspace
+from workbench.runs import Run, RunError, Workspace
 from workbench.runs.examples import is_example
 from workbench.runs.progress import format_duration
 from workbench.runs.run import file_version
@@ -246,9 +246,22 @@ class TrainingPanel(PanelBase):
             self.show_error(str(err))
             self._point_at(self.form.show_invalid(str(err)))
             return
+        processes = self.controls.processes_box.value()
+        if processes > 1:
+            from workbench.training.distributed import check_batch  # imports torch: only when asked
+
+            try:
+                check_batch(config.data.batch_size, processes)
+            except ConfigError as err:
+                self.show_error(str(err))
+                self._point_at(self.form.show_invalid(str(err)))
+                return
         self.clear_error()
         run = self.workspace.create_run(config)
-        self._train(run, paused=False)
+        if processes > 1:  # torchrun in a child process; the run is watched like any other process's
+            self.controls.launched.launch(run, processes)
+        else:
+            self._train(run, paused=False)
         self.run_created.emit(run)  # the window selects it: show_run(run) then finds it shown already
 
     def _point_at(self, editor: QWidget | None) -> None:
@@ -268,9 +281,23 @@ class TrainingPanel(PanelBase):
         self._refresh()
 
     def pause(self) -> None:
+        if self._steer("pause"):
+            return
         if self.controls.ours(self.run):
             self.worker.pause()
         self._refresh()
+
+    def _steer(self, action: str) -> bool:
+        """For a run this window started in several processes: ask it through its control channel (True)."""
+        if not self.controls.launched.alive(self.run):
+            return False
+        try:
+            self.controls.launched.request(self.run, action)
+            self.clear_error()
+        except (RunError, OSError) as err:
+            self.show_error(f"Cannot {action} run {self.run.id}: {err}")
+        self._refresh()
+        return True
 
     def resume(self) -> None:
         self._go_on(one_step=False)
@@ -279,6 +306,8 @@ class TrainingPanel(PanelBase):
         self._go_on(one_step=True)
 
     def stop(self) -> None:
+        if self._steer("stop"):
+            return
         if self.controls.ours(self.run):
             self.worker.stop()
         self._refresh()
@@ -286,6 +315,8 @@ class TrainingPanel(PanelBase):
     def _go_on(self, one_step: bool) -> None:
         """Resume the run shown, or let it make exactly one step: this window's training, or a stored run, which
         then trains here (paused after the step)."""
+        if self._steer("step" if one_step else "resume"):
+            return
         if self.run is not None and is_example(self.run) and not self.controls.training:
             self.example_continue_requested.emit(self.run, one_step)  # examples are never written: a copy trains
             return
@@ -325,7 +356,8 @@ class TrainingPanel(PanelBase):
         self._refresh(reread=True)
 
     def closing_note(self) -> str:
-        return "Stopping training and writing a checkpoint…" if self.controls.training else ""
+        busy = self.controls.training or self.controls.launched.any_alive()
+        return "Stopping training and writing a checkpoint…" if busy else ""
 
     def shutdown(self, timeout: float = 60.0) -> bool:
         """Stop our training (it writes a checkpoint) and wait for it; used when the window closes."""
