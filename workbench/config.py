@@ -166,6 +166,10 @@ class TrainConfig(Validated):
     seed: int = setting(0, min=0, max=2**31 - 1, help="seed for weights, data order and noise")
     device: str = setting("cpu", choices=("cpu", "cuda", "mps"), help="where the networks run")
     mixed_precision: bool = setting(False, help="float16 autocast with loss scaling (CUDA only)")
+    sync_batchnorm: bool = setting(
+        False, advanced=True,
+        help="with several processes (torchrun): batch norm statistics over the whole global batch instead of each "
+             "process's share (torch.nn.SyncBatchNorm; CUDA only, as in PyTorch); no effect in one process")
     sample_every: int = setting(100, min=1, max=1_000_000, help="steps between sample grids")
     checkpoint_every: int = setting(500, min=1, max=10_000_000, help="steps between checkpoints")
     keep_checkpoints: int = setting(3, min=1, max=1000, help="how many recent checkpoints to keep")
@@ -190,6 +194,9 @@ class TrainConfig(Validated):
         super().__post_init__()
         if self.mixed_precision and self.device != "cuda":
             raise ConfigError("train.mixed_precision needs train.device = 'cuda'")
+        if self.sync_batchnorm and self.device != "cuda":
+            raise ConfigError("train.sync_batchnorm needs train.device = 'cuda' (PyTorch synchronises batch norm "
+                              "across processes on GPUs only)")
 
 
 @dataclass(frozen=True)

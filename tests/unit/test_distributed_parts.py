@@ -51,3 +51,24 @@ def test_noise_shares_are_slices_of_one_process_noise():
 def test_the_command_line_without_nproc():
     assert without_nproc(["train", "--nproc", "2", "--steps", "5"]) == ["train", "--steps", "5"]
     assert without_nproc(["train", "--nproc=4", "--name", "x"]) == ["train", "--name", "x"]
+
+
+def test_batch_norm_is_synchronised_in_place_and_only_on_gpus():
+    from workbench.config import DataConfig, RunConfig, TrainConfig
+    from workbench.data import build_dataset
+    from workbench.methods.registry import build_method, method_settings_class
+    from workbench.training.distributed import synchronise_batch_norm
+
+    with pytest.raises(ConfigError, match="train.sync_batchnorm needs train.device = 'cuda'"):
+        TrainConfig(sync_batchnorm=True)
+    config = RunConfig(method_settings_class("dcgan")(latent_dim=4, g_channels=8, d_channels=8),
+                       DataConfig(name="digits", image_size=8, channels=1, batch_size=8), TrainConfig())
+    method = build_method(config, build_dataset(config.data).info, torch.device("cpu"))
+    before = method.state_dict()
+    params = [id(p) for group in method.opt_g.param_groups for p in group["params"]]
+    assert synchronise_batch_norm(method) > 0
+    assert not any(type(m) is torch.nn.BatchNorm2d for m in method.G.modules())
+    assert any(isinstance(m, torch.nn.SyncBatchNorm) for m in method.G.modules())
+    assert [id(p) for p in method.G.parameters()] == params  # the optimizer still steps these
+    after = method.state_dict()
+    assert set(before["G"]) == set(after["G"])  # checkpoints load either way

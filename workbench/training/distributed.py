@@ -90,6 +90,19 @@ def shard(batch: tuple[torch.Tensor, ...], context: DistributedContext) -> tuple
     return tuple(t[context.rank * n:(context.rank + 1) * n] for t in batch)
 
 
+def synchronise_batch_norm(method: Any) -> int:
+    """Make every batch norm of the method's networks a `torch.nn.SyncBatchNorm` (statistics over the global
+    batch); the parameters stay the same objects, so the optimizers and checkpoints are unchanged. How many."""
+    count = 0
+    for name, value in list(vars(method).items()):
+        if isinstance(value, torch.nn.Module):
+            count += sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in value.modules())
+            converted = torch.nn.SyncBatchNorm.convert_sync_batchnorm(value)
+            if converted is not value:  # the network was itself a batch norm
+                setattr(method, name, converted)
+    return count
+
+
 def average_gradients_before_steps(method: Any, context: DistributedContext) -> None:
     """Hook every optimizer of `method`: just before it steps, its parameters' gradients become the mean over
     the processes."""

@@ -29,6 +29,7 @@ from workbench.training.distributed import (
     average_scalars,
     check_batch,
     shard,
+    synchronise_batch_norm,
 )
 
 SAMPLE_SEED_OFFSET = 10_007  # the fixed latent batch of the live sample grid
@@ -66,6 +67,8 @@ class TrainingSession:
                 raise ConfigError("train.mixed_precision: float16 training with a gradient scaler is not yet "
                                   "supported across several processes; train with one process or without it")
             self.method.shard = (distributed.rank, distributed.world_size)
+            if config.train.sync_batchnorm:
+                synchronise_batch_norm(self.method)
             average_gradients_before_steps(self.method, distributed)
         self.step = 0
         self.healthy = True  # False after a non-finite loss: no checkpoint may overwrite the good ones
