@@ -106,3 +106,36 @@ def test_exception_in_a_step_fails_the_run_and_keeps_the_last_checkpoint(workspa
     final = list(run_training(Run(run.path)))
     assert [e.step for e in final if isinstance(e, StepEvent)] == list(range(3, 9))
     assert Run(run.path).status is RunStatus.FINISHED and Run(run.path).info().error == ""
+
+
+def test_out_of_memory_pauses_with_what_to_lower_and_keeps_the_checkpoints(workspace, monkeypatch):
+    patch_step(monkeypatch, at_call=4, exc=torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    run = workspace.create_run(CONFIG, name="oom")
+    control = TrainingControl()
+    events = run_training(run, control)
+    seen = []
+    for event in events:
+        seen.append(event)
+        if isinstance(event, AlertEvent):
+            break
+    alert = seen[-1]
+    assert alert.kind == "out_of_memory" and not alert.is_note and alert.step == 3
+    assert "data.batch_size 8" in alert.message and "e.g. 4" in alert.message and "(step 2) is kept" in alert.message
+    assert control.paused and run.info().status == "running"  # paused, not failed
+    control.stop()
+    rest = list(events)
+    assert not any(isinstance(e, CheckpointEvent) for e in rest)  # part of the step may have been applied
+    assert isinstance(rest[-1], RunEndEvent) and rest[-1].status == "stopped"
+    assert run.latest_checkpoint_step() == 2 and run.info().status == "stopped"
+
+
+def test_the_cli_stops_on_out_of_memory_with_status_1(workspace, monkeypatch, capsys):
+    from workbench.cli import main
+
+    patch_step(monkeypatch, at_call=3, exc=torch.OutOfMemoryError("CUDA out of memory"))
+    assert main(["train", "--method", "dcgan", "--image-size", "8", "--batch-size", "8", "--steps", "6",
+                 "--set", "method.latent_dim=8", "--set", "method.g_channels=8", "--set", "method.d_channels=8",
+                 "--name", "oom-cli"]) == 1
+    err = capsys.readouterr().err
+    assert "alert at step 2: CPU out of memory in step 3 (data.batch_size 8" in err and "Traceback" not in err
+    assert workspace.run("oom-cli").info().status == "stopped"

@@ -294,7 +294,7 @@ def _train_run(run: Run, resume_hint: str, total_steps: int | None = None, distr
                 elif isinstance(event, AlertEvent):
                     what = "note" if event.is_note else "alert"
                     tqdm.write(f"{what} at step {event.step}: {event.message}", file=sys.stderr)
-                    if event.kind == "non_finite":  # the loop has paused; a script cannot press resume
+                    if event.kind in ("non_finite", "out_of_memory"):  # paused; a script cannot press resume
                         diverged = True
                         control.stop()
                 elif isinstance(event, RunEndEvent):

@@ -141,6 +141,22 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             "that checkpoint.",
         )
 
+    def out_of_memory() -> AlertEvent:
+        """The device ran out of memory in a step: pause with what to lower, rather than fail the run. Part of
+        the step may have been applied (D updated, G not), so no checkpoint is written from here on."""
+        session.healthy = False
+        control.pause()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        batch = session.config.data.batch_size
+        return AlertEvent(
+            session.step, time.time(), "out_of_memory",
+            f"{session.device.type.upper()} out of memory in step {session.step + 1} (data.batch_size {batch}, "
+            f"data.image_size {session.config.data.image_size}). Training is paused and the last good checkpoint "
+            f"(step {last_saved}) is kept. Stop, then start a new run from this config with a smaller "
+            f"data.batch_size (e.g. {max(1, batch // 2)}), smaller images or networks, or mixed precision.",
+        )
+
     def checkpoint() -> Iterator[CheckpointEvent | AlertEvent]:
         nonlocal last_saved
         if checkpoint_dir is None or not session.healthy or session.step == last_saved:
@@ -183,7 +199,13 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
             yield from checkpoint()
             yield RunEndEvent(session.step, time.time(), "stopped")
             return
-        scalars = session.gathered(session.method.train_step(session.next_batch()))
+        try:
+            scalars = session.gathered(session.method.train_step(session.next_batch()))
+        except torch.OutOfMemoryError:
+            if session.distributed is not None:  # the other processes wait in a collective: end the group
+                raise
+            yield out_of_memory()
+            continue
         session.step += 1
         now = time.monotonic()
         recent.append(now)
