@@ -40,6 +40,19 @@ def patch_step(monkeypatch, at_call: int, before=None, exc: Exception | None = N
     monkeypatch.setattr(DCGAN, "train_step", train_step)
 
 
+def train_until_alert(workspace, name: str, kind: str):
+    """A run of CONFIG trained until its first `kind` alert: (run, control, the event stream, the events seen)."""
+    run = workspace.create_run(CONFIG, name=name)
+    control = TrainingControl()
+    events = run_training(run, control)
+    seen = []
+    for event in events:
+        seen.append(event)
+        if isinstance(event, AlertEvent) and event.kind == kind:
+            break
+    return run, control, events, seen
+
+
 def poison_discriminator(method: DCGAN) -> None:
     with torch.no_grad():
         method.D.net[0].weight.fill_(float("nan"))  # a real divergence: every loss computed from D is NaN
@@ -47,14 +60,7 @@ def poison_discriminator(method: DCGAN) -> None:
 
 def test_non_finite_loss_pauses_within_one_step_and_writes_no_checkpoint(workspace, monkeypatch):
     patch_step(monkeypatch, at_call=3, before=poison_discriminator)
-    run = workspace.create_run(CONFIG, name="nan")
-    control = TrainingControl()
-    events = run_training(run, control)
-    seen = []
-    for event in events:
-        seen.append(event)
-        if isinstance(event, AlertEvent) and event.kind == "non_finite":
-            break
+    run, control, events, seen = train_until_alert(workspace, "nan", "non_finite")
     alert = seen[-1]
     assert isinstance(alert, AlertEvent) and alert.kind == "non_finite" and alert.step == 3
     assert "loss_d" in alert.message and "step 3" in alert.message and "step 2" in alert.message
@@ -110,14 +116,7 @@ def test_exception_in_a_step_fails_the_run_and_keeps_the_last_checkpoint(workspa
 
 def test_out_of_memory_pauses_with_what_to_lower_and_keeps_the_checkpoints(workspace, monkeypatch):
     patch_step(monkeypatch, at_call=4, exc=torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
-    run = workspace.create_run(CONFIG, name="oom")
-    control = TrainingControl()
-    events = run_training(run, control)
-    seen = []
-    for event in events:
-        seen.append(event)
-        if isinstance(event, AlertEvent):
-            break
+    run, control, events, seen = train_until_alert(workspace, "oom", "out_of_memory")
     alert = seen[-1]
     assert alert.kind == "out_of_memory" and not alert.is_note and alert.step == 3
     assert "data.batch_size 8" in alert.message and "e.g. 4" in alert.message and "(step 2) is kept" in alert.message
