@@ -372,22 +372,6 @@ def finish_example(example: Example, staging: Path, out: Path, context: dict[str
     return final
 
 
-def repack_thinned(folder: Path) -> None:
-    """Thin a packaged example's per-step scalars as `finish_example` does, and say so in its card's [files]."""
-    import tomllib
-
-    card = tomllib.loads((folder / "card.toml").read_text())
-    stride = thin_scalars(folder / "metrics.sqlite")
-    (folder / "metrics.sqlite").chmod(0o644)
-    checkpoint = folder / next(k for k in card["files"] if k.endswith(".safetensors"))
-    networks = card["files"][checkpoint.relative_to(folder).as_posix()].split(" (")[0]
-    card["files"] = describe_files(folder, checkpoint, networks, bool(card["training"]["optimizer_state"]), stride)
-    text = card_text(card)
-    tomllib.loads(text)
-    (folder / "card.toml").write_text(text)
-    print(f"[{folder.name}] scalars every {stride} steps: {human_size(folder_size(folder))}", flush=True)
-
-
 def examples_table(out: Path) -> str:
     """Markdown: one row per packaged example (its card's figures), then the total size."""
     import tomllib
@@ -418,8 +402,6 @@ def main() -> int:
     parser.add_argument("--staging", default=str(DEFAULT_STAGING), help="staging workspaces and shared caches")
     parser.add_argument("--train-only", action="store_true", help="train, do not score or package")
     parser.add_argument("--finish-only", action="store_true", help="score and package an already staged training")
-    parser.add_argument("--thin", default="", help="comma-separated packaged examples whose per-step scalars to "
-                        "thin to ≤ 2,000 points per curve (as packaging now does), card updated")
     parser.add_argument("--stop-file", default="", help="stop training (with a checkpoint) once this file exists")
     args = parser.parse_args()
 
@@ -429,10 +411,6 @@ def main() -> int:
         return 0
     if args.table:
         print(examples_table(Path(args.out)))
-        return 0
-    if args.thin:
-        for name in [n.strip() for n in args.thin.split(",") if n.strip()]:
-            repack_thinned(Path(args.out) / name)
         return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()] or [e.name for e in EXAMPLES]
     unknown = [n for n in names if n not in BY_NAME]

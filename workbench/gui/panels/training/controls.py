@@ -52,7 +52,7 @@ class RunControls(QWidget):
         label = QLabel("Processes")
         label.setToolTip(PROCESSES_TIP)
         label.setBuddy(self.processes_box)
-        hint = QLabel("1 = in this window, 2+ = torchrun")
+        hint = QLabel("(2+: torchrun)")
         hint.setStyleSheet("color: palette(mid);")
         hint.setToolTip(PROCESSES_TIP)
         first.addWidget(label)

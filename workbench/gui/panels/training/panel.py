@@ -409,7 +409,8 @@ class TrainingPanel(PanelBase):
             self._shown_state = shown
             self.controls.update_buttons(run, state)
             if run is not None:
-                where = "this window" if trained_here else ("another process" if state == "running" else "")
+                where = ("this window" if trained_here else "torchrun processes this window started"
+                         if self.controls.launched.alive(run) else "another process" if state == "running" else "")
                 self.run_banner.setText(f"<b>Run</b> {run.id}<br>status: <b>{state}</b>"
                                         + (f" (trained by {where})" if where else ""))
         self._emit_status(state)
