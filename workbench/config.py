@@ -143,7 +143,15 @@ class DataConfig(Validated):
     image_size: int = setting(32, min=8, max=1024, help="images are resized to this square size; for voxel data, the "
                                                       "grid's side (16, 32 or 64)")
     channels: int = setting(1, choices=(1, 3), help="1 = grayscale, 3 = RGB")
-    batch_size: int = setting(64, min=1, max=4096, help="images per training step")
+    batch_size: int = setting(
+        64, min=1, max=4096,
+        help="images per training step: the global batch; with several processes (torchrun) each takes an equal "
+             "share, so the data order and the results match one process")
+    workers: int = setting(
+        -1, min=-1, max=64, advanced=True,
+        help="processes that decode image files (folder, CelebA) ahead of the training step (a torch DataLoader "
+             "with pinned memory and prefetch): -1 = automatic (the cores left over, at most 8), 0 = decode in the "
+             "training process. In-memory datasets need none")
     direction: str = setting(
         "AtoB", choices=("AtoB", "BtoA"),
         help="translation data (paired or unpaired): AtoB = the A side is the input and B the target; BtoA swaps "
@@ -165,7 +173,26 @@ class TrainConfig(Validated):
     steps: int = setting(2000, min=1, max=100_000_000, help="total training iterations")
     seed: int = setting(0, min=0, max=2**31 - 1, help="seed for weights, data order and noise")
     device: str = setting("cpu", choices=("cpu", "cuda", "mps"), help="where the networks run")
-    mixed_precision: bool = setting(False, help="float16 autocast with loss scaling (CUDA only)")
+    mixed_precision: bool = setting(
+        False,
+        help="autocast the training step to a 16-bit float type (train.amp_dtype): bfloat16 needs no loss scaling; "
+             "float16 trains with a gradient scaler. Faster on GPUs with tensor cores; on most CPUs slower")
+    amp_dtype: str = setting(
+        "auto", choices=("auto", "bfloat16", "float16"), advanced=True,
+        help="16-bit type of train.mixed_precision: auto = bfloat16 where the device supports it (CPU, CUDA from "
+             "compute capability 8.0), float16 otherwise")
+    channels_last: bool = setting(
+        False, advanced=True,
+        help="networks and image batches in channels-last memory (NHWC): faster convolutions on tensor-core GPUs, "
+             "best with mixed precision")
+    compile: bool = setting(
+        False, advanced=True,
+        help="torch.compile the networks: the first steps are slow while it compiles (needs a C++ compiler on the "
+             "CPU); later steps can be faster")
+    cudnn_benchmark: bool = setting(
+        True, advanced=True,
+        help="CUDA: let cuDNN time its convolution algorithms once and keep the fastest (torch.backends.cudnn."
+             "benchmark); no effect elsewhere")
     sync_batchnorm: bool = setting(
         False, advanced=True,
         help="with several processes (torchrun): batch norm statistics over the whole global batch instead of each "
@@ -192,8 +219,11 @@ class TrainConfig(Validated):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.mixed_precision and self.device != "cuda":
-            raise ConfigError("train.mixed_precision needs train.device = 'cuda'")
+        if self.mixed_precision and self.device == "mps":
+            raise ConfigError("train.mixed_precision needs train.device = 'cuda' or 'cpu'")
+        if self.mixed_precision and self.device == "cpu" and self.amp_dtype == "float16":
+            raise ConfigError("train.amp_dtype: float16 autocast needs train.device = 'cuda'; on the CPU use "
+                              "'bfloat16' (or 'auto')")
         if self.sync_batchnorm and self.device != "cuda":
             raise ConfigError("train.sync_batchnorm needs train.device = 'cuda' (PyTorch synchronises batch norm "
                               "across processes on GPUs only)")

@@ -73,6 +73,6 @@ def test_a_field_of_each_form_and_the_dataset_are_marked(window, qtbot):
 
 def test_a_message_naming_two_fields_marks_the_one_it_is_about(window):
     form = window.training_panel.train_form
-    assert form.field_in("train.mixed_precision needs train.device = 'cuda'") == "mixed_precision"
+    assert form.field_in("train.mixed_precision needs train.device = 'cuda' or 'cpu'") == "mixed_precision"
     assert form.field_in("train.device: 'cuda' is not available on this machine; available: cpu") == "device"
     assert form.field_in("train.steps_per_epoch is unknown") is None, "a longer name is not its prefix"

@@ -224,7 +224,7 @@ def _first(dataset) -> np.ndarray:  # noqa: ANN001
     elif kind in ("paired", "super_resolution"):
         image = dataset.get_batch(np.array([0]))[1][0]  # the target side
     else:
-        image = dataset.images[0]
+        image = dataset.get_batch(np.array([0]))[0][0]
     return ((image.numpy() + 1) / 2).astype(np.float64)
 
 

@@ -47,8 +47,9 @@ def test_defaults_are_valid_for_every_method():
         # image size must be a power of two
         (lambda: DataConfig(image_size=48), ["data.image_size", "power of two", "[8, 1024]", "48"]),
         (lambda: DataConfig(image_size=4), ["data.image_size", "[8, 1024]"]),
-        # mixed precision only with CUDA
-        (lambda: TrainConfig(mixed_precision=True, device="cpu"), ["train.mixed_precision", "'cuda'"]),
+        # float16 mixed precision only with CUDA (bfloat16 runs on the CPU)
+        (lambda: TrainConfig(mixed_precision=True, device="cpu", amp_dtype="float16"), ["train.amp_dtype", "'cuda'"]),
+        (lambda: TrainConfig(mixed_precision=True, device="mps"), ["train.mixed_precision", "'cuda' or 'cpu'"]),
     ],
 )
 def test_invalid_values_name_the_field_and_the_allowed_values(make, expected):

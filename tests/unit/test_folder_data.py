@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from workbench.config import ConfigError, DataConfig
@@ -94,27 +95,28 @@ def test_empty_missing_or_unusable_folders_are_config_errors(tmp_path):
 
 @pytest.mark.parametrize(("channels", "size"), [(3, 8), (1, 16)])
 def test_build_dataset_gives_model_range_tensors_of_the_configured_shape(messy_folder, channels, size):
-    import torch
 
     dataset = build_dataset(DataConfig(name="folder", root=str(messy_folder), image_size=size, channels=channels))
     assert len(dataset) == 3
-    assert dataset.images.shape == (3, channels, size, size)
-    assert dataset.images.dtype == torch.float32
-    assert dataset.labels.tolist() == [0, 0, 0]
+    images, labels = dataset.get_batch(torch.arange(3))
+    assert images.shape == (3, channels, size, size)
+    assert images.dtype == torch.float32
+    assert labels.tolist() == [0, 0, 0]
     assert dataset.info.channels == channels and dataset.info.image_size == size
     # sorted: black.png, gray.jpg, white.png → -1, about 0, +1 everywhere
-    black, gray, white = dataset.images
+    images = dataset.get_batch(torch.arange(3))[0]
+    black, gray, white = images
     assert torch.equal(black, torch.full_like(black, -1.0))
     assert torch.equal(white, torch.full_like(white, 1.0))
     assert gray.abs().max() < 0.01
-    assert dataset.images.min() >= -1 and dataset.images.max() <= 1
+    assert images.min() >= -1 and images.max() <= 1
 
 
 def test_a_16bit_png_trains_at_its_true_brightness_not_saturated(tmp_path):
     Image.fromarray(np.full((12, 12), 32768, np.uint16)).save(tmp_path / "half16.png")  # mode I;16, mean 0.5
     Image.new("L", (12, 12), 0).save(tmp_path / "black.png")
     dataset = build_dataset(DataConfig(name="folder", root=str(tmp_path), image_size=8, channels=1))
-    black, half = dataset.images  # sorted: black.png, half16.png; model range [-1, 1]
+    black, half = dataset.get_batch(torch.arange(2))[0]  # sorted: black.png, half16.png; model range [-1, 1]
     assert float(black.mean()) == -1.0
     assert abs(float(half.mean())) < 0.01  # PIL's convert("L") alone gave +1 (white)
 

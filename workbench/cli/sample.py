@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, workspace: str | None) -> int:
     files = latest_checkpoint(run.checkpoints_dir)
     if files is None:
         raise CLIError(f"run {run.id} has {run.missing_checkpoint_text()}; train it first")
-    session = TrainingSession(run.config.replace("train", device="cpu", mixed_precision=False))
+    session = TrainingSession(run.config.replace("train", device="cpu", mixed_precision=False, compile=False))
     state = load_checkpoint(files)
     # The training-noise generator is irrelevant for sampling, and a CUDA generator's state does not fit a CPU one.
     if "noise_rng" in state.get("method", {}):

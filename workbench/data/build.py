@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
-import torch
-
 from workbench.config import ConfigError, DataConfig
 from workbench.data.catalog import dataset_spec
-from workbench.data.dataset import IMAGE_TO_IMAGE_KINDS, DataInfo, TensorImageDataset, to_model_range
+from workbench.data.dataset import IMAGE_TO_IMAGE_KINDS, DataInfo, DecodedImageDataset
 from workbench.data.translation_builtin import TRANSLATION_BUILTINS
 
 log = logging.getLogger(__name__)
@@ -17,21 +14,13 @@ log = logging.getLogger(__name__)
 TORCHVISION_DATASETS = ("mnist", "fashion-mnist", "cifar10", "celeba")
 
 
-def _load_folder(config: DataConfig) -> TensorImageDataset:
-    from workbench.data.folder import load_image, scan_image_folder
+def _load_folder(config: DataConfig) -> DecodedImageDataset:
+    from workbench.data.folder import FolderImages, scan_image_folder
 
     scan = scan_image_folder(config.root)
     if scan.problems:
         log.warning("skipping unreadable files:\n%s", scan.report())
-    images = np.stack([load_image(p, config.image_size, config.channels) for p in scan.files])
-    info = DataInfo(
-        name=f"folder:{scan.root.name}",
-        size=len(scan.files),
-        channels=config.channels,
-        image_size=config.image_size,
-        class_names=scan.class_names,
-    )
-    return TensorImageDataset(to_model_range(torch.from_numpy(images)), torch.tensor(scan.labels), info)
+    return FolderImages(scan, config.image_size, config.channels)
 
 
 SPLITS = ("train", "test")

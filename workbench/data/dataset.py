@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 IMAGE_TO_IMAGE_KINDS = ("paired", "unpaired", "super_resolution")
@@ -98,6 +99,34 @@ class Uint8ImageDataset(TensorImageDataset):
     def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         images, labels = super().get_batch(indices)
         return images.float().div_(127.5).sub_(1.0), labels
+
+
+class DecodedImageDataset:
+    """Images decoded from files per item (a user's folder, CelebA): nothing held in memory but the file list.
+
+    Subclasses give `info`, `__len__`, `load_image(index)` (uint8 H×W×C, already cropped and resized) and
+    `label(index)`. Training reads them through `workbench.data.loader.LoaderStream`, whose worker processes
+    call `load_image` in parallel with the training step; `get_batch` decodes in the calling process, for the
+    few images a view or an evaluation asks for.
+    """
+
+    info: DataInfo
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def load_image(self, index: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def label(self, index: int) -> int:
+        return 0
+
+    def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        indices = torch.as_tensor(indices, dtype=torch.long).reshape(-1)
+        arrays = np.stack([self.load_image(int(i)) for i in indices])  # N×H×W×C
+        images = torch.from_numpy(arrays).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+        labels = torch.tensor([self.label(int(i)) for i in indices], dtype=torch.long)
+        return images.contiguous(), labels
 
 
 class PointDataset:

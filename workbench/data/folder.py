@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 from workbench.config import ConfigError
-from workbench.data.image_files import decode_image, open_image, to_8bit
+from workbench.data.dataset import DataInfo, DecodedImageDataset
+from workbench.data.image_files import decode_image, to_8bit, upright
 from workbench.data.walk import FileProblem, FolderWalk, problems_report
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
-__all__ = ["IMAGE_EXTENSIONS", "FileProblem", "FolderScan", "decode_image", "decode_problem", "load_image",
-           "scan_image_folder"]
+__all__ = ["IMAGE_EXTENSIONS", "FileProblem", "FolderImages", "FolderScan", "decode_image", "decode_problem",
+           "load_image", "load_image_uint8", "scan_image_folder"]
 
 
 @dataclass
@@ -80,12 +82,44 @@ def scan_image_folder(root: str | Path) -> FolderScan:
     return scan
 
 
+def load_image_uint8(path: Path, size: int, channels: int) -> np.ndarray:
+    """Decode (a JPEG at the smallest scale still ≥ `size`: libjpeg's DCT scaling, much faster for large photos),
+    turn upright, convert to L or RGB (`to_8bit`: high bit depths scaled, not clipped), centre-crop to a square and
+    resize: uint8 H×W×C."""
+    with Image.open(path) as opened:
+        if opened.format == "JPEG":
+            opened.draft(opened.mode, (size, size))
+        opened.load()
+        img = to_8bit(upright(opened), channels)
+    if img.size != (size, size):
+        side = min(img.size)
+        left, top = (img.width - side) // 2, (img.height - side) // 2
+        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+    arr = np.array(img, dtype=np.uint8)  # writable: torch.from_numpy shares it
+    return arr[:, :, None] if arr.ndim == 2 else arr
+
+
 def load_image(path: Path, size: int, channels: int) -> np.ndarray:
-    """Decode, convert to L or RGB (`to_8bit`: high bit depths scaled, not clipped), centre-crop to a square and
-    resize: float32 C×H×W in [0, 1]."""
-    img = to_8bit(open_image(path), channels)
-    side = min(img.size)
-    left, top = (img.width - side) // 2, (img.height - side) // 2
-    img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
-    arr = np.asarray(img, dtype=np.float32) / 255.0
-    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+    """`load_image_uint8` as float32 C×H×W in [0, 1] (the translation and super-resolution panes' input)."""
+    return load_image_uint8(path, size, channels).transpose(2, 0, 1).astype(np.float32) / 255.0
+
+
+class FolderImages(DecodedImageDataset):
+    """A scanned folder's readable images, decoded per item (`DecodedImageDataset`), with their class indices."""
+
+    def __init__(self, scan: FolderScan, image_size: int, channels: int) -> None:
+        self.files = list(scan.files)
+        self.labels = torch.tensor(scan.labels, dtype=torch.long)
+        self.image_size = image_size
+        self.channels = channels
+        self.info = DataInfo(name=f"folder:{scan.root.name}", size=len(self.files), channels=channels,
+                             image_size=image_size, class_names=scan.class_names)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def load_image(self, index: int) -> np.ndarray:
+        return load_image_uint8(self.files[index], self.image_size, self.channels)
+
+    def label(self, index: int) -> int:
+        return int(self.labels[index])

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from workbench.config import ConfigError, DataConfig
-from workbench.data.dataset import DataInfo, Uint8ImageDataset, resize_images
+from workbench.data.dataset import DataInfo, DecodedImageDataset, Uint8ImageDataset, resize_images
 
 _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                 "t10k-labels-idx1-ubyte")
@@ -189,8 +189,8 @@ def load_cifar10(config: DataConfig) -> Uint8ImageDataset:
     return Uint8ImageDataset(images, torch.tensor(ds.targets), info)
 
 
-class CelebADataset:
-    """CelebA's aligned faces, decoded per batch: centre-cropped to a square and resized.
+class CelebADataset(DecodedImageDataset):
+    """CelebA's aligned faces, decoded per item: centre-cropped to a square and resized.
 
     Labels are 0 (CelebA has no classes); `factors(indices)` returns the 40 binary attributes (0/1), named in
     `info.factor_names`.
@@ -224,14 +224,8 @@ class CelebADataset:
             side = min(img.size)
             left, top = (img.width - side) // 2, (img.height - side) // 2
             img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
-            arr = np.asarray(img, dtype=np.uint8)
+            arr = np.array(img, dtype=np.uint8)  # writable: torch.from_numpy shares it
         return arr[:, :, None] if arr.ndim == 2 else arr
-
-    def get_batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        indices = torch.as_tensor(indices, dtype=torch.long).reshape(-1)
-        arrays = np.stack([self.load_image(int(i)) for i in indices])  # N×H×W×C
-        images = torch.from_numpy(arrays).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
-        return images.contiguous(), torch.zeros(indices.shape[0], dtype=torch.long)
 
 
 def load_celeba(config: DataConfig) -> CelebADataset:

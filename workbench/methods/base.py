@@ -102,6 +102,15 @@ def set_requires_grad(module: nn.Module, flag: bool) -> None:
         p.requires_grad_(flag)
 
 
+def autocast_dtype(name: str, device: torch.device) -> torch.dtype:
+    """train.amp_dtype on `device`: "auto" is bfloat16 on the CPU and on CUDA devices that support it."""
+    if name == "float16":
+        return torch.float16
+    if name == "bfloat16" or device.type != "cuda":
+        return torch.bfloat16
+    return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
+
+
 class MethodBase:
     """Shared plumbing: device, mixed precision, a private noise generator, fixed-seed sampling."""
 
@@ -116,17 +125,25 @@ class MethodBase:
         self.settings = config.method
         self.data_info = data_info
         self.device = device
-        self.amp = bool(config.train.mixed_precision) and device.type == "cuda"
+        self.amp = bool(config.train.mixed_precision) and device.type in ("cuda", "cpu")
+        self.amp_dtype = autocast_dtype(config.train.amp_dtype, device) if self.amp else torch.float32
+        self.channels_last = bool(getattr(config.train, "channels_last", False))
         # Training noise comes from the method's own generator so that drawing samples for the live view
         # never shifts the training noise sequence (and checkpoints can restore it exactly).
         self.noise = torch.Generator(device=device).manual_seed(config.train.seed + 1)
         self.shard = (0, 1)  # (rank, world size) of a data-parallel run: see randn
 
     def autocast(self) -> torch.autocast:
-        return torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.amp)
+        """The training step's forward passes in `amp_dtype` (train.mixed_precision), else a no-op."""
+        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype, enabled=self.amp)
+
+    @property
+    def scales_loss(self) -> bool:
+        """float16 needs its losses scaled against gradient underflow; bfloat16 has float32's range."""
+        return self.amp and self.amp_dtype == torch.float16
 
     def grad_scaler(self) -> torch.amp.GradScaler:
-        return torch.amp.GradScaler(self.device.type, enabled=self.amp)
+        return torch.amp.GradScaler(self.device.type, enabled=self.scales_loss)
 
     def networks(self) -> list[nn.Module]:
         """The method's networks (every nn.Module attribute)."""
@@ -139,8 +156,11 @@ class MethodBase:
             yield
 
     def on_device(self, batch: Batch) -> tuple[torch.Tensor, ...]:
-        """The batch's tensors on the method's device."""
-        return tuple(t.to(self.device, non_blocking=True) for t in batch)
+        """The batch's tensors on the method's device (image batches channels-last with train.channels_last)."""
+        moved = tuple(t.to(self.device, non_blocking=True) for t in batch)
+        if not self.channels_last:
+            return moved
+        return tuple(t.contiguous(memory_format=torch.channels_last) if t.ndim == 4 else t for t in moved)
 
     def adversarial_optimizers(self, g_params: Any, d_params: Any, lr_g: float, lr_d: float,
                                betas: tuple[float, float], rmsprop: bool = False) -> None:

@@ -50,7 +50,7 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
         raise CheckpointError(f"run {run.id} has {run.missing_checkpoint_text()}; nothing was changed. Start over "
                               f"as a new run with the same settings (`workbench train --restart {run.id}`)")
     run.acquire(record_owner=False)  # run.toml is first written once the checkpoint has loaded
-    writer = evaluator = None
+    writer = evaluator = session = None
     try:
         config = run.config if total_steps is None else run.config.replace("train", steps=total_steps)
         session = TrainingSession(config, distributed)
@@ -93,6 +93,8 @@ def run_training(run: Run, control: TrainingControl | None = None, total_steps: 
     finally:
         if evaluator is not None:  # no evaluation thread outlives the run
             evaluator.close()
+        if session is not None:  # nor a data loader worker
+            session.close()
         control.listen(None)
         if writer is not None:
             writer.close()
@@ -108,7 +110,10 @@ def follow_training(run: Run, distributed: DistributedContext, total_steps: int 
     if restored is None:
         session.initialise_from_source(run.workspace_root)
     status = "stopped"
-    for event in train(session, TrainingControl()):
-        if isinstance(event, RunEndEvent):
-            status = event.status
+    try:
+        for event in train(session, TrainingControl()):
+            if isinstance(event, RunEndEvent):
+                status = event.status
+    finally:
+        session.close()
     return status

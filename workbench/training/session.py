@@ -15,6 +15,8 @@ import torch
 from workbench.config import ConfigError, RunConfig
 from workbench.data import build_dataset
 from workbench.data.batches import BatchStream
+from workbench.data.dataset import DecodedImageDataset
+from workbench.data.loader import LoaderStream
 from workbench.methods.capabilities import InitFrom
 from workbench.methods.registry import build_method, check_trainable, method_spec
 from workbench.runs import Run, Workspace
@@ -22,6 +24,7 @@ from workbench.runs.checkpoint_files import latest_checkpoint
 from workbench.runs.examples import find_example
 from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.training.devices import resolve_device
+from workbench.training.performance import apply_speed_settings
 from workbench.training.distributed import (
     DistributedContext,
     agree,
@@ -50,6 +53,17 @@ def preserved_rng() -> Iterator[None]:
             random.setstate(state)
 
 
+def make_stream(dataset: Any, config: RunConfig, device: torch.device,
+                distributed: DistributedContext | None) -> BatchStream | LoaderStream:
+    """Datasets decoded from files stream through DataLoader workers; in-memory ones are sliced in this process
+    (`bench/data_throughput.py` measures both). An in-memory stream yields the global batch in every process."""
+    data, seed = config.data, config.train.seed
+    if isinstance(dataset, DecodedImageDataset):
+        place = (0, 1) if distributed is None else (distributed.rank, distributed.world_size)
+        return LoaderStream(dataset, data.batch_size, seed, workers=data.workers, device=device, shard=place)
+    return BatchStream(dataset, data.batch_size, seed)
+
+
 class TrainingSession:
     def __init__(self, config: RunConfig, distributed: DistributedContext | None = None) -> None:
         self.config = config
@@ -60,12 +74,13 @@ class TrainingSession:
         torch.manual_seed(seed)  # network initialisation
         self.dataset = build_dataset(config.data)
         self.method = build_method(config, self.dataset.info, self.device)
-        self.stream = BatchStream(self.dataset, config.data.batch_size, seed)  # the global batch, in every process
+        apply_speed_settings(self.method, config.train, self.device)
+        self.stream = make_stream(self.dataset, config, self.device, distributed)
         if distributed is not None:
             check_batch(config.data.batch_size, distributed.world_size)
-            if self.method.amp:  # a GradScaler skips a step on its own process's overflow: the others would wait
-                raise ConfigError("train.mixed_precision: float16 training with a gradient scaler is not yet "
-                                  "supported across several processes; train with one process or without it")
+            if self.method.scales_loss:  # a GradScaler skips a step on its own process's overflow: the others wait
+                raise ConfigError("train.amp_dtype: float16 training with a gradient scaler is not supported across "
+                                  "several processes; use bfloat16 (train.amp_dtype), or one process")
             self.method.shard = (distributed.rank, distributed.world_size)
             if config.train.sync_batchnorm:
                 synchronise_batch_norm(self.method)
@@ -86,7 +101,13 @@ class TrainingSession:
     def next_batch(self) -> tuple[torch.Tensor, ...]:
         """The next training batch: the global one, or this process's slice of it."""
         batch = self.stream.next()
-        return batch if self.distributed is None else shard(batch, self.distributed)
+        if self.distributed is None or getattr(self.stream, "sharded", False):
+            return batch
+        return shard(batch, self.distributed)
+
+    def close(self) -> None:
+        """Release what the session started beside the training thread (the data loader's worker processes)."""
+        self.stream.close()
 
     def gathered(self, scalars: dict[str, float]) -> dict[str, float]:
         """A step's scalars as the run records them: averaged over the processes of a data-parallel run."""
@@ -108,7 +129,7 @@ class TrainingSession:
         from workbench.config import ConfigError
 
         try:
-            config = run.config.replace("train", device=device, mixed_precision=False)
+            config = run.config.replace("train", device=device, mixed_precision=False, compile=False)
             if hasattr(config.method, "run_folder"):  # an imported model reads its files where the run is now
                 config = config.replace("method", run_folder=str(run.path))
         except (OSError, ConfigError, KeyError, ValueError) as err:

@@ -79,7 +79,7 @@ class Autoencoder(EncoderDecoderMethod):
     # Training ------------------------------------------------------------------------------------------
 
     def train_step(self, batch: Batch) -> dict[str, float]:
-        x = batch[0].to(self.device, non_blocking=True)
+        x = self.on_device(batch[:1])[0]
         with self.autocast():
             code = self.encoder(self.corrupt(x, self.noise))
             logits = self.decoder(code)

@@ -101,7 +101,7 @@ class BetaTCVAE(GaussianViews, NetworkMethod):
 
     def train_step(self, batch: Batch) -> dict[str, float]:
         s = self.settings
-        x = batch[0].to(self.device, non_blocking=True)
+        x = self.on_device(batch[:1])[0]
         with self.autocast():
             mu, logvar = self.encoder(x)
             mu, logvar = mu.float(), logvar.float()

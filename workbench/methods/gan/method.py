@@ -86,7 +86,7 @@ class GAN(MethodBase):
 
     # --- training ------------------------------------------------------------------------------------------------
     def train_step(self, batch: Batch) -> dict[str, float]:
-        real = batch[0].to(self.device, non_blocking=True)
+        real = self.on_device(batch[:1])[0]
         labels = self.training_labels(batch[1])
         n = real.shape[0]
         penalty = None

@@ -103,7 +103,7 @@ class InfoGAN(MethodBase):
     # --- training ------------------------------------------------------------------------------------------------
     def train_step(self, batch: Batch) -> dict[str, float]:
         s = self.settings
-        real = batch[0].to(self.device, non_blocking=True)
+        real = self.on_device(batch[:1])[0]
         z, cat, cont = self.draw_codes(real.shape[0], self.noise, self.device)
 
         # D and Q: tell real from generated, and recover the codes of generated images.

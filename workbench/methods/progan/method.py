@@ -95,7 +95,7 @@ class ProGAN(MethodBase):
         if s.reset_optimizer and self.progress > 0 and self._stage(self.progress) != self._stage(self.progress - 1):
             self.opt_g.state.clear()
             self.opt_d.state.clear()
-        real = real_at_level(batch[0].to(self.device, non_blocking=True), level, alpha)
+        real = real_at_level(self.on_device(batch[:1])[0], level, alpha)
         n = real.shape[0]
 
         for i in range(s.n_critic):

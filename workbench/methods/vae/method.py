@@ -49,7 +49,7 @@ class VAE(GaussianViews, MethodBase):
         return mu, logvar.clamp(-30.0, 20.0)
 
     def train_step(self, batch: Batch) -> dict[str, float]:
-        x = batch[0].to(self.device, non_blocking=True)
+        x = self.on_device(batch[:1])[0]
         self.opt.zero_grad(set_to_none=True)
         with self.autocast():
             mu, logvar = self.gaussian(x)
