@@ -117,7 +117,6 @@ def in_memory_comparison(workers: int, batch: int, batches: int) -> dict[str, fl
     cpu = torch.device("cpu")
     result = {"batch_stream": images_per_second(lambda: stream.next()[0], batches, cpu),
               "dataloader": images_per_second(lambda: next(batches_iter)[0], batches, cpu)}
-    del batches_iter
     return result
 
 
@@ -143,7 +142,8 @@ def main() -> None:
     load = os.getloadavg()
     start = time.perf_counter()
     make_folder(folder, args.images, args.size)
-    print(f"folder: {folder} ({args.images} JPEGs {args.size}×{args.size}, ready in {time.perf_counter() - start:.1f} s)")
+    ready = time.perf_counter() - start
+    print(f"folder: {folder} ({args.images} JPEGs {args.size}×{args.size}, ready in {ready:.1f} s)")
     print(f"workers {workers}, batch {args.batch}, device {device}, {args.rounds} rounds of {args.batches} batches, "
           f"load average at start {load[0]:.2f}")
     opened = {}

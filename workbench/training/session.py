@@ -24,7 +24,6 @@ from workbench.runs.checkpoint_files import latest_checkpoint
 from workbench.runs.examples import find_example
 from workbench.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.training.devices import resolve_device
-from workbench.training.performance import apply_speed_settings
 from workbench.training.distributed import (
     DistributedContext,
     agree,
@@ -34,6 +33,7 @@ from workbench.training.distributed import (
     shard,
     synchronise_batch_norm,
 )
+from workbench.training.performance import apply_speed_settings
 
 SAMPLE_SEED_OFFSET = 10_007  # the fixed latent batch of the live sample grid
 
