@@ -10,6 +10,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ from workbench.training.diversity import diversity_ratio
 from workbench.training.eval_history import EvalHistory
 from workbench.training.guards import default_guards
 from workbench.training.session import TrainingSession
+
+GPU_MEMORY_METRIC = "gpu_memory_peak_gib"
 
 
 def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEvent | MetricEvent]:
@@ -72,6 +75,16 @@ def sample_events(session: TrainingSession) -> Iterator[SampleEvent | ScatterEve
             arrays = {k: np.asarray(v, dtype=np.float32) if k.startswith("__")
                       else np.asarray(v, dtype=np.float32).reshape(-1, 2) for k, v in series.items()}
             yield ScatterEvent(session.step, now, name, arrays)
+
+
+def device_memory_events(session: TrainingSession) -> Iterator[MetricEvent]:
+    """On CUDA, the most GPU memory the run's tensors held since the last sample grid (GiB, this process): a curve
+    any window draws, whichever process trains the run, to see how close a batch size is to out-of-memory."""
+    if session.device.type != "cuda":
+        return
+    peak = torch.cuda.max_memory_allocated(session.device) / 2**30
+    torch.cuda.reset_peak_memory_stats(session.device)
+    yield MetricEvent(session.step, time.time(), GPU_MEMORY_METRIC, peak)
 
 
 def disentanglement_events(session: TrainingSession, probe: Any) -> Iterator[MetricEvent]:
@@ -124,7 +137,7 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
                 yield AlertEvent(session.step, time.time(), guard.kind, message)
 
     def samples_and_metrics() -> Iterator[Event]:
-        for event in sample_events(session):
+        for event in chain(sample_events(session), device_memory_events(session)):
             yield event
             if isinstance(event, MetricEvent):
                 yield from watch({event.name: event.value})
