@@ -134,3 +134,40 @@ def test_killing_the_launcher_ends_every_process(tmp_path):
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_machines_rendezvous_and_train_a_folder_run_through_data_loaders(tmp_path):
+    """Two torchrun launches with --nnodes 2 (the multi-machine command of the README, both on this machine),
+    each process reading its share of every batch from a folder through its own DataLoader worker."""
+    from PIL import Image
+
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for i in range(40):
+        Image.effect_noise((12, 12), 30 + i).save(folder / f"{i:02d}.png")
+    ws = tmp_path / "ws"
+    data = [*VAE, "--data", "folder", "--root", str(folder), "--set", "data.workers=1", "--steps", "12"]
+    _workbench(ws, *data, "--name", "one")
+    launch = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
+              "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{_free_port()}", "--rdzv-id", "two-machines",
+              "-m", "workbench", "train", *data, "--name", "two"]
+    machines = [subprocess.Popen(launch, env=_env(ws), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+    try:
+        for machine in machines:
+            _, err = machine.communicate(timeout=TIMEOUT)
+            assert machine.returncode == 0, err[-3000:]
+    finally:
+        for machine in machines:
+            machine.kill()
+    assert 0 < _max_relative_difference(_losses(ws, "one"), _losses(ws, "two")) < 0.02  # batch norm per process
+    assert _files(ws, "one") == _files(ws, "two")
+    assert processes_mentioning(str(folder)) == []  # no process or data loader worker is left
