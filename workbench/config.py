@@ -148,7 +148,7 @@ class DataConfig(Validated):
         help="images per training step: the global batch; with several processes (torchrun) each takes an equal "
              "share, so the data order and the results match one process")
     workers: int = setting(
-        -1, min=-1, max=64, advanced=True,
+        -1, min=-1, max=64, advanced=True, label="loader workers (-1 = auto)",
         help="processes that decode image files (folder, CelebA) ahead of the training step (a torch DataLoader "
              "with pinned memory and prefetch): -1 = automatic (the cores left over, at most 8), 0 = decode in the "
              "training process. In-memory datasets need none")
@@ -178,19 +178,19 @@ class TrainConfig(Validated):
         help="autocast the training step to a 16-bit float type (train.amp_dtype): bfloat16 needs no loss scaling; "
              "float16 trains with a gradient scaler. Faster on GPUs with tensor cores; on most CPUs slower")
     amp_dtype: str = setting(
-        "auto", choices=("auto", "bfloat16", "float16"), advanced=True,
+        "auto", choices=("auto", "bfloat16", "float16"), advanced=True, label="16-bit type",
         help="16-bit type of train.mixed_precision: auto = bfloat16 where the device supports it (CPU, CUDA from "
              "compute capability 8.0), float16 otherwise")
     channels_last: bool = setting(
-        False, advanced=True,
+        False, advanced=True, label="channels last (NHWC)",
         help="networks and image batches in channels-last memory (NHWC): faster convolutions on tensor-core GPUs, "
              "best with mixed precision")
     compile: bool = setting(
-        False, advanced=True,
+        False, advanced=True, label="torch.compile",
         help="torch.compile the networks: the first steps are slow while it compiles (needs a C++ compiler on the "
              "CPU); later steps can be faster")
     cudnn_benchmark: bool = setting(
-        True, advanced=True,
+        True, advanced=True, label="cuDNN benchmark",
         help="CUDA: let cuDNN time its convolution algorithms once and keep the fastest (torch.backends.cudnn."
              "benchmark); no effect elsewhere")
     sync_batchnorm: bool = setting(
