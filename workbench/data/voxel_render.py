@@ -25,6 +25,7 @@ pyvista is imported on the rendering thread when the first thumbnail is asked fo
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import math
 import os
 import queue
@@ -197,11 +198,30 @@ def render_thumbnails(grids: Any, size: int = 96, threshold: float = 0.5) -> np.
     array = _as_grids(grids)
     if len(array) == 0:
         return np.zeros((0, size, size, 3), dtype=np.uint8)
+    if not _pyvista_installed():
+        return projection_thumbnails(array, size, threshold)
 
     def paint(painter: _ThumbnailPainter) -> np.ndarray:
         return np.stack([painter.render(grid, size, threshold) for grid in array])
 
     return _renderer().submit(paint)
+
+
+def _pyvista_installed() -> bool:
+    try:
+        return importlib.util.find_spec("pyvista") is not None
+    except ImportError:  # an import hook that refuses it
+        return False
+
+
+def projection_thumbnails(array: np.ndarray, size: int, threshold: float) -> np.ndarray:
+    """Without pyvista (a headless training machine): each grid seen from the front, the fraction of its depth
+    that is occupied as a grey level, enlarged with nearest-neighbour steps: uint8 N×size×size×3."""
+    depth_share = (array >= threshold).mean(axis=1)  # N×H×W in [0, 1]
+    rows = np.arange(size) * depth_share.shape[1] // size
+    columns = np.arange(size) * depth_share.shape[2] // size
+    grey = (40 + 200 * depth_share[:, rows][:, :, columns]).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=-1)
 
 
 def tile(pictures: np.ndarray, nrow: int | None = None, padding: int = 2) -> np.ndarray:
