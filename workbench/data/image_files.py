@@ -85,7 +85,7 @@ def to_8bit(image: Image.Image, channels: int) -> Image.Image:
     mode = "L" if channels == 1 else "RGB"
     scale = pixel_scale(image)
     if scale is None:
-        return image.convert(mode)
+        return image if image.mode == mode else image.convert(mode)
     values = np.asarray(image).astype(np.float32)
     gray = np.clip(np.rint(values * np.float32(255.0 / scale)), 0, 255).astype(np.uint8)
     gray_image = Image.fromarray(gray)
@@ -94,6 +94,8 @@ def to_8bit(image: Image.Image, channels: int) -> Image.Image:
 
 def upright(image: Image.Image) -> Image.Image:
     """The image turned as its EXIF orientation says (the image itself when it has none)."""
+    if "exif" not in image.info and image.format not in ("TIFF", "MPO"):  # nothing to read: skip parsing (per item)
+        return image
     orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
     if orientation in (2, 3, 4, 5, 6, 7, 8):
         return ImageOps.exif_transpose(image)
