@@ -21,14 +21,19 @@ from workbench.data.catalog import dataset_spec
 from workbench.methods.base import Method
 from workbench.methods.capabilities import (
     ALL_CAPABILITIES,
+    AttentionMaps,
+    ClassInterpolation,
     Conditional,
     CycleTranslator,
     Encoder,
     InitFrom,
+    IntermediateLatent,
     LatentModel,
     RunNotes,
     ScatterPreview,
+    StyleMixer,
     Translator,
+    Truncation,
     Upscaler,
     VariationalEncoder,
     VoxelGenerator,
@@ -240,6 +245,63 @@ def check_init_from(method, x, session) -> None:
     assert method.initialised_from == "source (step 0)"
 
 
+def check_style_mixer(method, x, session) -> None:
+    """Groups cover the layers in order; mixing, truncation and noise act as their definitions say."""
+    layers = method.num_style_layers
+    groups = method.layer_groups()
+    assert list(groups) == ["coarse", "middle", "fine"]
+    assert [start for start, _ in groups.values()] == [0, groups["coarse"][1], groups["middle"][1]]
+    assert groups["fine"][1] == layers and all(end > start for start, end in groups.values())
+    w = method.map_to_w(method.prior_sample(N, seed=0))
+    assert w.ndim == 2 and w.shape[0] == N and method.mean_w().shape == (1, w.shape[1])
+    ws = w.unsqueeze(1).repeat(1, layers, 1)
+    images = method.synthesize_ws(ws)
+    assert images.shape[0] == N and torch.isfinite(images).all()
+    assert torch.equal(images, method.synthesize_ws(ws))  # the fixed noise: the same images
+    assert torch.allclose(method.truncate(ws, 0.0), method.mean_w().expand(N, layers, -1))
+    assert torch.equal(method.truncate(w, 1.0), w)
+    seeded = method.synthesize_ws(ws, noise_seed=3, noise_layers=(0,))
+    assert torch.equal(seeded, method.synthesize_ws(ws, noise_seed=3, noise_layers=(0,)))
+    assert method.num_noise_layers >= 1
+
+
+def check_intermediate_latent(method, x, session) -> None:
+    z = method.prior_sample(N, seed=0)
+    w = method.map_to_w(z)
+    assert w.shape == (N, method.w_dim)
+    assert torch.allclose(method.decode_w(w), method.decode(z), atol=1e-5)  # W decodes as the codes it maps
+    styles = w.clone().requires_grad_(True)
+    method.decode_w_differentiable(styles).sum().backward()
+    assert styles.grad is not None and torch.isfinite(styles.grad).all()
+
+
+def check_attention_maps(method, x, session) -> None:
+    """One map per image over the r×r positions, a distribution; the images are those `decode` makes."""
+    side = method.attention_resolution
+    z = method.prior_sample(N, seed=0)
+    images, maps = method.attention_map(z, (0, 0))
+    assert maps.shape == (N, side, side) and images.shape[0] == N
+    assert float(maps.min()) >= 0 and torch.allclose(maps.flatten(1).sum(dim=1), torch.ones(N))
+    assert torch.equal(images, method.attention_map(z, (0, 0))[0])
+
+
+def check_class_interpolation(method, x, session) -> None:
+    """The ends of the blend are the two classes' own images."""
+    z = method.prior_sample(2, seed=0)
+    images = method.class_interpolation(z, 0, 1, 3)
+    assert images.shape[:2] == (2, 3) and torch.isfinite(images).all()
+    assert torch.allclose(images[:, 0], method.decode(z, torch.tensor([0, 0])), atol=1e-5)
+    assert torch.allclose(images[:, -1], method.decode(z, torch.tensor([1, 1])), atol=1e-5)
+
+
+def check_truncation(method, x, session) -> None:
+    z = method.truncated_prior_sample(N, seed=0, threshold=0.5)
+    assert z.shape == (N, method.latent_dim) and float(z.abs().max()) <= 0.5
+    assert torch.equal(z, method.truncated_prior_sample(N, seed=0, threshold=0.5))
+    assert torch.equal(method.truncated_prior_sample(N, seed=0, threshold=0.0), method.prior_sample(N, seed=0))
+    assert method.sample_truncated(N, seed=0, threshold=0.5).shape[0] == N
+
+
 CHECKS = {
     LatentModel: check_latent,
     Encoder: check_encoder,
@@ -252,5 +314,10 @@ CHECKS = {
     ScatterPreview: check_scatter,
     RunNotes: check_notes,
     InitFrom: check_init_from,
+    StyleMixer: check_style_mixer,
+    IntermediateLatent: check_intermediate_latent,
+    AttentionMaps: check_attention_maps,
+    ClassInterpolation: check_class_interpolation,
+    Truncation: check_truncation,
 }
 assert set(CHECKS) == set(ALL_CAPABILITIES)

@@ -42,6 +42,51 @@ class LatentModel(Protocol):
 
 
 @runtime_checkable
+class StyleMixer(Protocol):
+    """A generator driven by one style vector w per layer (StyleGAN): styles of different codes mix layer by layer,
+    pull towards the average style (the truncation trick), and each layer's noise can be redrawn alone, which is
+    how the explorer shows what the coarse, middle and fine layers and the noise inputs control."""
+
+    num_style_layers: int  # L: style vectors w per image
+    num_noise_layers: int  # noise inputs, one per convolution
+
+    def layer_groups(self) -> dict[str, tuple[int, int]]:
+        """{"coarse": (start, end), "middle": ..., "fine": ...}: contiguous [start, end) ranges covering 0…L."""
+
+    def map_to_w(self, z: torch.Tensor) -> torch.Tensor:
+        """The mapping network: codes N×latent_dim → styles N×w_dim."""
+
+    def mean_w(self) -> torch.Tensor:
+        """The average style w̄ tracked during training, 1×w_dim (the centre of the truncation trick)."""
+
+    def truncate(self, w: torch.Tensor, psi: float) -> torch.Tensor:
+        """w̄ + ψ·(w − w̄) for w of shape N×w_dim or N×L×w_dim: ψ < 1 trades variety for typical images."""
+
+    def synthesize_ws(self, ws: torch.Tensor, noise_seed: int | None = None,
+                      noise_layers: tuple[int, ...] | None = None) -> torch.Tensor:
+        """Images for per-layer styles ws (N×L×w_dim), without gradients. Noise maps are shared by the images of
+        the batch: the model's fixed ones, or with `noise_seed` maps drawn from that seed for the noise inputs in
+        `noise_layers` (all when None) while the others stay fixed."""
+
+
+@runtime_checkable
+class IntermediateLatent(Protocol):
+    """An intermediate latent space W (StyleGAN's mapping output) that decodes like the codes z do: interpolation,
+    directions and inversion can work in W, which training leaves less entangled than z."""
+
+    w_dim: int
+
+    def map_to_w(self, z: torch.Tensor) -> torch.Tensor:
+        """Codes N×latent_dim → styles N×w_dim."""
+
+    def decode_w(self, w: torch.Tensor) -> torch.Tensor:
+        """Outputs for styles w (N×w_dim, the same at every layer) as `decode` makes them, without gradients."""
+
+    def decode_w_differentiable(self, w: torch.Tensor) -> torch.Tensor:
+        """`decode_w` with the autograd graph kept (inversion in W); network modes are the caller's."""
+
+
+@runtime_checkable
 class Encoder(Protocol):
     """Outputs back to codes (reconstructions, projections of the data, inversion by encoding)."""
 
@@ -152,8 +197,49 @@ class InitFrom(Protocol):
         naming the setting when they do not fit; `origin` describes the source for the run's notes."""
 
 
+@runtime_checkable
+class AttentionMaps(Protocol):
+    """A generator with a self-attention layer (SAGAN): for a pixel of generated images, where that layer looks
+    across the image, which the explorer overlays to show long-range structure being built."""
+
+    attention_resolution: int  # side r of the attention layer's feature map
+
+    def attention_map(self, z: torch.Tensor, query: tuple[int, int],
+                      labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(images N×C×S×S, maps N×r×r) for codes z: each map holds the attention weights of the query pixel
+        (row, col) of the image over the layer's r×r positions, summing to 1; without gradients."""
+
+
+@runtime_checkable
+class ClassInterpolation(Protocol):
+    """A class-conditional generator whose classes enter through a learned embedding (BigGAN): blending two classes'
+    embeddings at a fixed z shows what the classes share and where one leaks into the other."""
+
+    classes: tuple[str, ...]
+
+    def class_interpolation(self, z: torch.Tensor, class_a: int, class_b: int, steps: int) -> torch.Tensor:
+        """Images N×steps×C×S×S: for each code, the embedding moved from class_a (first, exactly the class-a
+        image) to class_b (last) in `steps` even steps; without gradients."""
+
+
+@runtime_checkable
+class Truncation(Protocol):
+    """BigGAN's truncation trick: codes drawn from a normal truncated to |z_i| ≤ threshold give more typical and
+    less varied images as the threshold falls (the explorer's fidelity/variety slider)."""
+
+    def truncated_prior_sample(self, n: int, *, seed: int, threshold: float) -> torch.Tensor:
+        """n codes from the prior truncated to [−threshold, threshold]; the same seed's codes shrink smoothly
+        as the threshold falls; threshold 0 = the untruncated prior."""
+
+    def sample_truncated(self, n: int, *, seed: int, threshold: float,
+                         labels: torch.Tensor | None = None) -> torch.Tensor:
+        """`sample` from the truncated codes (`labels` for a conditional model, as `sample` takes them)."""
+
+
 ALL_CAPABILITIES: tuple[type, ...] = (LatentModel, Encoder, VariationalEncoder, Conditional, Translator,
-                                       CycleTranslator, Upscaler, VoxelGenerator, ScatterPreview, RunNotes, InitFrom)
+                                       CycleTranslator, Upscaler, VoxelGenerator, ScatterPreview, StyleMixer,
+                                       IntermediateLatent, AttentionMaps, ClassInterpolation, Truncation, RunNotes,
+                                       InitFrom)
 # The words `workbench methods` prints for the capabilities a user sees (the last two are the trainer's business).
 CAPABILITY_NAMES: dict[type, str] = {
     LatentModel: "latent",
@@ -165,6 +251,11 @@ CAPABILITY_NAMES: dict[type, str] = {
     Upscaler: "super_resolution",
     VoxelGenerator: "voxels",
     ScatterPreview: "scatter",
+    StyleMixer: "style_mixing",
+    IntermediateLatent: "w_space",
+    AttentionMaps: "attention",
+    ClassInterpolation: "class_interpolation",
+    Truncation: "truncation",
 }
 # Capabilities that turn images into images: such a method draws nothing from noise (`MethodSpec.generates`).
 IMAGE_TO_IMAGE: tuple[type, ...] = (Translator, Upscaler)
