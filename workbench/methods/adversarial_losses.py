@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from workbench.methods.base import read_scalars
 from workbench.methods.fields import ADVERSARIAL_LOSSES, PROBABILISTIC_LOSSES, WASSERSTEIN_LOSSES
 
 
@@ -186,6 +187,20 @@ def generator_label_loss(kind: str, out_fake: torch.Tensor) -> torch.Tensor:
     return _against(kind)(out_fake, True)
 
 
+def output_diagnostic_tensors(kind: str, out_real: torch.Tensor, out_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+    """`output_diagnostics` as 0-dim tensors on D's device, not read (`workbench.methods.base.read_scalars`)."""
+    loss_named(kind)
+    real, fake = out_real.detach().float(), out_fake.detach().float()
+    if kind in PROBABILISTIC_LOSSES:
+        return {"d_real": torch.sigmoid(real).mean(), "d_fake": torch.sigmoid(fake).mean()}
+    if kind == "least_squares":
+        return {"d_real": real.mean(), "d_fake": fake.mean()}
+    scalars = {"critic_real": real.mean(), "critic_fake": fake.mean()}
+    if kind in WASSERSTEIN_LOSSES:
+        scalars["wasserstein_estimate"] = wasserstein_estimate(real, fake)
+    return scalars
+
+
 def output_diagnostics(kind: str, out_real: torch.Tensor, out_fake: torch.Tensor) -> dict[str, float]:
     """D's outputs on real and generated images, named for what they are.
 
@@ -194,24 +209,16 @@ def output_diagnostics(kind: str, out_real: torch.Tensor, out_fake: torch.Tensor
     - wgan / wgan_gp / hinge: `critic_real`, `critic_fake` = mean raw critic scores (unbounded), and for the
       Wasserstein losses `wasserstein_estimate` = E[f(x)] − E[f(G(z))].
     """
-    loss_named(kind)
-    real, fake = out_real.detach().float(), out_fake.detach().float()
-    if kind in PROBABILISTIC_LOSSES:
-        return {"d_real": float(torch.sigmoid(real).mean()), "d_fake": float(torch.sigmoid(fake).mean())}
-    if kind == "least_squares":
-        return {"d_real": float(real.mean()), "d_fake": float(fake.mean())}
-    scalars = {"critic_real": float(real.mean()), "critic_fake": float(fake.mean())}
-    if kind in WASSERSTEIN_LOSSES:
-        scalars["wasserstein_estimate"] = float(wasserstein_estimate(real, fake))
-    return scalars
+    return read_scalars(output_diagnostic_tensors(kind, out_real, out_fake))
 
 
 def step_scalars(kind: str, losses: dict[str, torch.Tensor], out_real: torch.Tensor, out_fake: torch.Tensor,
-                 grad_d: float, grad_g: float, penalty: torch.Tensor | None = None) -> dict[str, float]:
+                 grad_d: torch.Tensor | float, grad_g: torch.Tensor | float,
+                 penalty: torch.Tensor | None = None) -> dict[str, float]:
     """What an adversarial step reports: its losses, D's outputs named for what they are (`output_diagnostics`),
-    both gradient norms, and WGAN-GP's `gradient_penalty` when there is one."""
-    scalars = {name: value.item() for name, value in losses.items()}
-    scalars.update(output_diagnostics(kind, out_real, out_fake), grad_norm_d=grad_d, grad_norm_g=grad_g)
+    both gradient norms, and WGAN-GP's `gradient_penalty` when there is one; read from the device at once."""
+    scalars: dict[str, torch.Tensor | float] = dict(losses)
+    scalars.update(output_diagnostic_tensors(kind, out_real, out_fake), grad_norm_d=grad_d, grad_norm_g=grad_g)
     if penalty is not None:
-        scalars["gradient_penalty"] = penalty.item()
-    return scalars
+        scalars["gradient_penalty"] = penalty
+    return read_scalars(scalars)

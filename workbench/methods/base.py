@@ -61,24 +61,50 @@ def grid_row_labels(n: int, num_classes: int) -> torch.Tensor:
     return (torch.arange(n) // grid_width(n)) % num_classes
 
 
-def gradient_norm(module: nn.Module) -> float:
-    """L2 norm of all parameter gradients of `module` (0 when none are set)."""
+def gradient_norm_tensor(module: nn.Module) -> torch.Tensor:
+    """L2 norm of all parameter gradients of `module` as a 0-dim float32 tensor on their device, not read: reading
+    it waits for the device, so a step reads all its scalars at once (`read_scalars`). Per-tensor norms in one
+    fused call (`torch._foreach_norm`) rather than one call per parameter. 0 when no gradient is set."""
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     if not grads:
-        return 0.0
-    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+        return torch.zeros((), device=next(module.parameters(), torch.zeros(())).device)
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)).float())
+
+
+def gradient_norm(module: nn.Module) -> float:
+    """L2 norm of all parameter gradients of `module` (0 when none are set)."""
+    return float(gradient_norm_tensor(module))
+
+
+def optimizer_step_tensor(
+    loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, module: nn.Module
+) -> torch.Tensor:
+    """Backward (scaled), unscale, measure `module`'s gradient norm, step; the gradient norm before the step as a
+    0-dim tensor, not read (`gradient_norm_tensor`)."""
+    scaler.scale(loss).backward()
+    scaler.unscale_(opt)
+    norm = gradient_norm_tensor(module)
+    scaler.step(opt)
+    scaler.update()
+    return norm
 
 
 def optimizer_step(
     loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, module: nn.Module
 ) -> float:
-    """Backward (scaled), unscale, measure `module`'s gradient norm, step; the gradient norm before the step."""
-    scaler.scale(loss).backward()
-    scaler.unscale_(opt)
-    norm = gradient_norm(module)
-    scaler.step(opt)
-    scaler.update()
-    return norm
+    """`optimizer_step_tensor` with the norm read as a float."""
+    return float(optimizer_step_tensor(loss, opt, scaler, module))
+
+
+def read_scalars(values: dict[str, torch.Tensor | float]) -> dict[str, float]:
+    """Every value as a Python float, in the same order; the 0-dim tensors among them are stacked and read in one
+    transfer, so a GPU step waits for its device once instead of once per scalar."""
+    tensors = {name: value for name, value in values.items() if isinstance(value, torch.Tensor)}
+    read: dict[str, float] = {}
+    if tensors:
+        stacked = torch.stack([value.detach().reshape(()).float() for value in tensors.values()])
+        read = dict(zip(tensors, stacked.tolist(), strict=True))
+    return {name: read[name] if name in read else float(value) for name, value in values.items()}
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ from workbench.runs.events import (
     ScatterEvent,
     StepEvent,
 )
+from workbench.training.allocator import keep_freed_memory
 from workbench.training.checkpoints import NonFiniteStateError
 from workbench.training.control import TrainingControl
 from workbench.training.diversity import diversity_ratio
@@ -125,6 +126,8 @@ def train(session: TrainingSession, control: TrainingControl | None = None,
     model in the background (train.eval_every); its caller closes it.
     """
     control = control or TrainingControl()
+    if session.device.type == "cpu":
+        keep_freed_memory()  # no page faults each step for the memory the last one freed (training/allocator.py)
     cfg = session.config.train
     recent: deque[float] = deque(maxlen=50)
     last_saved = session.step

@@ -34,7 +34,15 @@ from workbench.methods.adversarial_losses import (
     gradient_penalty,
     step_scalars,
 )
-from workbench.methods.base import ADVERSARIAL_STATE, Batch, MethodBase, in_eval, optimizer_step, require_images
+from workbench.methods.base import (
+    ADVERSARIAL_STATE,
+    Batch,
+    MethodBase,
+    in_eval,
+    optimizer_step_tensor,
+    require_images,
+    set_requires_grad,
+)
 from workbench.methods.gan import ResolvedAdversarial
 from workbench.methods.registry import register_method
 from workbench.nets.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -110,14 +118,20 @@ class GAN(MethodBase):
                         lambda x: self.critic(x, labels).float(), real.float(), fake.detach().float(), eps
                     )
                 loss_d = loss_d + self.settings.gp_weight * penalty
-            grad_d = optimizer_step(loss_d, self.opt_d, self.scaler_d, self.D)
+            grad_d = optimizer_step_tensor(loss_d, self.opt_d, self.scaler_d, self.D)
             if self.loss == "wgan":
                 clip_weights_(self.D, self.settings.clip)
 
         self.opt_g.zero_grad(set_to_none=True)
-        with self.autocast():
-            loss_g = generator_loss(self.loss, self.critic(fake, labels).float())
-        grad_g = optimizer_step(loss_g, self.opt_g, self.scaler_g, self.G)
+        # D frozen for G's loss: D's weight gradients from it would only be thrown away (the next D update starts
+        # from fresh ones), and computing them is a fifth of this backward pass for a 64×64 DCGAN.
+        set_requires_grad(self.D, False)
+        try:
+            with self.autocast():
+                loss_g = generator_loss(self.loss, self.critic(fake, labels).float())
+            grad_g = optimizer_step_tensor(loss_g, self.opt_g, self.scaler_g, self.G)
+        finally:
+            set_requires_grad(self.D, True)
 
         losses = {"loss_d": loss_d, "loss_g": loss_g}
         return step_scalars(self.loss, losses, out_real, out_fake, grad_d, grad_g, penalty)
