@@ -3,7 +3,9 @@
 A top bar loads the selected run's latest checkpoint and offers the code sources (seeded prior samples,
 dataset images, image files to encode or invert, also by dropping them on the panel). The pinned codes sit
 in a strip under it, and every tool (interpolation, arithmetic, traversals, sliders, directions, embeddings,
-disentanglement, outliers) takes its inputs from them. The state lives in a `LatentSession`; pins are saved in
+disentanglement, outliers) takes its inputs from them; the style, attention and class-blend tools show what
+StyleGAN's and SAGAN's generators offer. A model with an intermediate latent space can be explored in W instead
+of z (the "Space: Z | W" choice). The state lives in a `LatentSession`; pins are saved in
 the run folder (`<run>/latent/`), so what the panel shows is what a script can load with `workbench.latent`.
 
 The window builds this panel at start-up without importing torch: the core is imported when a run is loaded,
@@ -17,13 +19,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from workbench.gui.panels.checkpoint_panel import CheckpointPanel
 from workbench.gui.panels.latent.code_sources import CodeSources
 from workbench.gui.panels.latent.pinned_strip import PinnedStrip
 from workbench.gui.panels.latent.session import LatentSession
+from workbench.gui.panels.latent.space_switch import SpaceSwitch
 from workbench.gui.panels.run_header import methods_offering
+from workbench.gui.widgets.factory import fill
 from workbench.gui.widgets.scrolling_tabs import ScrollingTabs
 from workbench.methods.capabilities import LatentModel
 from workbench.runs import Run, Workspace
@@ -47,7 +51,10 @@ class LatentPanel(CheckpointPanel):
         self.session = LatentSession(self)
         self.load_button = self.reload_button
         self.sources = CodeSources(self.session)
-        self.header.add_row(self.sources)
+        self.space_switch = SpaceSwitch(self.session)  # "Space: Z | W", for models with an intermediate latent space
+        sources_row = QWidget()
+        fill(QHBoxLayout(sources_row), self.space_switch, (self.sources, 1), margins=0)
+        self.header.add_row(sources_row)
 
         self.pinned: PinnedStrip | None = None  # the strip and the tools are built when the tab is first shown
         self.tools: QTabWidget | None = None

@@ -7,6 +7,12 @@ None) and `session.pins` (a list of `workbench.latent.codes.PinnedCode`), listen
 arrive after another run was loaded. Pins are saved to the run folder after every change while `autosave` is on, so the
 codes a user collected survive a restart.
 
+A model with an intermediate latent space (StyleGAN's W, `IntermediateLatent`) can be explored in W instead of z
+(`set_latent_kind("w")`): `space` becomes the W view of the loaded space (`base_space`), whose codes are styles
+w = f(z), so every tool works in W unchanged. The pins of z are mapped through the mapping network (the same images:
+decoding z is decoding f(z)); codes pinned and directions found in W are not written to the run, whose files hold z
+codes (`run` is None while in W; `loaded_run` is the run either way).
+
 This module imports no torch: the core is imported inside methods, after a run is chosen.
 """
 
@@ -20,7 +26,11 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.compat import one_torch_thread
 from workbench.gui.panels.base import TaskGroup
+from workbench.methods.capabilities import IntermediateLatent
 from workbench.runs.examples import is_example
+
+LATENT_KINDS = ("z", "w")
+MAPPED_NOTE = "mapped to W through the mapping network"
 
 
 def to_uint8(images) -> np.ndarray:  # noqa: ANN001 - a float tensor N×C×H×W in [-1, 1]
@@ -51,8 +61,13 @@ class LatentSession(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.space = None  # workbench.latent.model.LatentSpace | None
-        self.run = None  # workbench.runs.Run | None
+        self.space = None  # workbench.latent.model.LatentSpace | None: what the tools explore (z, or W)
+        self.base_space = None  # the loaded LatentSpace of z (the run's model), also while W is explored
+        self.run = None  # workbench.runs.Run | None: where pins and directions are saved (None while in W)
+        self.loaded_run = None  # the run whose checkpoint is loaded, also while W is explored
+        self.latent_kind = "z"  # "z" or "w": which space `space` is
+        self._z_pins: list = []  # while in W: the pins of z, given back on the way back
+        self._w_pins: list = []  # codes pinned in W, kept across switches until another space is loaded
         self.pins: list = []  # PinnedCode, in the order they were pinned
         self.autosave = True
         self.loading = False
@@ -102,8 +117,10 @@ class LatentSession(QObject):
         if self.loading:  # a load still under way is superseded: its result will be dropped
             self.loading = False
             self.busy_changed.emit(self.busy)
-        self.space = space
-        self.run = run if run is not None else getattr(space, "run", None)
+        self.space = self.base_space = space
+        self.run = self.loaded_run = run if run is not None else getattr(space, "run", None)
+        self.latent_kind = "z"
+        self._z_pins, self._w_pins = [], []
         self.pins = list(pins)
         self._thumbnails.clear()
         self.space_changed.emit()
@@ -111,13 +128,72 @@ class LatentSession(QObject):
         if space is not None:
             self.status.emit(f"Loaded {self.describe()}.")
 
+    # ---- z or W ------------------------------------------------------------------------------------------
+    @property
+    def offers_w(self) -> bool:
+        """The loaded model has an intermediate latent space W that the tools can explore instead of z."""
+        return self.base_space is not None and isinstance(self.base_space.method, IntermediateLatent)
+
+    def set_latent_kind(self, kind: str) -> None:
+        """Explore z ("z") or the W space ("w") of the loaded model; the pins follow (see the module's docstring)."""
+        if kind not in LATENT_KINDS:
+            raise ValueError(f"the latent space is 'z' or 'w', got {kind!r}")
+        if kind == self.latent_kind or self.base_space is None:
+            return
+        if kind == "w" and not self.offers_w:
+            raise ValueError(f"{self.base_space.method_name} has no intermediate latent space W")
+        if kind == "w":
+            from workbench.latent.w_space import w_latent_space
+
+            space, run = w_latent_space(self.base_space), None
+            self._z_pins = list(self.pins)
+            mapped = self._mapped_to_w(self._z_pins)
+            kept = [p for p in self._w_pins if not _same_code_in(p, mapped)]
+            taken = {p.name for p in mapped}
+            pins = mapped + [dataclasses.replace(p, name=unique_name(p.name, taken)) for p in kept]
+            message = (f"Exploring W: {len(mapped)} pinned code{'s' if len(mapped) != 1 else ''} of z "
+                       f"{MAPPED_NOTE} (the same images).")
+        else:
+            mapped = self._mapped_to_w(self._z_pins)
+            self._w_pins = [p for p in self.pins if not _same_code_in(p, mapped)]
+            space, run, pins = self.base_space, self.loaded_run, self._z_pins
+            kept = len(self._w_pins)
+            message = "Exploring z again" + (f"; {kept} code{'s' if kept != 1 else ''} pinned in W kept for W."
+                                             if kept else ".")
+        self.tasks.invalidate()
+        # Pass through "nothing loaded" first: a tool that keeps results without a run to save them in (the
+        # directions list) forgets them only then, so nothing found in one space is offered in the other.
+        self.space = None
+        self.space_changed.emit()
+        self.space, self.run, self.latent_kind = space, run, kind
+        self.pins = list(pins)
+        self._thumbnails.clear()
+        self.space_changed.emit()
+        self.pins_changed.emit()
+        self.status.emit(message)
+
+    def _mapped_to_w(self, pins: Sequence) -> list:
+        """The pins of z as codes of W: w = f(z), which decodes to the same image."""
+        if not pins:
+            return []
+        import torch
+
+        with one_torch_thread():
+            ws = self.base_space.method.map_to_w(torch.stack([p.z.float() for p in pins])).float()
+        return [dataclasses.replace(p, z=w.clone(), detail=f"{p.detail}; {MAPPED_NOTE}" if p.detail else MAPPED_NOTE)
+                for p, w in zip(pins, ws, strict=True)]
+
     def describe(self, with_run: bool = True) -> str:
         """One line about the loaded space: run, method, latent size, what it can do."""
         space = self.space
         if space is None:
             return "nothing loaded"
-        parts = [f"{space.latent_dim}-D latent",
-                 "×".join(str(s) for s in space.image_shape[1:]) + f" px, {space.image_shape[0]} ch"]
+        if self.latent_kind == "w":
+            latent = (f"exploring W: {space.latent_dim}-D styles w = f(z) of the {self.base_space.latent_dim}-D z, "
+                      f"pins of z {MAPPED_NOTE}, codes of W not saved in the run")
+        else:
+            latent = f"{space.latent_dim}-D latent" + (" z (W available)" if self.offers_w else "")
+        parts = [latent, "×".join(str(s) for s in space.image_shape[1:]) + f" px, {space.image_shape[0]} ch"]
         if space.has_encoder:
             parts.append("encoder")
         if space.is_vae:
@@ -126,7 +202,7 @@ class LatentSession(QObject):
             parts.append(f"conditional on {len(space.classes)} classes")
         if not space.has_encoder:
             parts.append("no encoder: images are inverted")
-        where = f"{self.run.id} · " if self.run is not None and with_run else ""
+        where = f"{self.loaded_run.id} · " if self.loaded_run is not None and with_run else ""
         return where + " · ".join(parts)
 
     # ---- pins --------------------------------------------------------------------------------------------
@@ -254,3 +330,8 @@ class LatentSession(QObject):
     @property
     def busy(self) -> bool:
         return self.loading or self.tasks.busy
+
+
+def _same_code_in(pin, pins: Sequence) -> bool:  # noqa: ANN001 - a PinnedCode
+    """`pin`'s code is one of `pins`' codes (a code of z mapped to W, met again)."""
+    return any(p.z.shape == pin.z.shape and bool((p.z == pin.z).all()) for p in pins)
