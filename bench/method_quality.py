@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cpu_budget import train_for  # noqa: E402 - bench/, next to this script
 
 TOY_LOSSES = ("non_saturating", "wgan_gp", "minimax")
-CONDITIONAL = ("conditional_gan", "conditional_vae")
+CONDITIONAL = ("conditional_gan", "conditional_vae", "sagan")
 AUTOENCODERS = ("autoencoder", "denoising_autoencoder", "sparse_autoencoder")
 FID_BAR_RATIO = 0.5
 ACCURACY_BAR = 0.90
@@ -116,6 +116,16 @@ def bench_toy(loss: str, seconds: float) -> Row:
     return Row(f"toy_gan ({loss})", steps, cpu, wall, metric, bar)
 
 
+def sampling_ms(method: Any, n: int = 256) -> float:
+    """Wall milliseconds per generated image in a batch of n, after one warm-up batch (this CPU, its threads)."""
+    import time
+
+    method.sample(n, seed=1)
+    start = time.perf_counter()
+    method.sample(n, seed=2)
+    return (time.perf_counter() - start) * 1000 / n
+
+
 def bench_images(name: str, seconds: float, ctx: dict[str, Any]) -> Row:
     import torch
 
@@ -136,7 +146,8 @@ def bench_images(name: str, seconds: float, ctx: dict[str, Any]) -> Row:
     acc0 = class_accuracy(method, extractor, n) if name in CONDITIONAL else None
     steps, cpu, wall = train_for(session, seconds)
     fid, kid = fid_kid(method, ctx["reference"], extractor, n)
-    metric = f"FID {fid:.1f} (init {fid0:.1f}), KID {kid:.3f} (init {kid0:.3f}) {label}"
+    metric = (f"FID {fid:.1f} (init {fid0:.1f}), KID {kid:.3f} (init {kid0:.3f}) {label}; sampling "
+              f"{sampling_ms(method):.2f} ms/image")
     fid_ok = fid <= FID_BAR_RATIO * fid0
     bar = f"FID ≤ ½ init: {'pass' if fid_ok else 'FAIL'}"
     if acc0 is not None:
