@@ -115,3 +115,16 @@ def test_w_is_a_latent_space_the_explorer_tools_work_in(space):
     codes = w.clone().requires_grad_(True)
     (grad,) = torch.autograd.grad(w_space.decode_with_grad(codes).square().sum(), [codes])
     assert grad.shape == w.shape and torch.isfinite(grad).all()
+
+
+@pytest.mark.parametrize("in_w", [False, True], ids=["z", "w"])
+def test_sefa_and_ganspace_find_directions_in_z_and_in_w(space, in_w):
+    from workbench.latent.direction_ganspace import ganspace_directions
+    from workbench.latent.direction_sefa import sefa_directions
+    from workbench.latent.w_space import w_latent_space
+
+    explored = w_latent_space(space) if in_w else space
+    for directions in (sefa_directions(explored, 3), ganspace_directions(explored, 3, n_samples=64)):
+        assert len(directions) == 3
+        vectors = torch.stack([torch.as_tensor(d.vector) for d in directions])
+        assert vectors.shape == (3, explored.latent_dim) and torch.isfinite(vectors).all()

@@ -250,6 +250,7 @@ class LatentSpace:
         from workbench.nets.conv_vae import ConvDecoder
         from workbench.nets.dcgan import DCGANGenerator
         from workbench.nets.progressive import ProgressiveGenerator
+        from workbench.nets.stylegan import StyleGenerator
 
         net = self._core_network()
         if isinstance(net, DCGANGenerator):
@@ -258,15 +259,33 @@ class LatentSpace:
             weight = net.fc[0].weight  # (C·16, in)
         elif isinstance(net, ProgressiveGenerator):
             weight = net.dense.weight * net.dense.scale  # the equalized-lr weight the forward pass uses
+        elif isinstance(net, StyleGenerator):
+            weight = self._style_first_weight(net)
         else:
             return None
         return weight[:, : self.latent_dim].detach().float().cpu().clone()
+
+    def _codes_are_styles(self) -> bool:
+        """Whether this space's codes are a style generator's w (`workbench.latent.w_space`) rather than z."""
+        return getattr(self.method, "wrapped", None) is not None
+
+    def _style_first_weight(self, net: nn.Module) -> torch.Tensor:
+        """SeFa on a style generator: in W, every layer's style affine map w → styles stacked (as the SeFa paper
+        does for StyleGAN); in z, the mapping network's first linear layer."""
+        from workbench.nets.stylegan import ModulatedConv2d
+
+        if self._codes_are_styles():
+            affines = [m.affine for m in net.modules() if isinstance(m, ModulatedConv2d)]
+            return torch.cat([a.weight * a.weight_gain for a in affines])
+        first = net.mapping_net[0]
+        return first.weight * first.weight_gain
 
     def features(self, z: torch.Tensor, labels: torch.Tensor | int | None = None) -> torch.Tensor:
         """N×F activations after the generator/decoder's first block (GANSpace's PCA space)."""
         from workbench.nets.conv_vae import ConvDecoder
         from workbench.nets.dcgan import DCGANGenerator
         from workbench.nets.progressive import ProgressiveGenerator, pixel_norm
+        from workbench.nets.stylegan import StyleGenerator
 
         z = self._codes(z)
         labels = self.checked_labels(labels, z.shape[0])
@@ -282,6 +301,8 @@ class LatentSpace:
                 h = net.dense(pixel_norm(inputs) if net.use_pixel_norm else inputs)
                 h = F.leaky_relu(h, 0.2)
                 h = pixel_norm(h.view(h.shape[0], -1, 4, 4)) if net.use_pixel_norm else h
+            elif isinstance(net, StyleGenerator):  # GANSpace on StyleGAN: PCA of the styles w
+                h = inputs if self._codes_are_styles() else net.mapping(inputs)
             else:
                 raise LatentError(f"{self.method_name}: no first-block features for {type(net).__name__}")
             return h.flatten(1).float().cpu()
