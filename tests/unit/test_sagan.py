@@ -36,16 +36,15 @@ def build(info: DataInfo = DIGITS16, **settings):
     return method_class("sagan")(config, info, torch.device("cpu"))
 
 
-def test_self_attention_starts_as_the_identity_and_keeps_its_weights_only_when_asked():
+def test_self_attention_starts_as_the_identity_and_its_weights_are_a_softmax_over_positions():
     torch.manual_seed(0)
     layer = SelfAttention(16)
     x = torch.randn(2, 16, 4, 4)
-    assert torch.equal(layer(x), x) and layer.last_attention is None  # γ = 0, and nothing kept by default
-    layer.keep_attention = True
+    assert torch.equal(layer(x), x)  # γ = 0
     with torch.no_grad():
         layer.gamma.fill_(0.5)
         y = layer(x)
-    beta = layer.last_attention
+        beta = layer.attention(x)
     assert beta.shape == (2, 16, 16) and not torch.equal(y, x)
     assert torch.allclose(beta.sum(dim=-1), torch.ones(2, 16)) and float(beta.min()) >= 0
     q, k, v = (conv(x).flatten(2) for conv in (layer.query, layer.key, layer.value))  # C/8 = 2 channels each

@@ -48,9 +48,9 @@ def sn_linear(d_in: int, d_out: int, *, bias: bool = True) -> nn.Module:
 class SelfAttention(nn.Module):
     """SAGAN's self-attention over the H×W positions of a feature map (shape-preserving: N×C×H×W → N×C×H×W).
 
-    With `keep_attention` set, each forward pass keeps its weights β as `last_attention` (N × HW × HW, row j =
-    query position j, summing to 1 over the key positions i; positions in row-major order). Training leaves it
-    unset and pays nothing for it.
+    `attention(x)` gives the weights β (N × HW × HW, row j = query position j, summing to 1 over the key positions
+    i; positions in row-major order): a viewer recomputes them from the layer's input (a forward hook), so the
+    forward pass keeps nothing and training pays nothing for it.
     """
 
     def __init__(self, channels: int) -> None:
@@ -61,8 +61,6 @@ class SelfAttention(nn.Module):
         self.value = sn_conv(channels, inner, 1, bias=False)
         self.out = sn_conv(inner, channels, 1, bias=False)
         self.gamma = nn.Parameter(torch.zeros(()))
-        self.keep_attention = False
-        self.last_attention: torch.Tensor | None = None
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """β (N × HW × HW): the softmax over key positions of query · key, in float32 (also under autocast)."""
@@ -74,7 +72,6 @@ class SelfAttention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, _, h, w = x.shape
         beta = self.attention(x)
-        self.last_attention = beta.detach() if self.keep_attention else None
         v = self.value(x).flatten(2)  # N × C' × HW
         # o_j = Σ_i β_ji v_i as β·vᵀ (N × HW × C'): multiplying by βᵀ instead would copy the HW × HW matrix
         # in the backward pass

@@ -23,6 +23,7 @@ drawn by the inverse CDF from the seed's own normal draws, so that lowering t sh
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import torch
@@ -209,13 +210,18 @@ class SAGAN(MethodBase):
         size, side = self.image_size, self.G.attention_at
         if not (0 <= row < size and 0 <= col < size):
             raise ValueError(f"query pixel (row, col) must lie in [0, {size - 1}], got ({row}, {col})")
-        layer.keep_attention = True
+        caller, captured = threading.get_ident(), []
+
+        def keep(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], _output: torch.Tensor) -> None:
+            if threading.get_ident() == caller:  # not another view decoding with the same network at this moment
+                captured.append(module.attention(inputs[0]).detach())
+
+        handle = layer.register_forward_hook(keep)
         try:
             images = self.decode(z, labels)
-            beta = layer.last_attention
         finally:
-            layer.keep_attention, layer.last_attention = False, None
-        assert beta is not None
+            handle.remove()
+        beta = captured[-1]
         index = (row * side // size) * side + col * side // size
         return images, beta[:, index, :].reshape(-1, side, side).float().cpu()
 
