@@ -1,7 +1,7 @@
 """The Latent tab's tools for style-based and attention GANs on tiny trained runs: the Style tool (mixing grid,
-live truncation, noise resampling), the Z / W switch (pins mapped, interpolation in W, nothing of W saved as z),
-the Attention tool (the overlay follows the query) and the Class blend tool (end columns are the classes' own
-images); each tool says which methods it needs for any other model."""
+live truncation, noise resampling), the Z / W switch (pins mapped, interpolation in W, W's pins and directions
+kept apart from z's), the Attention tool (the overlay follows the query) and the Class blend tool (end columns
+are the classes' own images); each tool says which methods it needs for any other model."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_style_tool_mixing_grid_live_truncation_and_noise(panel, qtbot, tiny_run
     assert f"Noise {last} redrawn 4 times" in tool.noise_info.text()
 
 
-def test_w_switch_maps_pins_interpolates_in_w_and_saves_nothing_of_w(panel, qtbot, tiny_run):
+def test_w_switch_maps_pins_interpolates_in_w_and_keeps_w_apart_from_z(panel, qtbot, tiny_run):
     import torch
 
     from workbench.latent.codes import load_codes
@@ -117,7 +117,7 @@ def test_w_switch_maps_pins_interpolates_in_w_and_saves_nothing_of_w(panel, qtbo
     base = session.base_space
 
     switch.w_button.click()
-    assert session.latent_kind == "w" and session.space is not base and session.run is None
+    assert session.latent_kind == "w" and session.space is not base and session.run.latent_path.name == "w"
     assert session.space.latent_dim == base.method.w_dim
     assert "exploring W" in panel.title.text() and "mapping network" in panel.title.text()
     assert "mapping network" in panel.status_label.text()
@@ -135,10 +135,12 @@ def test_w_switch_maps_pins_interpolates_in_w_and_saves_nothing_of_w(panel, qtbo
     assert interpolation.codes.shape == (4, base.method.w_dim)
     assert np.abs(interpolation.frames_uint8[-1].astype(int) - z_images[1].astype(int)).max() <= 1
 
-    # a code pinned in W is not written to the run (its pin file holds z codes) and waits for the next visit
+    # a code pinned in W is kept in latent/w/, never in the z pins' file, and waits for the next visit
     panel.sources.pin_prior(9)
     assert len(session.pins) == 3
     assert [p.name for p in load_codes(run)] == [p.name for p in z_pins]
+    if session.autosave:
+        qtbot.waitUntil(lambda: "seed 9" in [p.name for p in load_codes(session.run)], timeout=WAIT_MS)
     switch.z_button.click()
     assert session.latent_kind == "z" and session.space is base and session.run is run
     assert [p.name for p in session.pins] == [p.name for p in z_pins]

@@ -128,3 +128,15 @@ def test_sefa_and_ganspace_find_directions_in_z_and_in_w(space, in_w):
         assert len(directions) == 3
         vectors = torch.stack([torch.as_tensor(d.vector) for d in directions])
         assert vectors.shape == (3, explored.latent_dim) and torch.isfinite(vectors).all()
+
+
+def test_what_is_found_in_w_is_kept_in_its_own_folder_of_the_run(space):
+    from workbench.latent.directions import Direction, load_directions, save_directions
+    from workbench.latent.w_space import WSpaceFiles
+
+    run = space.run
+    w_files = WSpaceFiles(run)
+    save_directions(w_files, [Direction("style axis", torch.ones(4), "pca", "test")])
+    assert [d.name for d in load_directions(w_files, 4)] == ["style axis"]
+    assert load_directions(run) == []  # the z directions' files are untouched
+    assert (run.path / "latent" / "w").is_dir() and w_files.id == run.id

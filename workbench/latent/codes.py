@@ -44,7 +44,7 @@ class PinnedCode:
 
 def latent_folder(run: Run) -> Path:
     """Where a run keeps what the latent explorer saves (codes, directions)."""
-    return Path(run.path) / "latent"
+    return Path(getattr(run, "latent_path", None) or Path(run.path) / "latent")  # W's files: WSpaceFiles
 
 
 # --- files -------------------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class Direction:
 
 def directions_paths(run: Any) -> tuple[Path, Path]:
     """(tensor file, record file) of a run; `run` is a Run or a run folder."""
-    folder = Path(getattr(run, "path", run)) / FOLDER
+    folder = Path(getattr(run, "latent_path", None) or Path(getattr(run, "path", run)) / FOLDER)  # W: WSpaceFiles
     return folder / TENSOR_FILE, folder / RECORD_FILE
 
 

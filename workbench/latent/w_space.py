@@ -9,6 +9,7 @@ is the image of z's prior under the mapping: seed s gives w = f(z_s), so a seed 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -50,3 +51,16 @@ def w_latent_space(space: LatentSpace) -> LatentSpace:
     w_space = LatentSpace(WSpaceView(space.method), space.data_config, run=space.run)
     w_space.method_name = f"{space.method_name} (W)"
     return w_space
+
+
+class WSpaceFiles:
+    """The run as the explorer's store while it explores W: pins and directions found in W are kept in
+    `<run>/latent/w/`, beside the z files of `<run>/latent/` (codes of different spaces never share a file), so
+    Traversal and Sliders use W directions as they use z ones. Everything else reads through to the run."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.latent_path = Path(run.path) / "latent" / "w"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.run, name)

@@ -129,7 +129,7 @@ def find_example(name: str, folder: Path | None = None) -> Example | None:
 
 def is_example(run: Run | Path) -> bool:
     """A shipped example (a folder with a card): read-only, to be copied before anything writes to it."""
-    path = run.path if isinstance(run, Run) else Path(run)
+    path = Path(getattr(run, "path", run))
     return (path / CARD_FILE).is_file()
 
 

@@ -10,8 +10,8 @@ codes a user collected survive a restart.
 A model with an intermediate latent space (StyleGAN's W, `IntermediateLatent`) can be explored in W instead of z
 (`set_latent_kind("w")`): `space` becomes the W view of the loaded space (`base_space`), whose codes are styles
 w = f(z), so every tool works in W unchanged. The pins of z are mapped through the mapping network (the same images:
-decoding z is decoding f(z)); codes pinned and directions found in W are not written to the run, whose files hold z
-codes (`run` is None while in W; `loaded_run` is the run either way).
+decoding z is decoding f(z)); codes pinned and directions found in W are kept in the run's `latent/w/`, apart from
+the z files of `latent/` (`run` is then a `WSpaceFiles` around the run; `loaded_run` is the run either way).
 
 This module imports no torch: the core is imported inside methods, after a run is chosen.
 """
@@ -143,10 +143,19 @@ class LatentSession(QObject):
         if kind == "w" and not self.offers_w:
             raise ValueError(f"{self.base_space.method_name} has no intermediate latent space W")
         if kind == "w":
-            from workbench.latent.w_space import w_latent_space
+            from workbench.latent.w_space import WSpaceFiles, w_latent_space
 
-            space, run = w_latent_space(self.base_space), None
+            space = w_latent_space(self.base_space)
+            run = WSpaceFiles(self.loaded_run) if self.loaded_run is not None else None
             self._z_pins = list(self.pins)
+            if not self._w_pins and run is not None:  # codes pinned in W on an earlier visit, kept in latent/w/
+                from workbench.latent.codes import load_codes
+                from workbench.latent.errors import LatentError
+
+                try:
+                    self._w_pins = load_codes(run)
+                except LatentError as err:
+                    self.status.emit(f"The codes pinned in W could not be read: {err}")
             mapped = self._mapped_to_w(self._z_pins)
             kept = [p for p in self._w_pins if not _same_code_in(p, mapped)]
             taken = {p.name for p in mapped}
@@ -190,7 +199,7 @@ class LatentSession(QObject):
             return "nothing loaded"
         if self.latent_kind == "w":
             latent = (f"exploring W: {space.latent_dim}-D styles w = f(z) of the {self.base_space.latent_dim}-D z, "
-                      f"pins of z {MAPPED_NOTE}, codes of W not saved in the run")
+                      f"pins of z {MAPPED_NOTE}; what is found in W is kept in the run's latent/w/")
         else:
             latent = f"{space.latent_dim}-D latent" + (" z (W available)" if self.offers_w else "")
         parts = [latent, "×".join(str(s) for s in space.image_shape[1:]) + f" px, {space.image_shape[0]} ch"]
