@@ -210,8 +210,12 @@ def test_class_blend_end_columns_are_the_class_samples(panel, qtbot, tiny_run):
     assert torch.allclose(grid.images[:, 0], space.decode(codes, 2), atol=1e-5)
     assert torch.allclose(grid.images[:, -1], space.decode(codes, 7), atol=1e-5)
     assert len(tool.grid.image_labels) == 15
-    headers = [w.text() for w in tool.grid.findChildren(QLabel) if w.text().startswith("<b>") and w.isVisibleTo(tool)]
-    assert headers[0] == "<b>A: 2</b>" and headers[-1] == "<b>B: 7</b>" and len(headers) == 5
+
+    def headers() -> list[str]:  # a layout shows the labels added to it on a queued call: wait for it
+        return [w.text() for w in tool.grid.findChildren(QLabel) if w.text().startswith("<b>") and w.isVisibleTo(tool)]
+
+    qtbot.waitUntil(lambda: len(headers()) == 5, timeout=WAIT_MS)
+    assert headers()[0] == "<b>A: 2</b>" and headers()[-1] == "<b>B: 7</b>"
     assert "class leakage" in tool.leakage.text().lower()
 
 
