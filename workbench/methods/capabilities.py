@@ -236,10 +236,32 @@ class Truncation(Protocol):
         """`sample` from the truncated codes (`labels` for a conditional model, as `sample` takes them)."""
 
 
+@runtime_checkable
+class Diffusion(Protocol):
+    """A denoising diffusion model (DDPM/DDIM): images from noise x_T along the reverse process, and back: the
+    deterministic DDIM ODE runs both ways, so an image can be inverted to the noise that makes it (editing,
+    interpolation between real images), and the denoising path can be shown step by step."""
+
+    num_timesteps: int  # T of the forward process
+
+    def ddim_sample(self, x_T: torch.Tensor, steps: int, eta: float = 0.0, labels: torch.Tensor | None = None,
+                    guidance: float | None = None, *, seed: int = 0, clip: bool = False) -> torch.Tensor:
+        """Images N×C×H×W for noise x_T (same shape) in `steps` DDIM steps; η = 0 is deterministic, η > 0 draws
+        its extra noise from `seed`. `labels`/`guidance` (classifier-free) for a conditional model. `clip` keeps
+        each predicted image in [-1, 1] (cleaner samples; without it η = 0 is the ODE that `ddim_invert` reverses)."""
+
+    def ddim_invert(self, images: torch.Tensor, steps: int, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """The noise x_T that deterministic DDIM sampling with the same steps (and labels) maps back to `images`."""
+
+    def trajectory(self, x_T: torch.Tensor, steps: int, keep: int,
+                   labels: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """`keep` predictions x̂₀ along the deterministic DDIM path from x_T, evenly spaced, the last = the image."""
+
+
 ALL_CAPABILITIES: tuple[type, ...] = (LatentModel, Encoder, VariationalEncoder, Conditional, Translator,
                                        CycleTranslator, Upscaler, VoxelGenerator, ScatterPreview, StyleMixer,
                                        IntermediateLatent, AttentionMaps, ClassInterpolation, Truncation, RunNotes,
-                                       InitFrom)
+                                       InitFrom, Diffusion)
 # The words `workbench methods` prints for the capabilities a user sees (the last two are the trainer's business).
 CAPABILITY_NAMES: dict[type, str] = {
     LatentModel: "latent",
@@ -256,6 +278,7 @@ CAPABILITY_NAMES: dict[type, str] = {
     AttentionMaps: "attention",
     ClassInterpolation: "class_interpolation",
     Truncation: "truncation",
+    Diffusion: "diffusion",
 }
 # Capabilities that turn images into images: such a method draws nothing from noise (`MethodSpec.generates`).
 IMAGE_TO_IMAGE: tuple[type, ...] = (Translator, Upscaler)
