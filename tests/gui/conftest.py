@@ -64,3 +64,16 @@ def fill_tiny_settings(panel, method: str = "dcgan", **train) -> None:
     settings = {"steps": 20, "sample_every": 5, "checkpoint_every": 10, "sample_count": 16, **train}
     for name, value in settings.items():
         panel.train_form.set_value(name, value)
+
+
+@pytest.fixture
+def latent_panel(qtbot, workspace):
+    """A Latent panel on its own (no main window) at a desktop size; its worker threads stopped after the test."""
+    from workbench.gui.panels.latent.panel import LatentPanel
+
+    widget = LatentPanel(workspace)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 900)
+    widget.show()
+    yield widget
+    widget.shutdown()

@@ -14,14 +14,8 @@ LOAD_TIMEOUT = 60_000
 
 
 @pytest.fixture
-def panel(qtbot, workspace):
-    from workbench.gui.panels.latent.panel import LatentPanel
-
-    widget = LatentPanel(workspace)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 900)
-    widget.show()
-    return widget
+def panel(latent_panel):
+    return latent_panel
 
 
 def load(panel, qtbot, run) -> None:

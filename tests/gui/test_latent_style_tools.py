@@ -16,15 +16,8 @@ LAPTOP_WIDTH = 1366
 
 
 @pytest.fixture
-def panel(qtbot, workspace):
-    from workbench.gui.panels.latent.panel import LatentPanel
-
-    widget = LatentPanel(workspace)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 900)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def panel(latent_panel):
+    return latent_panel
 
 
 def load(panel, qtbot, run) -> None:

@@ -41,6 +41,8 @@ def advance(state: tuple[int, int], size: int, batch_size: int) -> tuple[int, in
 
 
 class BatchStream:
+    sharded = False  # every process gets the global batch; the session slices its share
+
     def __init__(self, dataset, batch_size: int, seed: int) -> None:  # noqa: ANN001 - any dataset with get_batch
         if len(dataset) == 0:
             raise ValueError("the dataset is empty")

@@ -16,18 +16,14 @@ import torch
 import torch.nn.functional as F
 
 from workbench.compat import one_torch_thread
-from workbench.latent.errors import LatentError
+from workbench.latent.errors import LatentError, method_with
 from workbench.methods.capabilities import AttentionMaps, Conditional, Truncation
 
 
 def attention_method(model: Any) -> Any:
     """The method object of `model` (a method, or a `LatentSpace` around one) if it has attention maps."""
-    method = getattr(model, "method", model)
-    if not isinstance(method, AttentionMaps):
-        name = getattr(type(method), "method_name", "") or type(method).__name__
-        raise LatentError(f"{name} has no self-attention layer whose maps could be shown (train sagan with "
-                          "method.attention_at > 0)")
-    return method
+    return method_with(model, AttentionMaps, "has no self-attention layer whose maps could be shown (train sagan "
+                       "with method.attention_at > 0)")
 
 
 def seeded_codes(method: Any, n: int, seed: int, threshold: float = 0.0) -> torch.Tensor:

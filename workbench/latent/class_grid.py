@@ -18,7 +18,7 @@ import torch
 from workbench.compat import one_torch_thread
 from workbench.images import image_grid
 from workbench.latent.attention import seeded_codes
-from workbench.latent.errors import LatentError
+from workbench.latent.errors import LatentError, method_with
 from workbench.methods.capabilities import ClassInterpolation
 
 
@@ -40,12 +40,8 @@ class ClassInterpolationGrid:
 
 def interpolation_method(model: Any) -> Any:
     """The method object of `model` (a method, or a `LatentSpace` around one) if it can blend classes."""
-    method = getattr(model, "method", model)
-    if not isinstance(method, ClassInterpolation):
-        name = getattr(type(method), "method_name", "") or type(method).__name__
-        raise LatentError(f"{name} cannot interpolate between classes (it needs a class-conditional model with a "
-                          "class embedding, e.g. sagan on a labelled dataset)")
-    return method
+    return method_with(model, ClassInterpolation, "cannot interpolate between classes (it needs a class-conditional "
+                       "model with a class embedding, e.g. sagan on a labelled dataset)")
 
 
 def class_interpolation_grid(model: Any, seeds: Sequence[int], class_a: int, class_b: int, steps: int, *,

@@ -8,3 +8,13 @@ class LatentError(ValueError):
 
     A ValueError so callers that already catch bad input keep working; the message is shown as is.
     """
+
+
+def method_with(model: object, capability: type, lacking: str) -> object:
+    """The method object behind `model` (a method, or a `LatentSpace` around one) when it offers `capability` (a
+    runtime-checkable protocol); otherwise LatentError "<method> <lacking>"."""
+    method = getattr(model, "method", model)
+    if not isinstance(method, capability):
+        name = getattr(type(method), "method_name", "") or type(method).__name__
+        raise LatentError(f"{name} {lacking}")
+    return method

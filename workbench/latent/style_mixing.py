@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from workbench.compat import one_torch_thread
-from workbench.latent.errors import LatentError
+from workbench.latent.errors import LatentError, method_with
 from workbench.methods.capabilities import StyleMixer
 
 GROUPS = ("coarse", "middle", "fine")
@@ -25,11 +25,7 @@ GROUPS = ("coarse", "middle", "fine")
 
 def style_mixer(model: Any) -> Any:
     """The StyleMixer behind `model` (a method object or a LatentSpace); LatentError for any other model."""
-    method = getattr(model, "method", model)
-    if not isinstance(method, StyleMixer):
-        name = getattr(type(method), "method_name", "") or type(method).__name__
-        raise LatentError(f"{name} has no per-layer styles to mix (a StyleGAN model has)")
-    return method
+    return method_with(model, StyleMixer, "has no per-layer styles to mix (a StyleGAN model has)")
 
 
 def _seeds(seeds: Sequence[int], what: str) -> list[int]:

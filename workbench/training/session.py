@@ -101,7 +101,7 @@ class TrainingSession:
     def next_batch(self) -> tuple[torch.Tensor, ...]:
         """The next training batch: the global one, or this process's slice of it."""
         batch = self.stream.next()
-        if self.distributed is None or getattr(self.stream, "sharded", False):
+        if self.distributed is None or self.stream.sharded:
             return batch
         return shard(batch, self.distributed)
 
