@@ -47,6 +47,10 @@ class DataInfo:
     # For point mixtures: the mixture's centres and the standard deviation of each component.
     mode_centers: tuple[tuple[float, ...], ...] = ()
     mode_std: float = 0.0
+    # Label-map data (SPADE): the input side is a semantic label map drawn as RGB in `label_colors`, one colour
+    # per class named in `label_names` (see workbench.data.label_maps). Empty for every other dataset.
+    label_names: tuple[str, ...] = ()
+    label_colors: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def num_classes(self) -> int:
@@ -55,6 +59,11 @@ class DataInfo:
     @property
     def num_factors(self) -> int:
         return len(self.factor_names)
+
+    @property
+    def has_label_maps(self) -> bool:
+        """The input side is a semantic label map (SPADE's data)."""
+        return bool(self.label_colors)
 
     @property
     def is_points(self) -> bool:
