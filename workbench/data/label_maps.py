@@ -8,8 +8,12 @@ into class ids by the nearest palette colour. `DataInfo.label_names` / `label_co
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported where it is used: the window reads palettes without it
+    import torch
 
 # Distinct, saturated colours (the first ones those of the built-in scenes); class k is drawn in PALETTE[k].
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -37,6 +41,7 @@ def ids_to_rgb(ids: np.ndarray, colors: tuple[tuple[int, int, int], ...]) -> np.
 def rgb_to_ids(images: torch.Tensor, colors: tuple[tuple[int, int, int], ...]) -> torch.Tensor:
     """Colour label maps N×3×H×W in [-1, 1] → class ids N×H×W (long) by the nearest palette colour, so maps
     that went through resizing, JPEG or a soft brush still read as the classes they show."""
+    import torch
     table = torch.tensor(colors, dtype=torch.float32, device=images.device) / 127.5 - 1.0  # K×3
     pixels = images.float().permute(0, 2, 3, 1)  # N×H×W×3
     distances = (pixels.unsqueeze(-2) - table).square().sum(-1)  # N×H×W×K
@@ -45,4 +50,5 @@ def rgb_to_ids(images: torch.Tensor, colors: tuple[tuple[int, int, int], ...]) -
 
 def one_hot(ids: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Class ids N×H×W → float one-hot maps N×K×H×W (SPADE's input)."""
+    import torch
     return torch.nn.functional.one_hot(ids.long(), num_classes).permute(0, 3, 1, 2).float()
