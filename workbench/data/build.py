@@ -48,6 +48,14 @@ def build_dataset(config: DataConfig, split: str = "train"):  # noqa: ANN201 - a
         from workbench.data.translation_builtin import load_translation_builtin
 
         return load_translation_builtin(config, split)
+    if name == "labels2scenes":
+        from workbench.data.label_scenes import load_labels2scenes
+
+        return load_labels2scenes(config, split)
+    if name == "spade-folder":
+        from workbench.data.label_folders import load_spade_folder
+
+        return load_spade_folder(config, split)
     if name == "cyclegan-folder":
         from workbench.data.translation_folders import load_cyclegan_folder
 

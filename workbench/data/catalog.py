@@ -111,6 +111,17 @@ _DATASETS = {
             options="image_size (crop size), channels must be 3, direction (AtoB = gray → color; BtoA swaps)",
         ),
         DatasetSpec(
+            "labels2scenes",
+            "paired: semantic label maps (sky, ground, square, ellipse, heart; one colour per class) → scenes that "
+            "paint each class with its own texture, details varying per image; 2,000 generated scenes (fewer above "
+            "128 px); test: 200 others",
+            labelled=False,
+            needs_root=False,
+            default_channels=3,
+            kind="paired",
+            options="image_size (16 or more), channels must be 3, direction (AtoB = label map → scene; BtoA swaps)",
+        ),
+        DatasetSpec(
             "photo2stylized",
             "unpaired: photos → the same kind of photos in one fixed colour/tone style, 1,000 different crops on "
             "each side; 7 photos shipped with scikit-image/scikit-learn; test: 2 held-out photos",
@@ -185,6 +196,18 @@ _DATASETS = {
             kind="paired",
             options="root (holding train/, or the A|B images themselves), image_size (each half resized), "
                     "channels 1 or 3, direction (AtoB = left half → right half)",
+        ),
+        DatasetSpec(
+            "spade-folder",
+            "your label maps and photos (SPADE layout): root/labels/ (pixel value = class id, greyscale or palette "
+            "PNGs) and root/images/ matched by name, optional root/classes.txt; test/labels/ and test/images/ for "
+            "the test split",
+            labelled=False,
+            needs_root=True,
+            default_channels=3,
+            kind="paired",
+            options="root (holding labels/ and images/), image_size (centre-cropped; labels resized nearest, photos "
+                    "bicubic), channels must be 3, direction (AtoB = label map → photo)",
         ),
         DatasetSpec(
             "sr-folder",
