@@ -83,7 +83,7 @@ def test_usage_errors_exit_2(pix2pix_run, tiny_run, workspace, tmp_path, capsys)
         assert message in capsys.readouterr().out
     vae = tiny_run("vae", steps=2)
     assert run_cli([vae.id, source, "-o", tmp_path / "o"], workspace) == 2
-    assert "select a Pix2Pix or CycleGAN run" in capsys.readouterr().out
+    assert "select a Pix2Pix, CycleGAN or SPADE run" in capsys.readouterr().out
     assert run_cli([pix2pix_run.id, source], workspace) == 2  # -o is required: argparse's usage error
     assert "-o/--out" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

@@ -47,7 +47,7 @@ def test_from_run_refuses_other_methods_untrained_and_broken_runs(tiny_run, work
     from workbench.runs.run import Run
 
     vae = tiny_run("vae", steps=2)
-    with pytest.raises(TranslationError, match="'vae', which does not translate images; select a Pix2Pix or CycleGAN"):
+    with pytest.raises(TranslationError, match="'vae', which does not translate images; select a Pix2Pix, CycleGAN"):
         TranslationModel.from_run(vae)
 
     settings = method_settings_class("pix2pix")(g_channels=8, d_channels=8, d_layers=2)

@@ -1,5 +1,5 @@
 """`workbench translate RUN INPUT... -o OUT [--direction AtoB|BtoA]`: translate image files with a trained
-Pix2Pix or CycleGAN run, headless.
+Pix2Pix, CycleGAN or SPADE run, headless.
 
     workbench translate RUN photos/ -o translated/               every file in a folder
     workbench translate RUN a.png b.jpg -o out/ --direction BtoA  some files, the reverse way (CycleGAN)
@@ -22,9 +22,10 @@ from workbench.runs import Workspace
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The `translate` sub-command, added to `workbench`'s sub-parsers."""
     parser = sub.add_parser(
-        "translate", parents=[common], help="translate image files with a Pix2Pix or CycleGAN run's latest "
+        "translate", parents=[common], help="translate image files with a Pix2Pix, CycleGAN or SPADE run's latest "
                                             "checkpoint, written as PNGs",
-        description="Translate image files (or every file of one folder) with a trained Pix2Pix or CycleGAN run. "
+        description="Translate image files (or every file of one folder) with a trained Pix2Pix, CycleGAN or SPADE "
+                    "run. "
                     "Inputs are centre-cropped and resized to the model's image size; each translation is written "
                     "to the output folder as a PNG with the input's stem. Unreadable files are skipped and listed. "
                     "Exit status: 0 all written, 1 some files skipped, 2 usage error.")

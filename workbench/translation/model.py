@@ -77,7 +77,8 @@ class TranslationModel:
         """Prefer `from_run` / `from_method`; this puts every network of `method` in eval mode."""
         name = getattr(type(method), "method_name", "") or ""
         if not isinstance(method, Translator):
-            raise TranslationError(f"method {name!r} does not translate images; select a Pix2Pix or CycleGAN run")
+            raise TranslationError(f"method {name!r} does not translate images; select a Pix2Pix, CycleGAN or "
+                                   "SPADE run")
         info = method.data_info
         self.method = method
         self.method_name: str = name
@@ -88,6 +89,9 @@ class TranslationModel:
         self.channels: int = int(info.channels)
         self.paired: bool = getattr(info, "kind", "") == "paired"
         self.has_cycle: bool = isinstance(method, CycleTranslator)
+        # Label-map data (SPADE's): the input side is a label map in these class colours (the pane's brush).
+        self.label_names: tuple[str, ...] = tuple(getattr(info, "label_names", ()) or ())
+        self.label_colors: tuple[tuple[int, int, int], ...] = tuple(getattr(info, "label_colors", ()) or ())
         self.data_config = data_config
         self.run = run
         self.step = step
@@ -111,7 +115,7 @@ class TranslationModel:
             raise TranslationError(f"cannot read the configuration of run {run.path.name}: {err}") from err
         if not is_translation_method(name):
             raise TranslationError(f"run {run.id} trains {name!r}, which does not translate images; select a "
-                                   f"Pix2Pix or CycleGAN run")
+                                   f"Pix2Pix, CycleGAN or SPADE run")
         try:
             session = TrainingSession.from_run(run)
         except RunLoadError as err:
@@ -168,6 +172,17 @@ class TranslationModel:
             raise TranslationError(f"this model takes {self.channels}-channel images, got {x.shape[1]} channels "
                                    f"(shape {tuple(x.shape)})")
         return x.float().cpu()
+
+    @property
+    def has_label_maps(self) -> bool:
+        """The input side is a semantic label map, painted in `label_colors`."""
+        return bool(self.label_colors)
+
+    def accepts_inputs_of(self, other: TranslationModel) -> bool:
+        """This model's A→B input is the same kind of image as `other`'s (same size, channels and input domain),
+        so the pane can show both translations of one input side by side."""
+        return (self.image_size, self.channels, self.input_domain("AtoB")) == \
+            (other.image_size, other.channels, other.input_domain("AtoB"))
 
     def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         """Translate N×C×H×W images in [-1, 1] in `direction`; the result has the same shape, in [-1, 1]."""

@@ -25,7 +25,7 @@ class InputItem:
     a: np.ndarray  # the dataset's input side, or the image file
     b: np.ndarray | None = None  # the other side (ground truth of `a` when `paired`)
     paired: bool = False
-    source: str = "example"  # "example" (held-out data) or "file"
+    source: str = "example"  # "example" (held-out data), "file" or "painted" (a label map drawn in the pane)
     thumbnail: np.ndarray = field(default=None, repr=False)  # uint8 H×W×C of `a`
 
     @property
@@ -48,6 +48,8 @@ class RowResult:
     difference: np.ndarray | None = None  # H×W float32, pixel-range units
     difference_title: str = ""  # "|translation − ground truth|" or "|reconstruction − input|"
     note: str = ""  # why there is no difference map, for example
+    comparison: np.ndarray | None = None  # the compared run's translation of the same input (uint8 H×W×C)
+    comparison_title: str = ""  # "Pix2Pix · run-id"
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,17 @@ def load_files(model: Any, paths: list[Path]) -> tuple[list[InputItem], list[str
     return items, problems
 
 
-def compute_rows(model: Any, item: InputItem, direction: str) -> list[RowResult]:
-    """The chosen direction's row, and for CycleGAN the reverse row when the item has an other-domain image."""
+def compute_rows(model: Any, item: InputItem, direction: str, partner: Any = None) -> list[RowResult]:
+    """The chosen direction's row, and for CycleGAN the reverse row when the item has an other-domain image.
+
+    `partner` (another TranslationModel taking the same inputs, e.g. a Pix2Pix run beside a SPADE run on the same
+    label maps) adds its A→B translation of the forward input to the forward row."""
+    import dataclasses
+
     import torch
 
     other = "BtoA" if direction == "AtoB" else "AtoB"
-    if item.is_file:
+    if item.source != "example":
         forward_input, truth = item.a, None
         reverse_input, reverse_truth = None, None
     else:
@@ -117,7 +124,14 @@ def compute_rows(model: Any, item: InputItem, direction: str) -> list[RowResult]
         truth = (item.b if direction == "AtoB" else item.a) if item.paired else None
         reverse_input = item.b if direction == "AtoB" else item.a
         reverse_truth = forward_input if item.paired else None
-    rows = [_row(model, torch.from_numpy(forward_input), direction, truth, "a file has no ground truth")]
+    rows = [_row(model, torch.from_numpy(forward_input), direction, truth,
+                 f"{'a painted label map' if item.source == 'painted' else 'a file'} has no ground truth")]
+    if partner is not None and direction == "AtoB":
+        from workbench.translation.images import to_uint8
+
+        x = torch.from_numpy(forward_input).unsqueeze(0).float()
+        rows[0] = dataclasses.replace(rows[0], comparison=to_uint8(partner.translate(x, "AtoB"))[0],
+                                      comparison_title=partner_title(partner))
     if model.has_cycle and other in model.directions and reverse_input is not None:
         rows.append(_row(model, torch.from_numpy(reverse_input), other, reverse_truth, ""))
     return rows
@@ -146,3 +160,44 @@ def _row(model: Any, x: Any, direction: str, truth: np.ndarray | None, no_truth:
         reconstruction=None if reconstruction is None else to_uint8(reconstruction)[0],
         ground_truth=None if truth is None else to_uint8(torch.from_numpy(truth)),
         difference=difference, difference_title=title, note=note)
+
+
+def partner_title(partner: Any) -> str:
+    """How the compared run's view is titled: its method and run, e.g. "Pix2Pix · pix2pix-0003"."""
+    from workbench.methods.registry import method_spec
+
+    name = method_spec(partner.method_name).display_name if partner.method_name else "other run"
+    return f"{name} · {partner.run.id}" if partner.run is not None else name
+
+
+def load_partner(run: Any, model: Any) -> Any:
+    """The run to compare with, loaded (background thread); TranslationError when its inputs differ from
+    `model`'s (another size, channel count or input domain)."""
+    from workbench.translation.errors import TranslationError
+    from workbench.translation.model import TranslationModel
+
+    partner = TranslationModel.from_run(run)
+    if not partner.accepts_inputs_of(model):
+        raise TranslationError(f"run {run.id} translates {partner.direction_label('AtoB')} at "
+                               f"{partner.image_size}×{partner.image_size} px, {partner.channels} channel(s); the "
+                               f"loaded run takes {model.input_domain('AtoB')} at {model.image_size}×"
+                               f"{model.image_size} px, {model.channels} channel(s): they cannot share an input")
+    return partner
+
+
+def label_ids(item: InputItem, colors: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+    """The class ids (int64 H×W) of an item's label map, read by the nearest palette colour."""
+    import torch
+
+    from workbench.data.label_maps import rgb_to_ids
+
+    return rgb_to_ids(torch.from_numpy(item.a).unsqueeze(0), colors)[0].numpy()
+
+
+def painted_item(ids: np.ndarray, colors: tuple[tuple[int, int, int], ...], name: str = "painted") -> InputItem:
+    """A label map painted in the pane, as an input: drawn in the palette colours, in [-1, 1]."""
+    from workbench.data.label_maps import ids_to_rgb
+
+    rgb = ids_to_rgb(ids, colors)  # uint8 H×W×3
+    a = rgb.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+    return InputItem(name=name, a=a, source="painted", thumbnail=rgb)

@@ -1,10 +1,12 @@
-"""Translate panel: look at what a trained Pix2Pix or CycleGAN run does to images, and translate folders.
+"""Translate panel: look at what a trained Pix2Pix, CycleGAN or SPADE run does to images, and translate folders.
 
 A header names the selected run, its method, domains and checkpoint step. The input strip offers held-out
 examples of the run's dataset (paged), opened image files and files dropped on the panel. The chosen input is
 shown in a row of labelled views: input → translation, the cycle reconstruction (CycleGAN), the ground truth
 (paired data) and, on demand, the absolute-difference map with its colour scale. For CycleGAN a second row runs
 the other direction on the example's image of the other domain. A batch group translates a whole folder.
+"Compare with" adds another translation run on the same data to the row (Pix2Pix beside SPADE), and for data
+whose input is a semantic label map a painter (brush and class palette) edits the map while the row follows.
 
 The window builds this panel at start-up without importing torch: the model (`workbench.translation`) is loaded
 in a background thread when the tab is first shown with a run selected, as the Latent panel does.
@@ -23,6 +25,8 @@ from workbench.gui.panels.checkpoint_panel import CheckpointPanel
 from workbench.gui.panels.translation import compute
 from workbench.gui.panels.translation.batch_box import BatchBox
 from workbench.gui.panels.translation.input_strip import InputStrip
+from workbench.gui.panels.translation.label_painter import LabelMapPainter
+from workbench.gui.panels.translation.partner_choice import PartnerChoice
 from workbench.gui.panels.translation.rows import ResultRow
 from workbench.gui.panels.translation.views import ZoomGroup, nice_ceiling
 from workbench.gui.widgets.factory import hint, row
@@ -50,6 +54,8 @@ class TranslationPanel(CheckpointPanel):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent, name="translate")
         self.model: Any = None  # workbench.translation.TranslationModel, used only in background tasks
+        self.partner: Any = None  # the compared run's TranslationModel, or None
+        self.painted: Any = None  # the InputItem of the painted label map while it differs from the example
         self.rows: list = []  # RowResult of the input shown
         self.setObjectName("translate-panel")
         self.preview = LatestRequestWorker(_translate, "translation-preview", self)  # the newest input wins
@@ -57,7 +63,7 @@ class TranslationPanel(CheckpointPanel):
         self.preview.failed.connect(self._preview_failed)
 
         self.strip = InputStrip()
-        self.strip.selected.connect(lambda _index: self.translate_current())
+        self.strip.selected.connect(self._example_chosen)
         self.strip.page_requested.connect(self.show_examples)
         self.strip.open_requested.connect(self._open_dialog)
         self.direction_combo = QComboBox()
@@ -71,6 +77,8 @@ class TranslationPanel(CheckpointPanel):
                                        "|cycle reconstruction − input|; mean over the channels, 0 = identical, "
                                        "1 = black against white")
         self.difference_box.toggled.connect(lambda _on: self._show_rows())
+        self.partner_choice = PartnerChoice(workspace)
+        self.partner_choice.currentIndexChanged.connect(lambda _index: self._partner_changed())
         self.controls_hint = hint("", "translate-hint", small=True)
         controls = QWidget()
         controls.setObjectName("translate-controls")
@@ -80,6 +88,7 @@ class TranslationPanel(CheckpointPanel):
         controls_layout.setSpacing(4)
         controls_layout.addLayout(row(QLabel("Direction"), (self.direction_combo, 1)))
         controls_layout.addWidget(self.difference_box)
+        controls_layout.addLayout(row(QLabel("Compare with"), (self.partner_choice, 1)))
         controls_layout.addWidget(self.controls_hint, 1)
         self.strip.add_column(controls)
 
@@ -96,9 +105,14 @@ class TranslationPanel(CheckpointPanel):
         content.setObjectName("translate-content")
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
+        self.painter = LabelMapPainter()
+        self.painter.edited.connect(self._painted)
+        self.painter.hide()
+        rows = QVBoxLayout()
+        rows.addWidget(self.forward_row, 1)
+        rows.addWidget(self.reverse_row, 1)
         content_layout.addWidget(self.strip)
-        content_layout.addWidget(self.forward_row, 1)
-        content_layout.addWidget(self.reverse_row, 1)
+        content_layout.addLayout(row(self.painter, (rows, 1)), 1)
         content_layout.addWidget(self.batch)
         self.set_content(content)
         self.show_run(None)
@@ -130,6 +144,10 @@ class TranslationPanel(CheckpointPanel):
             text = ""
         self.controls_hint.setText(text)
         self.reverse_row.setVisible(model.has_cycle)
+        self.painter.setVisible(model.has_label_maps)
+        if model.has_label_maps:
+            self.painter.set_classes(model.label_names, model.label_colors)
+        self.partner_choice.set_run(self.run)
         self.strip.set_examples(loaded.items, 0, loaded.total, loaded.split, loaded.note)
         self.strip.set_enabled(True)
         if self.strip.items:
@@ -151,7 +169,12 @@ class TranslationPanel(CheckpointPanel):
         super().unload()  # results of tasks on the previous model are dropped
         self.preview.discard()
         self.model = None
+        self.partner = None
+        self.painted = None
         self.rows = []
+        self.painter.set_map(None)
+        self.painter.hide()
+        self.partner_choice.set_run(None)
         self.strip.clear()
         self.strip.set_enabled(False)
         self.forward_row.set_placeholder("Choose an input above.")
@@ -219,12 +242,56 @@ class TranslationPanel(CheckpointPanel):
 
     # ---- translation -------------------------------------------------------------------------------------
     def translate_current(self) -> None:
-        """Translate the chosen input in the chosen direction (the preview worker: the newest choice wins)."""
-        model, item = self.model, self.strip.current()
+        """Translate the chosen input (the painted map while there is one) in the chosen direction, with the
+        compared run beside it (the preview worker: the newest choice wins)."""
+        model, item = self.model, self.painted or self.strip.current()
         if model is None or item is None:
             return
-        self.preview.submit((model, item, self.direction()))
+        self.preview.submit((model, item, self.direction(), self.partner))
         self.update_busy()
+
+    def _example_chosen(self, _index: int) -> None:
+        """A new input from the strip: the painter starts from its label map, and it is translated."""
+        self.painted = None
+        model, item = self.model, self.strip.current()
+        if model is not None and item is not None and model.has_label_maps:
+            self.painter.set_map(compute.label_ids(item, model.label_colors), item.name)
+        self.translate_current()
+
+    def _painted(self, ids: Any) -> None:
+        model = self.model
+        if model is not None:
+            self.painted = compute.painted_item(ids, model.label_colors, "painted label map")
+            self.translate_current()
+
+    # ---- the compared run --------------------------------------------------------------------------------
+    def compare_with(self, run: Run | None) -> None:
+        """Show `run`'s translations beside the loaded run's (None: this run only)."""
+        self.partner_choice.refresh()
+        index = 0 if run is None else self.partner_choice.findData(str(run.path))
+        if index < 0:
+            raise ValueError(f"run {run.id} is not a translation run on this run's data")
+        if index == self.partner_choice.currentIndex():
+            self._partner_changed()
+        else:
+            self.partner_choice.setCurrentIndex(index)
+
+    def _partner_changed(self) -> None:
+        model, run = self.model, self.partner_choice.chosen_run()
+        self.partner = None
+        if model is None or run is None:
+            self.translate_current()
+            return
+
+        def done(partner: Any) -> None:
+            self.partner = partner
+            self.status_label.setText(f"Comparing with {run.id}.")
+            self.translate_current()
+
+        def failed(_message: str, _details: str = "") -> None:  # the task group has shown the message
+            self.partner_choice.setCurrentIndex(0)
+
+        self.tasks.start(lambda: compute.load_partner(run, model), done, f"Loading {run.id}", on_failed=failed)
 
     def _rows_ready(self, request_id: int, rows: list) -> None:
         self.update_busy()

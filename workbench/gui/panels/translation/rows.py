@@ -1,4 +1,5 @@
-"""One row of the Translate pane: input → translation (→ cycle reconstruction), ground truth, |Δ| map.
+"""One row of the Translate pane: input → translation (→ a compared run's translation, cycle reconstruction),
+ground truth, |Δ| map.
 
 Each view is titled with its domain, so a row reads left to right as the model's path through the two domains;
 the row's title names the direction, the image size and, when shown, the mean and largest difference. Columns
@@ -27,11 +28,12 @@ class ResultRow(QGroupBox):
         self.setObjectName(f"translate-{name}-row")
         self.input_view = LabelledView("Input", f"translate-{name}-input")
         self.translation_view = LabelledView("Translation", f"translate-{name}-translation")
+        self.comparison_view = LabelledView("Compared run", f"translate-{name}-comparison")
         self.reconstruction_view = LabelledView("Cycle reconstruction", f"translate-{name}-reconstruction")
         self.truth_view = LabelledView("Ground truth", f"translate-{name}-truth")
         self.difference_view = DifferenceView("Absolute difference", f"translate-{name}-difference")
-        self.views = (self.input_view, self.translation_view, self.reconstruction_view, self.truth_view,
-                      self.difference_view)
+        self.views = (self.input_view, self.translation_view, self.comparison_view, self.reconstruction_view,
+                      self.truth_view, self.difference_view)
         self.zoom_group = zoom_group or ZoomGroup()
         for view in self.views:
             self.zoom_group.add(view, view.view)
@@ -79,6 +81,7 @@ class ResultRow(QGroupBox):
         self.translation_view.set_image(row.translation)
         self.input_view.show()
         self.translation_view.show()
+        self._optional(self.comparison_view, row.comparison, f"{row.comparison_title} · {row.output_domain}")
         self._optional(self.reconstruction_view, row.reconstruction, f"Cycle reconstruction · {row.input_domain}")
         self._optional(self.truth_view, row.ground_truth, f"Ground truth · {row.output_domain}")
         title = f"{row.label} ({_arrow(row.direction)}) · {_size(row.input)}"
