@@ -13,6 +13,9 @@ on an idle machine), then is scored with the metric that fits it, against the sa
   accuracy is reported, its bar is the FID one;
 - autoencoders (autoencoder, denoising_autoencoder, sparse_autoencoder): reconstruction MSE (pixels in [-1, 1])
   and PSNR on 500 fixed digits; no bar;
+- label map → image (spade, and pix2pix on the same data): trained on labels2scenes, scored by a segmenter
+  trained on the real scenes (mIoU, pixel accuracy of its reading of the translations against the input maps;
+  see bench/semantic_rows.py); no bar, the two rows are the contrast;
 - toy_gan, once per loss (non_saturating, wgan_gp, minimax): modes of the 8-Gaussian ring covered by 1,000
   samples (`points_mode_coverage`: within 3 std of a centre). Bar: ≥ 7 of 8 for non_saturating and wgan_gp;
   minimax is run for contrast, without a bar.
@@ -36,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cpu_budget import train_for  # noqa: E402 - bench/, next to this script
+from semantic_rows import SEMANTIC_METHODS, bench_semantic, semantic_context  # noqa: E402
 
 TOY_LOSSES = ("non_saturating", "wgan_gp", "minimax")
 CONDITIONAL = ("conditional_gan", "conditional_vae", "sagan")
@@ -164,6 +168,7 @@ def main() -> None:
     parser.add_argument("--methods", default="", help="comma-separated method names (default: every method)")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (1 on a busy machine)")
     parser.add_argument("--n", type=int, default=2000, help="generated samples per FID/KID/accuracy")
+    parser.add_argument("--semantic-size", type=int, default=64, help="image size of the label-map rows")
     parser.add_argument("--workspace", default="", help="where the digits classifier is cached (default: temp)")
     args = parser.parse_args()
 
@@ -176,7 +181,8 @@ def main() -> None:
     from workbench.metrics.feature_extractors import dataset_classifier
 
     torch.set_num_threads(args.threads)
-    names = [s.strip() for s in args.methods.split(",") if s.strip()] or [s.name for s in available_methods()]
+    names = [s.strip() for s in args.methods.split(",") if s.strip()] or \
+        [s.name for s in available_methods() if "images" in s.data_kinds or "points" in s.data_kinds] + ["spade"]
     for name in names:
         method_spec(name)  # an unknown name fails here, listing the valid ones
     load_start = load_average()
@@ -184,7 +190,11 @@ def main() -> None:
           f"{torch.get_num_threads()}, budget {args.seconds:g} CPU s per method", flush=True)
 
     ctx: dict[str, Any] = {"n": args.n}
-    if any(name != "toy_gan" for name in names):
+    if any(name in SEMANTIC_METHODS for name in names):
+        ctx["semantic"] = semantic_context(args.semantic_size)
+        print(f"segmenter {ctx['semantic']['segmenter'].name}: held-out "
+              f"{ctx['semantic']['segmenter'].test_scores.text()}", flush=True)
+    if any(name != "toy_gan" and name not in SEMANTIC_METHODS for name in names):
         digits = build_dataset(DataConfig(name="digits", image_size=32, channels=1))
         folder = Path(args.workspace) if args.workspace else Path(tempfile.mkdtemp(prefix="method-quality-"))
         ctx["extractor"] = dataset_classifier(digits, folder)
@@ -198,6 +208,8 @@ def main() -> None:
         if name == "toy_gan":
             for loss in TOY_LOSSES:
                 print(bench_toy(loss, args.seconds).markdown(), flush=True)
+        elif name in SEMANTIC_METHODS:
+            print(bench_semantic(name, args.seconds, ctx["semantic"], Row).markdown(), flush=True)
         else:
             print(bench_images(name, args.seconds, ctx).markdown(), flush=True)
     print(f"\nload average {load_start:.2f} at start, {load_average():.2f} at end ({os.cpu_count()} cores; other "

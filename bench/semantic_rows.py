@@ -1,0 +1,68 @@
+"""The method-quality rows of label-map → image methods (spade, and pix2pix on the same data for contrast).
+
+Both train from their default settings on `labels2scenes` (built-in label maps of shapes2d scenes → textured
+scenes) with the CPU budget of the other rows, and are scored as the SPADE paper scores semantic synthesis: a
+segmenter trained on the real training scenes ("labels2scenes-seg", its own held-out pixel accuracy printed)
+segments the translations of 200 held-out label maps, and the segmentation is compared with the input maps
+(mIoU, pixel accuracy). Also: L1 to the held-out ground truth, and translation time per image.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from cpu_budget import train_for
+
+SEMANTIC_METHODS = ("spade", "pix2pix")
+DATASET = "labels2scenes"
+TEST_MAPS = 200
+SEGMENTER_STEPS = 800
+
+
+def semantic_context(image_size: int) -> dict[str, Any]:
+    """The segmenter (trained once per benchmark) and the held-out maps every row is scored on."""
+    import torch
+
+    from workbench.config import DataConfig
+    from workbench.data import build_dataset
+    from workbench.data.label_maps import rgb_to_ids
+    from workbench.metrics.label_agreement import train_segmenter
+
+    config = DataConfig(name=DATASET, image_size=image_size, channels=3)
+    train, test = build_dataset(config), build_dataset(config, split="test")
+    maps, images = train.get_batch(torch.arange(len(train)))
+    test_maps, test_images = test.get_batch(torch.arange(min(TEST_MAPS, len(test))))
+    colors = train.info.label_colors
+    test_ids = rgb_to_ids(test_maps, colors)
+    segmenter = train_segmenter(images, rgb_to_ids(maps, colors), len(colors), f"{DATASET}-seg",
+                                test=(test_images, test_ids), steps=SEGMENTER_STEPS)
+    return {"config": config, "segmenter": segmenter, "maps": test_maps, "ids": test_ids, "truth": test_images}
+
+
+def _scores(method: Any, ctx: dict[str, Any]) -> tuple[Any, float, float]:
+    """(segmentation scores, L1 to the ground truth, ms per translated image)."""
+    import torch
+
+    start = time.perf_counter()
+    with torch.no_grad():
+        out = torch.cat([method.translate(ctx["maps"][i:i + 50]) for i in range(0, len(ctx["maps"]), 50)])
+    ms = (time.perf_counter() - start) * 1000 / len(out)
+    return ctx["segmenter"].scores(out, ctx["ids"]), float((out - ctx["truth"]).abs().mean()), ms
+
+
+def bench_semantic(name: str, seconds: float, ctx: dict[str, Any], row_type: Any) -> Any:
+    from workbench.config import RunConfig, TrainConfig
+    from workbench.methods.registry import method_settings_class
+    from workbench.training.session import TrainingSession
+
+    session = TrainingSession(RunConfig(method_settings_class(name)(), ctx["config"], TrainConfig(steps=10**8,
+                                                                                                   seed=0)))
+    before, l1_0, _ = _scores(session.method, ctx)
+    steps, cpu, wall = train_for(session, seconds)
+    after, l1, ms = _scores(session.method, ctx)
+    seg = ctx["segmenter"]
+    metric = (f"{after.text()} (init {before.text()}) [{seg.name}, which reads real held-out scenes at "
+              f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px]; L1 to the "
+              f"ground truth {l1:.3f} (init {l1_0:.3f}); translation {ms:.2f} ms/image")
+    return row_type(f"{name} ({DATASET})", steps, cpu, wall, metric, "— (compare the two rows)")
