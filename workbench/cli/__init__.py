@@ -16,6 +16,7 @@
     workbench eval RUN [-n 5000] [--inception PATH]    score the latest checkpoint (FID, KID, IS...) and store it
     workbench eval RUN --disentanglement [-n 5000]     MIG, DCI, SAP, β-VAE and FactorVAE scores (shapes2d runs)
     workbench latent RUN interpolate|traverse|arithmetic ...   latent-space tools writing PNG/GIF/MP4
+    workbench diffusion RUN steps [--steps 5 10 20 50] [-n 200] | invert --index I...   DDPM: FID per DDIM step count
     workbench translate RUN INPUT... -o OUT [--direction BtoA]  Pix2Pix / CycleGAN on image files or a folder
     workbench upscale RUN IMAGE -o OUT.png [--as-lr] [--compare PNG] [--with RUN2]   SRResNet / SRGAN
     workbench methods | datasets                       what can be trained, and on what
@@ -42,8 +43,8 @@ import sys
 from workbench import __version__
 from workbench.cli.common import is_user_error
 
-COMMANDS = ("gui", "train", "runs", "watch", "control", "export", "sample", "evaluate", "latent", "translate",
-            "upscale", "methods", "datasets", "examples", "import_model")
+COMMANDS = ("gui", "train", "runs", "watch", "control", "export", "sample", "evaluate", "latent", "diffusion",
+            "translate", "upscale", "methods", "datasets", "examples", "import_model")
 
 
 def version_report() -> str:

@@ -33,6 +33,7 @@ from workbench.gui.error_reporter import ErrorIndicator, ErrorReporter
 from workbench.gui.icon import app_icon
 from workbench.gui.menus import WindowMenus
 from workbench.gui.panels.compare.panel import ComparePanel
+from workbench.gui.panels.diffusion.panel import DiffusionPanel
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
 from workbench.gui.panels.hparams.panel import HParamsPanel
 from workbench.gui.panels.latent.panel import LatentPanel
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(workspace)
         self.evaluate_panel = EvaluatePanel(workspace)
         self.latent_panel = LatentPanel(workspace)
+        self.diffusion_panel = DiffusionPanel(workspace)
         self.translation_panel = TranslationPanel(workspace)
         self.superres_panel = SuperresPanel(workspace)
         self.voxels_panel = VoxelsPanel(workspace)  # pyvista and VTK are imported when the tab is first shown
@@ -80,8 +82,9 @@ class MainWindow(QMainWindow):
         self.hparams_panel = HParamsPanel(workspace, self.selection)
         self.compare_panel = ComparePanel(workspace, self.selection)
         tabs = [(self.training_panel, "Training"), (self.evaluate_panel, "Evaluate"), (self.latent_panel, "Latent"),
-                (self.translation_panel, "Translation"), (self.superres_panel, "Super-resolution"),
-                (self.voxels_panel, "Voxels"), (self.compare_panel, "Compare"), (self.hparams_panel, "HParams")]
+                (self.diffusion_panel, "Diffusion"), (self.translation_panel, "Translation"),
+                (self.superres_panel, "Super-resolution"), (self.voxels_panel, "Voxels"),
+                (self.compare_panel, "Compare"), (self.hparams_panel, "HParams")]
         self.tabs = QTabWidget()
         self.tabs.setObjectName("main-tabs")
         for panel, title in tabs:
