@@ -1,6 +1,6 @@
 """The method-quality rows of label-map → image methods (spade, and pix2pix on the same data for contrast).
 
-Both train from their default settings on `labels2scenes` (built-in label maps of shapes2d scenes → textured
+Both train from their default settings at batch 4 on `labels2scenes` (built-in label maps of shapes2d scenes → textured
 scenes) with the CPU budget of the other rows, and are scored as the SPADE paper scores semantic synthesis: a
 segmenter trained on the real training scenes ("labels2scenes-seg", its own held-out pixel accuracy printed)
 segments the translations of 200 held-out label maps, and the segmentation is compared with the input maps
@@ -18,6 +18,7 @@ SEMANTIC_METHODS = ("spade", "pix2pix")
 DATASET = "labels2scenes"
 TEST_MAPS = 200
 SEGMENTER_STEPS = 800
+BATCH_SIZE = 4  # pix2pix's and SPADE's small batches (1 in the pix2pix paper; SPADE's 32 needs 8 GPUs)
 
 
 def semantic_context(image_size: int) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def semantic_context(image_size: int) -> dict[str, Any]:
     from workbench.data.label_maps import rgb_to_ids
     from workbench.metrics.label_agreement import train_segmenter
 
-    config = DataConfig(name=DATASET, image_size=image_size, channels=3)
+    config = DataConfig(name=DATASET, image_size=image_size, channels=3, batch_size=BATCH_SIZE)
     train, test = build_dataset(config), build_dataset(config, split="test")
     maps, images = train.get_batch(torch.arange(len(train)))
     test_maps, test_images = test.get_batch(torch.arange(min(TEST_MAPS, len(test))))
@@ -63,6 +64,6 @@ def bench_semantic(name: str, seconds: float, ctx: dict[str, Any], row_type: Any
     after, l1, ms = _scores(session.method, ctx)
     seg = ctx["segmenter"]
     metric = (f"{after.text()} (init {before.text()}) [{seg.name}, which reads real held-out scenes at "
-              f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px]; L1 to the "
+              f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px, batch {BATCH_SIZE}]; L1 to the "
               f"ground truth {l1:.3f} (init {l1_0:.3f}); translation {ms:.2f} ms/image")
     return row_type(f"{name} ({DATASET})", steps, cpu, wall, metric, "— (compare the two rows)")

@@ -50,6 +50,7 @@ def test_compare_with_lists_runs_on_the_same_data_and_shows_their_translation(pa
     settle(panel, qtbot)
     view = panel.forward_row.comparison_view
     assert view.isVisible() and second.id in view.title.text()
+    assert first.id in panel.forward_row.translation_view.title.text()
     # The comparison is the second run's own translation of the same input.
     import torch
 

@@ -50,6 +50,7 @@ class RowResult:
     note: str = ""  # why there is no difference map, for example
     comparison: np.ndarray | None = None  # the compared run's translation of the same input (uint8 H×W×C)
     comparison_title: str = ""  # "Pix2Pix · run-id"
+    translation_title: str = ""  # the loaded run's method, named when a compared run is shown beside it
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def compute_rows(model: Any, item: InputItem, direction: str, partner: Any = Non
 
         x = torch.from_numpy(forward_input).unsqueeze(0).float()
         rows[0] = dataclasses.replace(rows[0], comparison=to_uint8(partner.translate(x, "AtoB"))[0],
-                                      comparison_title=partner_title(partner))
+                                      comparison_title=partner_title(partner),
+                                      translation_title=partner_title(model))
     if model.has_cycle and other in model.directions and reverse_input is not None:
         rows.append(_row(model, torch.from_numpy(reverse_input), other, reverse_truth, ""))
     return rows
@@ -163,7 +165,7 @@ def _row(model: Any, x: Any, direction: str, truth: np.ndarray | None, no_truth:
 
 
 def partner_title(partner: Any) -> str:
-    """How the compared run's view is titled: its method and run, e.g. "Pix2Pix · pix2pix-0003"."""
+    """A translation view's title when two runs are shown: method and run, e.g. "Pix2Pix · pix2pix-0003"."""
     from workbench.methods.registry import method_spec
 
     name = method_spec(partner.method_name).display_name if partner.method_name else "other run"

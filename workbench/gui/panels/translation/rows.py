@@ -77,7 +77,7 @@ class ResultRow(QGroupBox):
         self.setMaximumHeight(QWIDGETSIZE_MAX)
         self.input_view.set_title(f"Input · {row.input_domain}")
         self.input_view.set_image(row.input)
-        self.translation_view.set_title(f"Translation · {row.output_domain}")
+        self.translation_view.set_title(f"{row.translation_title or 'Translation'} · {row.output_domain}")
         self.translation_view.set_image(row.translation)
         self.input_view.show()
         self.translation_view.show()
