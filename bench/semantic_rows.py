@@ -64,6 +64,6 @@ def bench_semantic(name: str, seconds: float, ctx: dict[str, Any], row_type: Any
     after, l1, ms = _scores(session.method, ctx)
     seg = ctx["segmenter"]
     metric = (f"{after.text()} (init {before.text()}) [{seg.name}, which reads real held-out scenes at "
-              f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px, batch {BATCH_SIZE}]; L1 to the "
-              f"ground truth {l1:.3f} (init {l1_0:.3f}); translation {ms:.2f} ms/image")
+              f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px, batch "
+              f"{BATCH_SIZE}]; L1 to the ground truth {l1:.3f} (init {l1_0:.3f}); translation {ms:.2f} ms/image")
     return row_type(f"{name} ({DATASET})", steps, cpu, wall, metric, "— (compare the two rows)")
