@@ -138,8 +138,8 @@ def test_a_dataset_without_label_maps_is_refused_in_one_line():
     plain = DataInfo(name="edges2photos", size=8, channels=3, image_size=16, kind="paired", domains=("edges", "photos"))
     with pytest.raises(ConfigError) as err:
         build(info=plain)
-    assert str(err.value) == ("data.name: spade needs a label-map dataset (labels2scenes or spade-folder with "
-                              "data.direction=AtoB); edges2photos has none")
+    assert str(err.value) == ("data.name: method 'spade' trains on semantic label maps → images (labels2scenes or "
+                              "spade-folder, data.direction AtoB), but dataset 'edges2photos' holds paired images (A, B)")
     with pytest.raises(ConfigError, match="data.channels"):
         build(info=DataInfo(**{**vars(label_info()), "channels": 1}))
 
@@ -162,3 +162,16 @@ def test_the_vgg_loss_needs_a_weights_file_and_weights_deep_layers_most():
     scalars = method.train_step((palette_image(rectangles(2, 16)), torch.rand(2, 3, 16, 16) * 2 - 1))
     assert "loss_g_vgg" in method.loss_names and scalars["loss_g_vgg"] > 0
     assert [t.shape[1] for t in loss.taps(torch.zeros(1, 3, 16, 16))] == [64, 128, 256, 512, 512]
+
+
+def test_only_label_map_datasets_fit_spade_and_they_also_fit_pix2pix():
+    from workbench.config import ConfigError
+    from workbench.data.catalog import available_datasets
+    from workbench.methods.registry import check_data_kind, fits_data, method_spec
+
+    spade, pix2pix = method_spec("spade"), method_spec("pix2pix")
+    fitting = {spec.name for spec in available_datasets() if fits_data(spade, spec.kinds)}
+    assert fitting == {"labels2scenes", "spade-folder"}
+    assert all(fits_data(pix2pix, spec.kinds) for spec in available_datasets() if spec.name in fitting)
+    with pytest.raises(ConfigError, match="data.name: method 'spade' trains on semantic label maps"):
+        check_data_kind("spade", "edges2photos", "paired")

@@ -142,7 +142,7 @@ def _check_runnable(config: RunConfig) -> None:
 
     resolve_device(config.train.device)
     spec = dataset_spec(config.data.name)
-    check_data_kind(config.method_name, spec.name, spec.kind)
+    check_data_kind(config.method_name, spec.name, spec.kinds)
     if spec.needs_root:
         if not config.data.root:
             raise ConfigError(f"data.root: dataset {spec.name!r} needs a folder: pass --root PATH")

@@ -19,6 +19,12 @@ class DatasetSpec:
     kind: str = "images"
     options: str = ""  # which DataConfig fields matter and how, one line for `workbench datasets` and the form
     factors: bool = False  # known factors / attributes available through `dataset.factors(indices)`
+    label_maps: bool = False  # paired data whose input side (AtoB) is a semantic label map (SPADE trains on it)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind of data this dataset offers a method: label-map pairs are also plain pairs (Pix2Pix)."""
+        return (self.kind, "label_maps") if self.label_maps else (self.kind,)
 
 
 _IMAGE_OPTIONS = "image_size (resized), channels 1 or 3"
@@ -119,6 +125,7 @@ _DATASETS = {
             needs_root=False,
             default_channels=3,
             kind="paired",
+            label_maps=True,
             options="image_size (16 or more), channels must be 3, direction (AtoB = label map → scene; BtoA swaps)",
         ),
         DatasetSpec(
@@ -206,6 +213,7 @@ _DATASETS = {
             needs_root=True,
             default_channels=3,
             kind="paired",
+            label_maps=True,
             options="root (holding labels/ and images/), image_size (centre-cropped; labels resized nearest, photos "
                     "bicubic), channels must be 3, direction (AtoB = label map → photo)",
         ),

@@ -153,8 +153,9 @@ def method_class(name: str) -> type:
 
 def build_method(config: Any, data_info: Any, device: Any) -> Any:
     """Instantiate the method of `config` (a RunConfig) for a dataset described by `data_info`."""
-    check_data_kind(config.method_name, getattr(data_info, "name", "?"), getattr(data_info, "kind", "images"),
-                    building=True)
+    kind = getattr(data_info, "kind", "images")
+    kinds = (kind, "label_maps") if getattr(data_info, "has_label_maps", False) else (kind,)
+    check_data_kind(config.method_name, getattr(data_info, "name", "?"), kinds, building=True)
     return method_class(config.method_name)(config, data_info, device)
 
 
@@ -167,13 +168,20 @@ def check_trainable(method_name: str, run_id: str = "") -> None:
                           "and Evaluate tabs, `workbench sample`, `workbench latent` or `workbench eval`")
 
 
-def check_data_kind(method_name: str, dataset_name: str, kind: str, *, building: bool = False) -> None:
-    """ConfigError naming data.name when the method cannot train on data of this kind (e.g. pix2pix on digits);
+def fits_data(spec: MethodSpec, kinds: str | tuple[str, ...]) -> bool:
+    """The method trains on data offering `kinds` (a dataset's `kinds`: label-map pairs are also pairs)."""
+    return any(kind in spec.data_kinds for kind in ((kinds,) if isinstance(kinds, str) else kinds))
+
+
+def check_data_kind(method_name: str, dataset_name: str, kinds: str | tuple[str, ...], *,
+                    building: bool = False) -> None:
+    """ConfigError naming data.name when the method cannot train on data of these kinds (e.g. pix2pix on digits);
     before training (not `building` one to load a run) also when the method trains nothing at all."""
     spec = method_spec(method_name)
     if not building:
         check_trainable(method_name)
-    if kind not in spec.data_kinds:
+    if not fits_data(spec, kinds):
+        kind = kinds if isinstance(kinds, str) else kinds[0]
         raise ConfigError(
             f"data.name: method {spec.name!r} trains on {' or '.join(_KIND_WORDS[k] for k in spec.data_kinds)}, "
             f"but dataset {dataset_name!r} holds {_KIND_WORDS.get(kind, kind)}"
@@ -187,4 +195,5 @@ _KIND_WORDS = {
     "unpaired": "unpaired images of two domains",
     "super_resolution": "low/high-resolution image pairs",
     "voxels": "voxel occupancy grids",
+    "label_maps": "semantic label maps → images (labels2scenes or spade-folder, data.direction AtoB)",
 }

@@ -55,7 +55,7 @@ class SPADESettings(Validated):
 SPEC = MethodSpec(
     "spade", SPADESettings, "SPADE", "Translation",
     "Semantic image synthesis: label map → image with spatially-adaptive normalisation, multi-scale PatchGAN",
-    capabilities=(Translator,), data_kinds=("paired",),
+    capabilities=(Translator,), data_kinds=("label_maps",),
     visual_columns=(("translation", ("label map", "output G(s)", "target")),),
     tiny=tiny_run("labels2scenes", 16, g_channels=4, spade_hidden=8, d_channels=4, d_layers=2),
 )

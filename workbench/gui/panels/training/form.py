@@ -12,7 +12,7 @@ from workbench.data.catalog import DatasetSpec
 from workbench.gui.widgets.config_form import ConfigForm
 from workbench.gui.widgets.dataset_preview import DatasetPreview
 from workbench.methods import available_methods, method_spec
-from workbench.methods.registry import MethodSpec, check_data_kind
+from workbench.methods.registry import MethodSpec, check_data_kind, fits_data
 
 
 def _combo(items: list, current: str | None = None) -> QComboBox:
@@ -146,7 +146,7 @@ class RunForm(QWidget):
             data=self.data_form.build(name=self.dataset_combo.currentData()),
             train=self.train_form.build(),
         )
-        check_data_kind(config.method_name, config.data.name, dataset_spec(config.data.name).kind)
+        check_data_kind(config.method_name, config.data.name, dataset_spec(config.data.name).kinds)
         return config
 
     def show_invalid(self, message: str) -> QWidget | None:
@@ -192,14 +192,14 @@ class RunForm(QWidget):
         model = self.dataset_combo.model()
         first_fit = -1
         for row in range(self.dataset_combo.count()):
-            fits = dataset_spec(self.dataset_combo.itemData(row)).kind in spec.data_kinds
+            fits = fits_data(spec, dataset_spec(self.dataset_combo.itemData(row)).kinds)
             item = model.item(row)
             if item is not None:
                 item.setEnabled(fits)
             if fits and first_fit < 0:
                 first_fit = row
         current = self.dataset_combo.currentData()
-        if current is not None and dataset_spec(current).kind not in spec.data_kinds and first_fit >= 0:
+        if current is not None and not fits_data(spec, dataset_spec(current).kinds) and first_fit >= 0:
             self.dataset_combo.setCurrentIndex(first_fit)
 
     def _set_method_form(self, form: ConfigForm) -> None:
