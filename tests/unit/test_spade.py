@@ -138,8 +138,9 @@ def test_a_dataset_without_label_maps_is_refused_in_one_line():
     plain = DataInfo(name="edges2photos", size=8, channels=3, image_size=16, kind="paired", domains=("edges", "photos"))
     with pytest.raises(ConfigError) as err:
         build(info=plain)
-    assert str(err.value) == ("data.name: method 'spade' trains on semantic label maps → images (labels2scenes or "
-                              "spade-folder, data.direction AtoB), but dataset 'edges2photos' holds paired images (A, B)")
+    assert str(err.value) == ("data.name: method 'spade' trains on semantic label maps → images (labels2scenes "
+                              "or spade-folder, data.direction AtoB), but dataset 'edges2photos' holds paired images "
+                              "(A, B)")
     with pytest.raises(ConfigError, match="data.channels"):
         build(info=DataInfo(**{**vars(label_info()), "channels": 1}))
 
