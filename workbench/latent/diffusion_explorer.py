@@ -29,6 +29,7 @@ from workbench.latent.interpolation import slerp
 from workbench.methods.capabilities import Conditional, Diffusion
 from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
+from workbench.training.explore import explorer_session
 
 PSNR_CAP_DB = 100.0  # an exact round trip: shown as ≥ 100 dB rather than infinity
 UNCONDITIONAL_GUIDANCE = ("guidance needs a class-conditional run: this one was trained without classes "
@@ -124,18 +125,9 @@ class DiffusionModel:
     @classmethod
     def from_run(cls, run: Run) -> DiffusionModel:
         """The run's latest checkpoint on the CPU; LatentError when the run is not a diffusion run or does not load."""
-        from workbench.training.session import RunLoadError, TrainingSession
-
-        try:
-            name = run.config.method_name
-        except (OSError, ConfigError, KeyError, ValueError) as err:
-            raise LatentError(f"cannot read the configuration of run {run.path.name}: {err}") from err
-        if not method_spec(name).offers(Diffusion):
-            raise LatentError(f"run {run.id} trains {name!r}, which is not a diffusion model: select a DDPM run")
-        try:
-            session = TrainingSession.from_run(run)
-        except RunLoadError as err:
-            raise LatentError(str(err)) from None
+        session = explorer_session(
+            run, lambda name: method_spec(name).offers(Diffusion), LatentError,
+            lambda name: f"run {run.id} trains {name!r}, which is not a diffusion model: select a DDPM run")
         return cls(session.method, run.config.data, run=run, dataset=session.dataset, step=int(session.step))
 
     @classmethod

@@ -23,6 +23,7 @@ from workbench.methods.autoencoder_common import gaussian_kl
 from workbench.methods.capabilities import Conditional, Encoder, LatentModel, VariationalEncoder
 from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
+from workbench.training.explore import explorer_session
 
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -63,18 +64,8 @@ class LatentSpace:
     @classmethod
     def from_run(cls, run: Run) -> LatentSpace:
         """The run's latest checkpoint on the CPU; LatentError when the run has no checkpoint or no latent space."""
-        from workbench.training.session import RunLoadError, TrainingSession
-
-        try:
-            name = run.config.method_name
-        except (OSError, ConfigError, KeyError, ValueError) as err:
-            raise LatentError(f"cannot read the configuration of run {run.path.name}: {err}") from err
-        if not method_spec(name).offers(LatentModel):
-            raise LatentError(f"run {run.id} trains {name!r}, which has no latent space to explore")
-        try:
-            session = TrainingSession.from_run(run)
-        except RunLoadError as err:
-            raise LatentError(str(err)) from None
+        session = explorer_session(run, lambda name: method_spec(name).offers(LatentModel), LatentError,
+                                   lambda name: f"run {run.id} trains {name!r}, which has no latent space to explore")
         for net in _networks(session.method):
             net.requires_grad_(False)  # gradients flow to codes only (inversion), never into the weights
         return cls(session.method, run.config.data, run=run, dataset=session.dataset)

@@ -23,6 +23,7 @@ from workbench.config import ConfigError, DataConfig
 from workbench.methods.capabilities import CycleTranslator, Translator
 from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
+from workbench.training.explore import explorer_session
 from workbench.translation.errors import TranslationError
 from workbench.translation.images import load_image_file
 
@@ -107,19 +108,9 @@ class TranslationModel:
     def from_run(cls, run: Run) -> TranslationModel:
         """The run's latest checkpoint on the CPU; TranslationError for a run that is not a translation run,
         has no checkpoint, or does not load."""
-        from workbench.training.session import RunLoadError, TrainingSession
-
-        try:
-            name = run.config.method_name
-        except (OSError, ConfigError, KeyError, ValueError) as err:
-            raise TranslationError(f"cannot read the configuration of run {run.path.name}: {err}") from err
-        if not is_translation_method(name):
-            raise TranslationError(f"run {run.id} trains {name!r}, which does not translate images; select a "
-                                   f"Pix2Pix, CycleGAN or SPADE run")
-        try:
-            session = TrainingSession.from_run(run)
-        except RunLoadError as err:
-            raise TranslationError(str(err)) from None
+        session = explorer_session(run, is_translation_method, TranslationError,
+                                   lambda name: f"run {run.id} trains {name!r}, which does not translate images; "
+                                                "select a Pix2Pix, CycleGAN or SPADE run")
         return cls(session.method, run.config.data, run=run, dataset=session.dataset, step=int(session.step))
 
     @classmethod

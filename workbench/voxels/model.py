@@ -22,6 +22,7 @@ from workbench.config import ConfigError
 from workbench.methods.capabilities import VoxelGenerator
 from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
+from workbench.training.explore import explorer_session
 from workbench.voxels.errors import VoxelError
 
 TRAINING_THRESHOLD = 0.5  # training grids are occupancy in [0, 1]; a voxel is "in" at ≥ 0.5
@@ -76,19 +77,9 @@ class VoxelModel:
     @classmethod
     def from_run(cls, run: Run) -> VoxelModel:
         """The run's latest checkpoint on the CPU; VoxelError for a run that is not a voxel run or has none."""
-        from workbench.training.session import RunLoadError, TrainingSession
-
-        try:
-            name = run.config.method_name
-        except (OSError, ConfigError, KeyError, ValueError) as err:
-            raise VoxelError(f"cannot read the configuration of run {run.path.name}: {err}") from err
-        if not is_voxel_method(name):
-            raise VoxelError(f"run {run.id} trains {name!r}, which does not generate voxel grids: select a 3D-GAN "
-                             "(gan3d) run to view its shapes here")
-        try:
-            session = TrainingSession.from_run(run)
-        except RunLoadError as err:
-            raise VoxelError(str(err)) from None
+        session = explorer_session(run, is_voxel_method, VoxelError,
+                                   lambda name: f"run {run.id} trains {name!r}, which does not generate voxel grids: "
+                                                "select a 3D-GAN (gan3d) run to view its shapes here")
         return cls(session.method, run=run, dataset=session.dataset, step=session.step)
 
     @classmethod
