@@ -23,8 +23,8 @@ from typing import Any
 
 import torch
 
-from workbench.config import ConfigError, DataConfig
-from workbench.latent.errors import LatentError
+from workbench.config import DataConfig
+from workbench.latent.errors import LatentError, build_run_dataset
 from workbench.latent.interpolation import slerp
 from workbench.methods.capabilities import Conditional, Diffusion
 from workbench.methods.registry import method_spec
@@ -155,12 +155,7 @@ class DiffusionModel:
     def dataset(self) -> Any:
         """The run's dataset (built on first use)."""
         if self._dataset is None:
-            from workbench.data import build_dataset
-
-            try:
-                self._dataset = build_dataset(self.data_config)
-            except ConfigError as err:
-                raise LatentError(f"cannot build the dataset {self.data_config.name!r}: {err}") from err
+            self._dataset = build_run_dataset(self.data_config)
         return self._dataset
 
     def examples(self, n: int = 12, start: int = 0, *, seed: int = 0) -> DatasetExamples:

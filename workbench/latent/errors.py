@@ -18,3 +18,15 @@ def method_with(model: object, capability: type, lacking: str) -> object:
         name = getattr(type(method), "method_name", "") or type(method).__name__
         raise LatentError(f"{name} {lacking}")
     return method
+
+
+def build_run_dataset(data_config: object) -> object:
+    """The dataset a run trained on, rebuilt from its DataConfig; LatentError naming it when it cannot be (a moved
+    folder, say)."""
+    from workbench.config import ConfigError
+    from workbench.data import build_dataset
+
+    try:
+        return build_dataset(data_config)
+    except ConfigError as err:
+        raise LatentError(f"cannot build the dataset {data_config.name!r}: {err}") from err

@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.compat import one_torch_thread
-from workbench.config import ConfigError, DataConfig
-from workbench.latent.errors import LatentError
+from workbench.config import DataConfig
+from workbench.latent.errors import LatentError, build_run_dataset
 from workbench.methods.autoencoder_common import gaussian_kl
 from workbench.methods.capabilities import Conditional, Encoder, LatentModel, VariationalEncoder
 from workbench.methods.registry import method_spec
@@ -302,12 +302,7 @@ class LatentSpace:
     def dataset(self) -> Any:
         """The run's dataset (built from `data_config` on first use, then cached)."""
         if self._dataset is None:
-            from workbench.data import build_dataset
-
-            try:
-                self._dataset = build_dataset(self.data_config)
-            except ConfigError as err:
-                raise LatentError(f"cannot build the dataset {self.data_config.name!r}: {err}") from err
+            self._dataset = build_run_dataset(self.data_config)
         return self._dataset
 
     def __repr__(self) -> str:
