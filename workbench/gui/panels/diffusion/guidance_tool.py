@@ -3,7 +3,8 @@
 Rows are classes, columns are scales w in ε = ε_null + w·(ε_class − ε_null): w = 0 ignores the class, 1 is the
 plain conditional model and larger scales trade variety for typical images of the class. Every row keeps one
 noise, so along a row only the scale changes. An unconditional run has no classes to guide towards: the tool
-says so instead of showing controls.
+says so instead of showing controls. The slider above the grid is one scale, live: drag it and the ticked
+classes are sampled again at that w (the newest position wins).
 """
 
 from __future__ import annotations
@@ -14,9 +15,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from workbench.gui.panels.latent.image_grid import ImageGrid
-from workbench.gui.widgets.factory import button, hint, label, line_edit, row, scroll_area, seed_spin, spin
+from workbench.gui.widgets.factory import (
+    button,
+    hint,
+    label,
+    line_edit,
+    row,
+    scroll_area,
+    seed_spin,
+    single_shot,
+    slider,
+    spin,
+)
 
 CELL = 72
+LIVE_CELL = 56
+SLIDER_STEPS_PER_UNIT = 10  # the live slider moves w in steps of 0.1
+LIVE_TIP = ("Drag to sample the ticked classes again at this guidance scale (same noises as the grid's rows): "
+            "0 ignores the class, 1 is the plain conditional model, larger = more typical, less varied")
 SCALES_TIP = ("Guidance scales w to compare, separated by commas (≥ 0): 0 = unconditional, 1 = plain conditional, "
               "larger = more typical images of the class, less variety")
 CLASSES_TIP = "The classes shown, one row each (tick them)"
@@ -70,6 +86,16 @@ class GuidanceTool(QWidget):
         self.seed_spin = seed_spin("diffusion-guidance-seed", SEED_TIP)
         self.run_button = button("Show grid", "diffusion-guidance-run", "Sample every class at every scale",
                                  self.show_grid)
+        self.live_slider = slider(0, 10 * SLIDER_STEPS_PER_UNIT, 2 * SLIDER_STEPS_PER_UNIT,
+                                  "diffusion-guidance-live", LIVE_TIP)
+        self.live_value = QLabel()
+        self.live_value.setMinimumWidth(self.live_value.fontMetrics().horizontalAdvance("w = 10.0  "))
+        self.live_timer = single_shot(self, 200, self.show_live)
+        self.live_slider.valueChanged.connect(self._live_moved)
+        self.live_strip = ImageGrid("Move the slider to sample the ticked classes at one guidance scale.",
+                                    cell=LIVE_CELL)
+        self.live_strip.setObjectName("diffusion-guidance-live-strip")
+        self._live_request = 0
         self.grid = ImageGrid("Choose scales and classes and press Show grid.", cell=CELL)
         self.grid.setObjectName("diffusion-guidance-grid")
         self.summary = label("", "diffusion-guidance-summary", wrap=True, selectable=True)
@@ -82,6 +108,8 @@ class GuidanceTool(QWidget):
         controls.addLayout(row(QLabel("Guidance scales"), (self.scales_edit, 1), QLabel("DDIM steps"),
                                self.steps_spin, QLabel("Seed"), self.seed_spin, self.run_button))
         controls.addLayout(row(QLabel("Classes"), (self.class_list, 1)))
+        controls.addLayout(row(QLabel("Live guidance"), (self.live_slider, 1), self.live_value))
+        controls.addWidget(self.live_strip)
         self.scroll = scroll_area(self.grid, frame=False)
         controls.addWidget(self.scroll, 1)
         controls.addWidget(self.summary)
@@ -105,6 +133,9 @@ class GuidanceTool(QWidget):
                 item.setCheckState(Qt.CheckState.Checked if index < 10 else Qt.CheckState.Unchecked)
                 self.class_list.addItem(item)
         self.grid.set_placeholder("Choose scales and classes and press Show grid.")
+        self.live_strip.set_placeholder("Move the slider to sample the ticked classes at one guidance scale.")
+        self._live_request += 1
+        self._live_moved(self.live_slider.value(), sample=False)
         self.summary.clear()
         self.controls.setVisible(model is None or conditional)
         self.unconditional.setVisible(model is not None and not conditional)
@@ -145,6 +176,35 @@ class GuidanceTool(QWidget):
                 self.show_view(view, steps, seed)
 
         self.panel.tasks.start(work, done, f"Guidance grid ({len(classes)} classes × {len(scales)} scales)")
+
+    @property
+    def live_scale(self) -> float:
+        return self.live_slider.value() / SLIDER_STEPS_PER_UNIT
+
+    def _live_moved(self, _value: int, sample: bool = True) -> None:
+        self.live_value.setText(f"w = {self.live_scale:.1f}")
+        if sample and self.model is not None and self.model.conditional:
+            self.live_timer.start()  # coalesced: a drag samples once it rests for 0.2 s
+
+    def show_live(self) -> None:
+        """Sample the ticked classes at the slider's scale, one image per class (the grid rows' noises)."""
+        model, classes = self.model, self.checked_classes()
+        if model is None or not model.conditional or not classes:
+            return
+        scale, steps, seed = self.live_scale, self.steps_spin.value(), self.seed_spin.value()
+        self._live_request += 1
+        request = self._live_request
+
+        def work() -> Any:
+            from workbench.gui.panels.diffusion.compute import guidance_grid
+
+            return guidance_grid(model, classes, [scale], steps, seed)
+
+        def done(view: Any) -> None:
+            if request == self._live_request:  # an older slider position's images would flash by
+                self.live_strip.set_images(view.images, len(view.rows), column_headers=view.rows, cell=LIVE_CELL)
+
+        self.panel.tasks.start(work, done)
 
     def show_view(self, view: Any, steps: int, seed: int) -> None:
         self.rows_shown, self.columns_shown = len(view.rows), len(view.scales)
