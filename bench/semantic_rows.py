@@ -4,7 +4,9 @@ Both train from their default settings at batch 4 on `labels2scenes` (built-in l
 scenes) with the CPU budget of the other rows, and are scored as the SPADE paper scores semantic synthesis: a
 segmenter trained on the real training scenes ("labels2scenes-seg", its own held-out pixel accuracy printed)
 segments the translations of 200 held-out label maps, and the segmentation is compared with the input maps
-(mIoU, pixel accuracy). Also: L1 to the held-out ground truth, and translation time per image.
+(mIoU, pixel accuracy). Also: a Fréchet distance between the translations and the real held-out scenes in the
+segmenter's pooled features (how their textures look, as the segmenter sees them), L1 to the held-out ground
+truth, and translation time per image.
 """
 
 from __future__ import annotations
@@ -41,15 +43,21 @@ def semantic_context(image_size: int) -> dict[str, Any]:
     return {"config": config, "segmenter": segmenter, "maps": test_maps, "ids": test_ids, "truth": test_images}
 
 
-def _scores(method: Any, ctx: dict[str, Any]) -> tuple[Any, float, float]:
-    """(segmentation scores, L1 to the ground truth, ms per translated image)."""
+def _scores(method: Any, ctx: dict[str, Any]) -> tuple[Any, float, float, float]:
+    """(segmentation scores, L1 to the ground truth, ms per translated image, FID against the real held-out scenes
+    with the segmenter's pooled features)."""
     import torch
+
+    from workbench.metrics.frechet import frechet_distance_of_features
 
     start = time.perf_counter()
     with torch.no_grad():
         out = torch.cat([method.translate(ctx["maps"][i:i + 50]) for i in range(0, len(ctx["maps"]), 50)])
     ms = (time.perf_counter() - start) * 1000 / len(out)
-    return ctx["segmenter"].scores(out, ctx["ids"]), float((out - ctx["truth"]).abs().mean()), ms
+    segmenter = ctx["segmenter"]
+    fid = frechet_distance_of_features(segmenter.features(out).double().numpy(),
+                                       segmenter.features(ctx["truth"]).double().numpy())
+    return segmenter.scores(out, ctx["ids"]), float((out - ctx["truth"]).abs().mean()), ms, fid
 
 
 def bench_semantic(name: str, seconds: float, ctx: dict[str, Any], row_type: Any) -> Any:
@@ -59,11 +67,13 @@ def bench_semantic(name: str, seconds: float, ctx: dict[str, Any], row_type: Any
 
     session = TrainingSession(RunConfig(method_settings_class(name)(), ctx["config"], TrainConfig(steps=10**8,
                                                                                                    seed=0)))
-    before, l1_0, _ = _scores(session.method, ctx)
+    before, l1_0, _, fid0 = _scores(session.method, ctx)
     steps, cpu, wall = train_for(session, seconds)
-    after, l1, ms = _scores(session.method, ctx)
+    after, l1, ms, fid = _scores(session.method, ctx)
     seg = ctx["segmenter"]
     metric = (f"{after.text()} (init {before.text()}) [{seg.name}, which reads real held-out scenes at "
               f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px, batch "
-              f"{BATCH_SIZE}]; L1 to the ground truth {l1:.3f} (init {l1_0:.3f}); translation {ms:.2f} ms/image")
+              f"{BATCH_SIZE}]; FID {fid:.3f} (init {fid0:.2f}) [{seg.name} features, {TEST_MAPS} translations "
+              f"against their real scenes]; L1 to the ground truth {l1:.3f} (init {l1_0:.3f}); translation "
+              f"{ms:.2f} ms/image")
     return row_type(f"{name} ({DATASET})", steps, cpu, wall, metric, "— (compare the two rows)")

@@ -33,3 +33,11 @@ def test_segmenter_learns_colour_coded_classes():
     assert segmenter.name == "squares-seg"
     assert segmenter.test_scores.pixel_accuracy > 0.9
     assert segmenter.predict(images[:2]).shape == (2, 16, 16)
+
+
+def test_pooled_features_describe_each_image():
+    from workbench.metrics.label_agreement import Segmenter, SmallSegmenter
+
+    segmenter = Segmenter(SmallSegmenter(3, 4, width=8), "any-seg", 4)
+    features = segmenter.features(torch.rand(5, 3, 16, 16) * 2 - 1)
+    assert features.shape == (5, 16) and torch.isfinite(features).all()

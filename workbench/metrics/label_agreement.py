@@ -56,6 +56,12 @@ class SmallSegmenter(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(images)
 
+    def pooled_features(self, images: torch.Tensor) -> torch.Tensor:
+        """Mean and standard deviation over the pixels of the last hidden layer: N×2·width, a description of the
+        textures the segmenter tells classes by (features for a Fréchet distance)."""
+        hidden = self.net[:-1](images)
+        return torch.cat([hidden.mean((2, 3)), hidden.std((2, 3))], 1)
+
 
 @dataclass
 class Segmenter:
@@ -71,6 +77,13 @@ class Segmenter:
         """Class ids N×H×W of images N×C×H×W in [-1, 1]."""
         self.network.eval()
         return torch.cat([self.network(images[i:i + batch].float()).argmax(1) for i in range(0, len(images), batch)])
+
+    @torch.no_grad()
+    def features(self, images: torch.Tensor, batch: int = 64) -> torch.Tensor:
+        """`SmallSegmenter.pooled_features` of images in [-1, 1], in eval mode."""
+        self.network.eval()
+        return torch.cat([self.network.pooled_features(images[i:i + batch].float())
+                          for i in range(0, len(images), batch)])
 
     def scores(self, images: torch.Tensor, label_ids: torch.Tensor) -> SegmentationScores:
         return segmentation_scores(self.predict(images).numpy(), label_ids.numpy(), self.num_classes)
