@@ -43,7 +43,7 @@ def semantic_context(image_size: int) -> dict[str, Any]:
     return {"config": config, "segmenter": segmenter, "maps": test_maps, "ids": test_ids, "truth": test_images}
 
 
-def _scores(method: Any, ctx: dict[str, Any]) -> tuple[Any, float, float, float]:
+def scores(method: Any, ctx: dict[str, Any]) -> tuple[Any, float, float, float]:
     """(segmentation scores, L1 to the ground truth, ms per translated image, FID against the real held-out scenes
     with the segmenter's pooled features)."""
     import torch
@@ -67,9 +67,9 @@ def bench_semantic(name: str, seconds: float, ctx: dict[str, Any], row_type: Any
 
     session = TrainingSession(RunConfig(method_settings_class(name)(), ctx["config"], TrainConfig(steps=10**8,
                                                                                                    seed=0)))
-    before, l1_0, _, fid0 = _scores(session.method, ctx)
+    before, l1_0, _, fid0 = scores(session.method, ctx)
     steps, cpu, wall = train_for(session, seconds)
-    after, l1, ms, fid = _scores(session.method, ctx)
+    after, l1, ms, fid = scores(session.method, ctx)
     seg = ctx["segmenter"]
     metric = (f"{after.text()} (init {before.text()}) [{seg.name}, which reads real held-out scenes at "
               f"{seg.test_scores.text()}; {TEST_MAPS} held-out maps, {ctx['config'].image_size} px, batch "

@@ -119,6 +119,23 @@ EXAMPLES: tuple[Example, ...] = (
             steps=800, settings={"lr": 1e-3},
             data={"name": "sr-photos", "image_size": 64, "channels": 3, "batch_size": 8, "scale": 4},
             train={"sample_every": 250, "sample_count": 8}, evaluate="superres"),
+    Example("ddpm-digits", "DDPM on digits", "ddpm", "digits",
+            "Ho et al. 2020 with DDIM sampling (Song et al. 2021): a small U-Net predicts the noise added at a random "
+            "step of 1000; class-conditional with classifier-free guidance. The Diffusion tab inverts, interpolates "
+            "and sweeps steps and guidance on it.",
+            steps=3000, data=DIGITS, train={"sample_every": 500, "sample_count": 40}, evaluate="digits_diffusion"),
+    Example("spade-labels2scenes", "SPADE on labels2scenes", "spade", "labels2scenes",
+            "Park et al. 2019: every normalisation layer of G re-reads the label map (spatially-adaptive "
+            "normalisation), a multi-scale PatchGAN judges (map, image); paint a label map in the Translation tab "
+            "and compare with the Pix2Pix example on the same data.",
+            steps=6000, data={"name": "labels2scenes", "image_size": 64, "channels": 3, "batch_size": 4},
+            train={"sample_every": 1000, "sample_count": 8}, evaluate="semantic"),
+    Example("pix2pix-labels2scenes", "Pix2Pix on labels2scenes", "pix2pix", "labels2scenes",
+            "Isola et al. 2017 on the SPADE example's label maps, for the contrast the course notes draw: the map "
+            "enters the U-Net's first layer (and its skips) only.",
+            steps=6000, settings={"g_channels": 16, "d_channels": 16},
+            data={"name": "labels2scenes", "image_size": 64, "channels": 3, "batch_size": 4},
+            train={"sample_every": 1000, "sample_count": 8}, evaluate="semantic"),
 )
 BY_NAME = {e.name: e for e in EXAMPLES}
 

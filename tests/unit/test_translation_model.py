@@ -203,3 +203,23 @@ def test_closing_the_generator_cancels_the_batch(tmp_path, pix2pix_run):
     progress.close()
     assert [f.name for f in target.iterdir()] == ["00.png"]
     assert next(progress, None) is None
+
+
+def test_a_label_map_model_reads_label_files_by_class_id(tiny_run, tmp_path):
+    from workbench.data.label_maps import ids_to_rgb
+
+    model = TranslationModel.from_run(tiny_run("pix2pix", data="labels2scenes", image_size=16, steps=2,
+                                               batch_size=2, d_layers=2))
+    assert model.has_label_maps and len(model.label_colors) == 5
+    ids = np.zeros((32, 32), dtype=np.uint8)
+    ids[:, 16:] = 3  # right half: class 3, resized to 16 px without blending
+    Image.fromarray(ids, mode="L").save(tmp_path / "label.png")
+    image = model.load_image(tmp_path / "label.png")
+    expected = ids_to_rgb(ids[::2, ::2], model.label_colors)
+    assert torch.equal(image[0], torch.from_numpy(expected.transpose(2, 0, 1).astype(np.float32)) / 127.5 - 1)
+    ids[0, 0] = 9
+    Image.fromarray(ids, mode="L").save(tmp_path / "unknown.png")
+    with pytest.raises(TranslationError, match="unknown.png: a label map with class id 9, but this model knows 5"):
+        model.load_image(tmp_path / "unknown.png")
+    Image.fromarray(ids_to_rgb(ids % 5, model.label_colors)).save(tmp_path / "drawn.png")  # colour: read as is
+    assert model.load_image(tmp_path / "drawn.png").shape == (1, 3, 16, 16)

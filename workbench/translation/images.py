@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from workbench.data.folder import IMAGE_EXTENSIONS, load_image
 from workbench.translation.errors import TranslationError
 
-__all__ = ["IMAGE_EXTENSIONS", "abs_difference", "load_image_file", "save_png", "to_uint8"]
+__all__ = ["IMAGE_EXTENSIONS", "abs_difference", "load_image_file", "load_label_file", "save_png", "to_uint8"]
 
 
 def load_image_file(path: str | Path, image_size: int, channels: int) -> torch.Tensor:
@@ -38,6 +38,31 @@ def load_image_file(path: str | Path, image_size: int, channels: int) -> torch.T
     except (OSError, ValueError, SyntaxError) as err:  # truncated data, bad headers, unreadable file
         raise TranslationError(f"{path.name}: cannot decode the image ({err})") from None
     return torch.from_numpy(np.ascontiguousarray(array)).unsqueeze(0).mul(2).sub(1)
+
+
+def load_label_file(path: str | Path, image_size: int,
+                    colors: tuple[tuple[int, int, int], ...]) -> torch.Tensor | None:
+    """A label map in SPADE's file format (single-channel or palette image whose pixel value is the class id) as
+    the colour label map a label-map model takes, 1×3×S×S in [-1, 1] (ids resized nearest, never blended); None
+    when the file is a colour image (a label map drawn in the palette is read as an image). TranslationError
+    naming the file when it holds an id the model does not know."""
+    from workbench.data.image_files import decode_image
+    from workbench.data.label_folders import LABEL_MODES, square_ids
+    from workbench.data.label_maps import ids_to_rgb
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return None  # load_image_file words the problem
+    image, _reason = decode_image(path)
+    if image is None or image.mode not in LABEL_MODES:
+        return None
+    largest = int(np.asarray(image).max())  # before resizing: an 8-bit copy would wrap 16-bit ids
+    if largest >= len(colors):
+        raise TranslationError(f"{path.name}: a label map with class id {largest}, but this model knows "
+                               f"{len(colors)} classes (ids 0 … {len(colors) - 1})")
+    ids = square_ids(image, image_size).astype(np.int64)
+    rgb = ids_to_rgb(ids, colors).transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+    return torch.from_numpy(np.ascontiguousarray(rgb)).unsqueeze(0)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

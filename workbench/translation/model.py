@@ -25,7 +25,7 @@ from workbench.methods.registry import method_spec
 from workbench.runs.run import Run
 from workbench.training.explore import explorer_session
 from workbench.translation.errors import TranslationError
-from workbench.translation.images import load_image_file
+from workbench.translation.images import load_image_file, load_label_file
 
 DIRECTIONS = ("AtoB", "BtoA")
 
@@ -200,7 +200,12 @@ class TranslationModel:
 
     # ---- inputs ------------------------------------------------------------------------------------------
     def load_image(self, path: str | Path) -> torch.Tensor:
-        """An image file prepared for this model: 1×C×S×S in [-1, 1] (centre-cropped, resized, converted)."""
+        """An image file prepared for this model: 1×C×S×S in [-1, 1] (centre-cropped, resized, converted). A model
+        of label maps also reads SPADE's label files (pixel value = class id) and draws them in its palette."""
+        if self.has_label_maps:
+            label_map = load_label_file(path, self.image_size, self.label_colors)
+            if label_map is not None:
+                return label_map
         return load_image_file(path, self.image_size, self.channels)
 
     def dataset(self, split: str = "test") -> tuple[Any, str]:
