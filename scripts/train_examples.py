@@ -127,14 +127,8 @@ EXAMPLES: tuple[Example, ...] = (
     Example("spade-labels2scenes", "SPADE on labels2scenes", "spade", "labels2scenes",
             "Park et al. 2019: every normalisation layer of G re-reads the label map (spatially-adaptive "
             "normalisation), a multi-scale PatchGAN judges (map, image); paint a label map in the Translation tab "
-            "and compare with the Pix2Pix example on the same data.",
+            "and compare with a Pix2Pix run on the same data.",
             steps=6000, data={"name": "labels2scenes", "image_size": 64, "channels": 3, "batch_size": 4},
-            train={"sample_every": 1000, "sample_count": 8}, evaluate="semantic"),
-    Example("pix2pix-labels2scenes", "Pix2Pix on labels2scenes", "pix2pix", "labels2scenes",
-            "Isola et al. 2017 on the SPADE example's label maps, for the contrast the course notes draw: the map "
-            "enters the U-Net's first layer (and its skips) only.",
-            steps=6000, settings={"g_channels": 16, "d_channels": 16},
-            data={"name": "labels2scenes", "image_size": 64, "channels": 3, "batch_size": 4},
             train={"sample_every": 1000, "sample_count": 8}, evaluate="semantic"),
 )
 BY_NAME = {e.name: e for e in EXAMPLES}

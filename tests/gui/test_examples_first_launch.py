@@ -19,8 +19,7 @@ SHIPPED = Path(__import__("workbench").__file__).parent / "models"
 TABS = {"vae-digits": "Latent", "dcgan-digits": "Latent", "pix2pix-edges2photos": "Translation",
         "cyclegan-photo2stylized": "Translation", "srresnet-x4-sr-photos": "Super-resolution",
         "gan3d-voxels3d": "Voxels", "cgan-digits": "Latent", "infogan-digits": "Latent", "betavae-shapes2d": "Latent",
-        "toygan-ring": "Training", "ddpm-digits": "Diffusion", "spade-labels2scenes": "Translation",
-        "pix2pix-labels2scenes": "Translation"}
+        "toygan-ring": "Training", "ddpm-digits": "Diffusion", "spade-labels2scenes": "Translation"}
 
 READY = {  # a tab has loaded the run it was told about
     "Training": lambda t: t.view.progress.step > 0,
