@@ -73,7 +73,7 @@ def test_the_diffusion_tab_inverts_interpolates_sweeps_and_guides(window, qtbot,
     guidance.run_button.click()
     qtbot.waitUntil(lambda: guidance.rows_shown == 10 and not panel.busy, timeout=WAIT_MS)
     assert guidance.columns_shown == 2 and len(guidance.grid.image_labels) == 20
-    guidance.live_slider.setValue(35)  # live: the ticked classes again at w = 3.5, once the slider rests
+    guidance.live_slider.setValue(35)  # live: the ticked classes again at w = 3.5 (the newest position wins)
     assert guidance.live_value.text() == "w = 3.5"
     qtbot.waitUntil(lambda: len(guidance.live_strip.image_labels) == 10 and not panel.busy, timeout=WAIT_MS)
     guidance.scales_edit.setText("0, much")

@@ -19,7 +19,7 @@ from PIL import Image
 
 from workbench.config import ConfigError
 from workbench.data.dataset import DataInfo, DecodedImageDataset
-from workbench.data.image_files import decode_image, to_8bit, upright
+from workbench.data.image_files import centre_square, decode_image, to_8bit, upright
 from workbench.data.walk import FileProblem, FolderWalk, problems_report
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
@@ -91,11 +91,7 @@ def load_image_uint8(path: Path, size: int, channels: int) -> np.ndarray:
             opened.draft(opened.mode, (size, size))
         opened.load()
         img = to_8bit(upright(opened), channels)
-    if img.size != (size, size):
-        side = min(img.size)
-        left, top = (img.width - side) // 2, (img.height - side) // 2
-        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
-    arr = np.array(img, dtype=np.uint8)  # writable: torch.from_numpy shares it
+    arr = np.array(centre_square(img, size), dtype=np.uint8)  # writable: torch.from_numpy shares it
     return arr[:, :, None] if arr.ndim == 2 else arr
 
 

@@ -134,3 +134,14 @@ def decode_image(path: Path) -> tuple[Image.Image | None, str | None]:
     problem = image_problem(image)
     return (None, problem) if problem else (image, None)
 
+
+def centre_square(image: Image.Image, size: int, resample: Image.Resampling = Image.Resampling.BICUBIC
+                  ) -> Image.Image:
+    """The largest centred square of `image`, resized to size×size (bicubic for photos, NEAREST for label maps
+    whose pixel values are class ids and must never be blended). Cropped before resizing, so no pixel outside the
+    square leaks into its edge (a resize `box` would let the filter read past it)."""
+    if image.size == (size, size):
+        return image
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((size, size), resample)

@@ -28,7 +28,7 @@ from PIL import Image
 
 from workbench.config import ConfigError, DataConfig
 from workbench.data.folder import FileProblem
-from workbench.data.image_files import decode_image
+from workbench.data.image_files import centre_square, decode_image
 from workbench.data.image_pairs import PairedImageDataset
 from workbench.data.label_maps import MAX_CLASSES
 from workbench.data.label_scenes import build_label_pairs, require_colour
@@ -80,10 +80,7 @@ def label_problem(image: Image.Image) -> str | None:
 def square_ids(label: Image.Image, size: int) -> np.ndarray:
     """A label image centre-cropped to a square and resized with NEAREST (ids are never blended): uint8
     size×size class ids."""
-    side = min(label.size)
-    left, top = (label.width - side) // 2, (label.height - side) // 2
-    resized = label.resize((size, size), Image.Resampling.NEAREST, box=(left, top, left + side, top + side))
-    return np.asarray(resized, dtype=np.uint8)
+    return np.asarray(centre_square(label, size, Image.Resampling.NEAREST), dtype=np.uint8)
 
 
 def _named(folder: Path, files: list[Path], kind: str, problems: list[FileProblem]) -> dict[str, Path]:

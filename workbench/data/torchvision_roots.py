@@ -26,6 +26,7 @@ import torch
 
 from workbench.config import ConfigError, DataConfig
 from workbench.data.dataset import DataInfo, DecodedImageDataset, Uint8ImageDataset, resize_images
+from workbench.data.image_files import centre_square
 
 _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                 "t10k-labels-idx1-ubyte")
@@ -221,10 +222,7 @@ class CelebADataset(DecodedImageDataset):
         with Image.open(path) as img:
             img.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when the target is small
             img = img.convert("L" if self.channels == 1 else "RGB")
-            side = min(img.size)
-            left, top = (img.width - side) // 2, (img.height - side) // 2
-            img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
-            arr = np.array(img, dtype=np.uint8)  # writable: torch.from_numpy shares it
+            arr = np.array(centre_square(img, size), dtype=np.uint8)  # writable: torch.from_numpy shares it
         return arr[:, :, None] if arr.ndim == 2 else arr
 
 

@@ -23,7 +23,7 @@ from PIL import Image
 
 from workbench.config import ConfigError, DataConfig
 from workbench.data.folder import IMAGE_EXTENSIONS, FileProblem
-from workbench.data.image_files import decode_image, to_8bit
+from workbench.data.image_files import centre_square, decode_image, to_8bit
 from workbench.data.image_pairs import PairedImageDataset, UnpairedImageDataset, build_pairs, build_unpaired
 from workbench.data.walk import problems_report, walk_files
 
@@ -92,11 +92,7 @@ def list_image_files(folder: Path, recursive: bool = True, exclude: Path | None 
 def square_array(image: Image.Image, size: int, channels: int) -> np.ndarray:
     """Convert to L or RGB (`to_8bit`), centre-crop to a square and resize (bicubic, antialiased): uint8
     size×size×channels."""
-    image = to_8bit(image, channels)
-    side = min(image.size)
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    image = image.resize((size, size), Image.Resampling.BICUBIC, box=(left, top, left + side, top + side))
-    array = np.asarray(image, dtype=np.uint8)
+    array = np.asarray(centre_square(to_8bit(image, channels), size), dtype=np.uint8)
     return array[:, :, None] if array.ndim == 2 else array
 
 

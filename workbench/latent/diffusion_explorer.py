@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from workbench.config import DataConfig
-from workbench.latent.errors import LatentError, build_run_dataset
+from workbench.latent.errors import LatentError, build_run_dataset, checked_image_batch
 from workbench.latent.interpolation import slerp
 from workbench.methods.capabilities import Conditional, Diffusion
 from workbench.methods.registry import method_spec
@@ -179,11 +179,7 @@ class DiffusionModel:
         return load_image_file(path, self.image_shape)
 
     def checked_images(self, images: torch.Tensor) -> torch.Tensor:
-        if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
-            shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-            raise LatentError(f"images must have shape N×{'×'.join(map(str, self.image_shape))} for this model, "
-                              f"got {shape}")
-        return images.float().cpu()
+        return checked_image_batch(images, self.image_shape)
 
     def checked_labels(self, labels: torch.Tensor | Sequence[int] | int | None, n: int) -> torch.Tensor | None:
         """Class indices for a conditional model (None or −1 entries: the null class, i.e. unconditional); None for

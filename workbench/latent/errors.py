@@ -30,3 +30,14 @@ def build_run_dataset(data_config: object) -> object:
         return build_dataset(data_config)
     except ConfigError as err:
         raise LatentError(f"cannot build the dataset {data_config.name!r}: {err}") from err
+
+
+def checked_image_batch(images: object, image_shape: tuple[int, int, int]) -> object:
+    """`images` as float N×C×H×W on the CPU when its image shape is the model's; LatentError saying which shape
+    was expected otherwise."""
+    import torch
+
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != image_shape:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise LatentError(f"images must have shape N×{'×'.join(map(str, image_shape))} for this model, got {shape}")
+    return images.float().cpu()

@@ -18,7 +18,7 @@ from torch import nn
 
 from workbench.compat import one_torch_thread
 from workbench.config import DataConfig
-from workbench.latent.errors import LatentError, build_run_dataset
+from workbench.latent.errors import LatentError, build_run_dataset, checked_image_batch
 from workbench.methods.autoencoder_common import gaussian_kl
 from workbench.methods.capabilities import Conditional, Encoder, LatentModel, VariationalEncoder
 from workbench.methods.registry import method_spec
@@ -107,11 +107,7 @@ class LatentSpace:
         return labels
 
     def checked_images(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.ndim != 4 or tuple(x.shape[1:]) != self.image_shape:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise LatentError(f"images must have shape N×{'×'.join(map(str, self.image_shape))} for this model, "
-                              f"got {shape}")
-        return x.float().cpu()
+        return checked_image_batch(x, self.image_shape)
 
     def _require_encoder(self) -> None:
         if not self.has_encoder:

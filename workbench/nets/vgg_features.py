@@ -14,7 +14,7 @@ and standard deviation the torchvision weights were trained with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import torch
@@ -48,13 +48,27 @@ class VGGFeatures(nn.Module):
         """Always in evaluation mode: the extractor is a fixed measuring instrument, never trained."""
         return super().train(False)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def normalised(self, images: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] as VGG-19 was trained on them: three channels, ImageNet mean and std."""
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         elif images.shape[1] != 3:
             raise ValueError(f"VGG-19 features need 1 or 3 image channels, got {images.shape[1]}")
-        x = ((images + 1) / 2 - self.mean) / self.std
-        return self.features(x)
+        return ((images + 1) / 2 - self.mean) / self.std
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.features(self.normalised(images))
+
+    def activations(self, images: torch.Tensor, indices: Iterable[int]) -> list[torch.Tensor]:
+        """The outputs of the layers at `indices` of `features` (in order; later layers are not run), for losses
+        that compare several depths at once (SPADE's and pix2pixHD's VGG loss)."""
+        wanted = sorted(indices)
+        x, found = self.normalised(images), []
+        for i, layer in enumerate(self.features[: wanted[-1] + 1]):
+            x = layer(x)
+            if i in wanted:
+                found.append(x)
+        return found
 
 
 def feature_layers(layer: str) -> nn.Sequential:

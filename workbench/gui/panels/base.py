@@ -100,8 +100,10 @@ class RunHeader(QGroupBox):
 class TaskGroup(QObject):
     """A panel's background tasks: each runs `work()` in a `BackgroundTask` (on one torch thread unless told
     otherwise) and hands its result to `on_done` in the GUI thread — unless `invalidate()` was called meanwhile
-    (another run selected or loaded): then the result is dropped. Failures go to `error(message, details)` with
-    the exception type dropped from user errors. `status(text)` hears "what…" and "what: done in 0.4 s"."""
+    (another run selected or loaded): then the result is dropped. A task started with `newest="name"` also drops
+    its result when a later task of that name was started (a second click on Invert while the first runs). Failures
+    go to `error(message, details)` with the exception type dropped from user errors. `status(text)` hears "what…"
+    and "what: done in 0.4 s"."""
 
     busy_changed = Signal(bool)
 
@@ -115,6 +117,7 @@ class TaskGroup(QObject):
         self._error = error
         self._also = also
         self._one_thread = one_thread
+        self._newest: dict[str, int] = {}  # per `newest` name: the number of the last task started with it
 
     @property
     def busy(self) -> bool:
@@ -125,13 +128,19 @@ class TaskGroup(QObject):
         self.generation += 1
 
     def start(self, work: Callable[[], Any], on_done: Callable[[Any], None], what: str = "",
-              on_failed: Callable[[str, str], None] | None = None, report: bool = True) -> Any:
+              on_failed: Callable[[str, str], None] | None = None, report: bool = True, newest: str = "") -> Any:
         """Run `work()` in the background; returns the started `BackgroundTask`. `report=False`: a failure goes to
-        `on_failed` only (it words its own message)."""
+        `on_failed` only (it words its own message). `newest`: see the class docstring."""
         from workbench.compat import one_torch_thread
         from workbench.gui.workers import BackgroundTask
 
         generation, started = self.generation, time.perf_counter()
+        number = 0
+        if newest:
+            number = self._newest[newest] = self._newest.get(newest, 0) + 1
+
+        def current() -> bool:
+            return generation == self.generation and (not newest or self._newest[newest] == number)
 
         def wrapped() -> Any:
             if not self._one_thread:
@@ -141,14 +150,14 @@ class TaskGroup(QObject):
 
         def done(value: Any) -> None:
             self._ended()
-            if generation == self.generation:
+            if current():
                 on_done(value)
                 if what:
                     self._say(f"{what}: done in {time.perf_counter() - started:.1f} s.")
 
         def failed(message: str, details: str) -> None:
             self._ended()
-            if generation != self.generation:
+            if not current():
                 return
             message = user_message(message, self._also)
             if report and self._error is not None:

@@ -41,11 +41,9 @@ VISUAL_EXAMPLES = 8
 Predictions = list[list[torch.Tensor]]  # per scale, every layer's output (score map last)
 
 
-def check_label_maps(data_info: Any) -> None:
-    """ConfigError naming data.name when the dataset's input side is not a label map in a known palette."""
-    if not getattr(data_info, "has_label_maps", False):
-        raise ConfigError("data.name: spade needs a label-map dataset (labels2scenes or spade-folder with "
-                          f"data.direction=AtoB); {getattr(data_info, 'name', '?')} has none")
+def check_colour(data_info: Any) -> None:
+    """ConfigError naming data.channels unless the images are RGB. (A dataset without label maps never gets here:
+    `build_method` refuses it by its data kind, "label_maps".)"""
     if int(data_info.channels) != 3:
         raise ConfigError(f"data.channels: spade reads label maps drawn in colour and makes colour images; set "
                           f"data.channels = 3 (got {data_info.channels})")
@@ -78,7 +76,7 @@ class SPADE(ImageToImageMethod):
     directions: tuple[str, ...] = ("AtoB",)
 
     def __init__(self, config: Any, data_info: Any, device: torch.device) -> None:
-        check_label_maps(data_info)
+        check_colour(data_info)
         super().__init__(config, data_info, device)
         s = self.settings
         self.colors: tuple[tuple[int, int, int], ...] = tuple(tuple(c) for c in data_info.label_colors)

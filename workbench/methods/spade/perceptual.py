@@ -29,18 +29,8 @@ class VGGPerceptualLoss(nn.Module):
         self.extractor = extractor
 
     def taps(self, images: torch.Tensor) -> list[torch.Tensor]:
-        """The activations at the compared layers (the extractor's input mapping, then its layers up to relu5_1)."""
-        if images.shape[1] == 1:
-            images = images.expand(-1, 3, -1, -1)
-        x = ((images + 1) / 2 - self.extractor.mean) / self.extractor.std
-        found = []
-        for i, layer in enumerate(self.extractor.features):
-            x = layer(x)
-            if i in TAPS:
-                found.append(x)
-                if len(found) == len(TAPS):
-                    break
-        return found
+        """The activations at the compared layers, relu1_1 … relu5_1."""
+        return self.extractor.activations(images, TAPS)
 
     def forward(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():

@@ -4,7 +4,7 @@ Rows are classes, columns are scales w in ε = ε_null + w·(ε_class − ε_nul
 plain conditional model and larger scales trade variety for typical images of the class. Every row keeps one
 noise, so along a row only the scale changes. An unconditional run has no classes to guide towards: the tool
 says so instead of showing controls. The slider above the grid is one scale, live: drag it and the ticked
-classes are sampled again at that w (the newest position wins).
+classes are sampled again at that w by a `LatestRequestWorker` (the newest position wins, no backlog).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from workbench.gui.latest_request import LatestRequestWorker
 from workbench.gui.panels.latent.image_grid import ImageGrid
 from workbench.gui.widgets.factory import (
     button,
@@ -23,7 +24,6 @@ from workbench.gui.widgets.factory import (
     row,
     scroll_area,
     seed_spin,
-    single_shot,
     slider,
     spin,
 )
@@ -73,7 +73,6 @@ class GuidanceTool(QWidget):
         self.model: Any = None
         self.rows_shown = 0
         self.columns_shown = 0
-        self._request = 0
         self.scales_edit = line_edit("diffusion-guidance-scales", "e.g. 0, 1, 2, 4, 7.5", SCALES_TIP)
         self.scales_edit.setText("0, 1, 2, 4, 7.5")
         self.class_list = QListWidget()
@@ -90,12 +89,13 @@ class GuidanceTool(QWidget):
                                   "diffusion-guidance-live", LIVE_TIP)
         self.live_value = QLabel()
         self.live_value.setMinimumWidth(self.live_value.fontMetrics().horizontalAdvance("w = 10.0  "))
-        self.live_timer = single_shot(self, 200, self.show_live)
         self.live_slider.valueChanged.connect(self._live_moved)
         self.live_strip = ImageGrid("Move the slider to sample the ticked classes at one guidance scale.",
                                     cell=LIVE_CELL)
         self.live_strip.setObjectName("diffusion-guidance-live-strip")
-        self._live_request = 0
+        self.live_worker = LatestRequestWorker(_live_row, "diffusion-guidance-live", self)
+        self.live_worker.ready.connect(self._live_ready)
+        self.live_worker.failed.connect(lambda _id, message, _details: self.panel.show_error(message))
         self.grid = ImageGrid("Choose scales and classes and press Show grid.", cell=CELL)
         self.grid.setObjectName("diffusion-guidance-grid")
         self.summary = label("", "diffusion-guidance-summary", wrap=True, selectable=True)
@@ -120,7 +120,7 @@ class GuidanceTool(QWidget):
 
     def set_model(self, model: Any) -> None:
         self.model = model
-        self._request += 1
+        self.live_worker.discard()
         self.rows_shown = self.columns_shown = 0
         self.class_list.clear()
         conditional = model is not None and model.conditional
@@ -134,7 +134,6 @@ class GuidanceTool(QWidget):
                 self.class_list.addItem(item)
         self.grid.set_placeholder("Choose scales and classes and press Show grid.")
         self.live_strip.set_placeholder("Move the slider to sample the ticked classes at one guidance scale.")
-        self._live_request += 1
         self._live_moved(self.live_slider.value(), sample=False)
         self.summary.clear()
         self.controls.setVisible(model is None or conditional)
@@ -163,19 +162,14 @@ class GuidanceTool(QWidget):
             return
         steps, seed = self.steps_spin.value(), self.seed_spin.value()
         self.panel.clear_error()
-        self._request += 1
-        request = self._request
 
         def work() -> Any:
             from workbench.gui.panels.diffusion.compute import guidance_grid
 
             return guidance_grid(model, classes, scales, steps, seed)
 
-        def done(view: Any) -> None:
-            if request == self._request:
-                self.show_view(view, steps, seed)
-
-        self.panel.tasks.start(work, done, f"Guidance grid ({len(classes)} classes × {len(scales)} scales)")
+        self.panel.tasks.start(work, lambda view: self.show_view(view, steps, seed),
+                               f"Guidance grid ({len(classes)} classes × {len(scales)} scales)", newest="guidance")
 
     @property
     def live_scale(self) -> float:
@@ -183,28 +177,21 @@ class GuidanceTool(QWidget):
 
     def _live_moved(self, _value: int, sample: bool = True) -> None:
         self.live_value.setText(f"w = {self.live_scale:.1f}")
-        if sample and self.model is not None and self.model.conditional:
-            self.live_timer.start()  # coalesced: a drag samples once it rests for 0.2 s
+        if sample:
+            self.show_live()
 
     def show_live(self) -> None:
         """Sample the ticked classes at the slider's scale, one image per class (the grid rows' noises)."""
         model, classes = self.model, self.checked_classes()
-        if model is None or not model.conditional or not classes:
-            return
-        scale, steps, seed = self.live_scale, self.steps_spin.value(), self.seed_spin.value()
-        self._live_request += 1
-        request = self._live_request
+        if model is not None and model.conditional and classes:
+            self.live_worker.submit((model, classes, self.live_scale, self.steps_spin.value(), self.seed_spin.value()))
 
-        def work() -> Any:
-            from workbench.gui.panels.diffusion.compute import guidance_grid
+    def _live_ready(self, request_id: int, view: Any) -> None:
+        if request_id == self.live_worker.latest_id:  # an older slider position's images would flash by
+            self.live_strip.set_images(view.images, len(view.rows), column_headers=view.rows, cell=LIVE_CELL)
 
-            return guidance_grid(model, classes, [scale], steps, seed)
-
-        def done(view: Any) -> None:
-            if request == self._live_request:  # an older slider position's images would flash by
-                self.live_strip.set_images(view.images, len(view.rows), column_headers=view.rows, cell=LIVE_CELL)
-
-        self.panel.tasks.start(work, done)
+    def shutdown(self, timeout: float = 30) -> None:
+        self.live_worker.shutdown(timeout)
 
     def show_view(self, view: Any, steps: int, seed: int) -> None:
         self.rows_shown, self.columns_shown = len(view.rows), len(view.scales)
@@ -213,3 +200,13 @@ class GuidanceTool(QWidget):
                              column_headers=[f"w = {s:g}" for s in view.scales], cell=max(CELL, min(2 * CELL, room)))
         self.summary.setText(f"Rows: classes, each with one noise (seed {seed} + row); columns: guidance scale w · "
                              f"{steps} DDIM steps · {view.seconds:.1f} s")
+
+
+def _live_row(request: tuple) -> Any:
+    """The live worker's computation (its own thread): the ticked classes at one guidance scale."""
+    from workbench.compat import one_torch_thread
+    from workbench.gui.panels.diffusion.compute import guidance_grid
+
+    model, classes, scale, steps, seed = request
+    with one_torch_thread():
+        return guidance_grid(model, classes, [scale], steps, seed)

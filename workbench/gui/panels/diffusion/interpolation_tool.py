@@ -96,7 +96,6 @@ class InterpolationTool(QWidget):
         self.setObjectName("diffusion-interpolation")
         self.model: Any = None
         self.frames_shown = 0
-        self._request = 0
         self.a, self.b = Endpoint("A", 1), Endpoint("B", 2)
         self.frames_spin = spin(2, 32, 8, "diffusion-frames", FRAMES_TIP)
         self.steps_spin = spin(1, 1000, 20, "diffusion-interpolation-steps", STEPS_TIP)
@@ -128,7 +127,6 @@ class InterpolationTool(QWidget):
 
     def set_model(self, model: Any) -> None:
         self.model = model
-        self._request += 1
         self.frames_shown = 0
         self.a.clear()
         self.b.clear()
@@ -178,15 +176,9 @@ class InterpolationTool(QWidget):
         frames, steps = self.frames_spin.value(), self.steps_spin.value()
         label_index = int(self.class_combo.currentData()) if model.conditional else -1
         guidance = self.guidance_spin.value()
-        self._request += 1
-        request = self._request
-
-        def done(result: compute.Frames) -> None:
-            if request == self._request:
-                self.show_frames(result, steps)
-
         self.panel.tasks.start(lambda: compute.interpolate(model, a, b, frames, steps, label_index, guidance),
-                               done, f"Interpolating {frames} frames")
+                               lambda result: self.show_frames(result, steps), f"Interpolating {frames} frames",
+                               newest="interpolation")
 
     def show_frames(self, result: compute.Frames, steps: int) -> None:
         self.frames_shown = len(result.images)

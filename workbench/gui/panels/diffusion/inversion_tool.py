@@ -51,7 +51,6 @@ class InversionTool(QWidget):
         self.start = 0
         self.total = 0
         self.result: compute.InversionView | None = None
-        self._request = 0
 
         self.strip = icon_strip("diffusion-examples", THUMB, QSize(THUMB + 16, THUMB + 24))
         self.strip.setFixedHeight(THUMB + 44)
@@ -96,7 +95,6 @@ class InversionTool(QWidget):
     def set_model(self, model: Any, loaded: compute.Loaded | None = None) -> None:
         self.model = model
         self.result = None
-        self._request += 1
         self.items, self.files, self.page = [], [], []
         self.strip.clear()
         self.views.set_placeholder("Choose an image above: its inversion is shown here.")
@@ -182,15 +180,8 @@ class InversionTool(QWidget):
             return
         item, steps = self.items[index], self.steps_spin.value()
         label_index = int(self.class_combo.currentData() if self.class_combo.currentData() is not None else -1)
-        self._request += 1
-        request = self._request
-
-        def done(view: compute.InversionView) -> None:
-            if request == self._request:
-                self.show_result(view)
-
-        self.panel.tasks.start(lambda: compute.invert(model, item, label_index, steps), done,
-                               f"Inverting {item.name} in {steps} DDIM steps")
+        self.panel.tasks.start(lambda: compute.invert(model, item, label_index, steps), self.show_result,
+                               f"Inverting {item.name} in {steps} DDIM steps", newest="inversion")
 
     def show_result(self, view: compute.InversionView) -> None:
         self.result = view

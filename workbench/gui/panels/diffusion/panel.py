@@ -100,11 +100,13 @@ class DiffusionPanel(CheckpointPanel):
     # ---- background work ----------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self.tasks.busy or self.step_sweep.running
+        return self.tasks.busy or self.step_sweep.running or self.guidance.live_worker.busy
 
     def closing_note(self) -> str:
         return "Stopping the step sweep after its current batch of samples…" if self.step_sweep.running else ""
 
     def shutdown(self, timeout: float = 30) -> None:
-        """Cancel a running step sweep and wait for it (the other tools' tasks take a second at most)."""
+        """Cancel a running step sweep and wait for it, and stop the live guidance worker (the other tools' tasks
+        take a second at most)."""
         self.step_sweep.shutdown(timeout)
+        self.guidance.shutdown(timeout)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QMouseEvent, QPainter, QPixmap
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QGroupBox, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QGroupBox, QLabel, QSizePolicy, QToolButton, QWidget
 
 from workbench.data.label_maps import ids_to_rgb
 from workbench.gui.widgets.factory import button, hint, row, spin
@@ -131,7 +131,7 @@ class LabelMapPainter(QGroupBox):
         layout.setSpacing(4)
         layout.addWidget(self.canvas, 0, 0, 1, 2)
         layout.addWidget(self.palette_host, 1, 0, 1, 2)
-        layout.addLayout(row(hint("Brush"), self.brush_spin, self.fill_button), 2, 0, 1, 2)
+        layout.addLayout(row(QLabel("Brush"), self.brush_spin, self.fill_button), 2, 0, 1, 2)
         layout.addLayout(row(self.undo_button, self.reset_button), 3, 0, 1, 2)
         layout.addWidget(self.caption, 4, 0, 1, 2)
         layout.setRowStretch(0, 1)

@@ -55,6 +55,7 @@ class PartnerChoice(QComboBox):
         super().__init__(parent)
         self.workspace = workspace
         self.run: Run | None = None
+        self.candidates: dict[str, Run] = {}  # by folder, as last read from the workspace
         self.setObjectName("translate-compare")
         self.setToolTip("Show another run's translation of the same input beside this one's: runs of any "
                         "translation method trained on the same data (e.g. Pix2Pix beside SPADE)")
@@ -72,8 +73,9 @@ class PartnerChoice(QComboBox):
         self.blockSignals(True)
         self.clear()
         self.addItem(NONE_TEXT, None)
-        for other in partner_candidates(self.workspace, self.run):
-            self.addItem(run_label(other), str(other.path))
+        self.candidates = {str(other.path): other for other in partner_candidates(self.workspace, self.run)}
+        for path, other in self.candidates.items():
+            self.addItem(run_label(other), path)
         index = self.findData(chosen) if chosen is not None else 0
         self.setCurrentIndex(max(0, index))
         self.blockSignals(False)
@@ -85,10 +87,5 @@ class PartnerChoice(QComboBox):
         super().showPopup()
 
     def chosen_run(self) -> Run | None:
-        path = self.currentData()
-        if path is None:
-            return None
-        for other in partner_candidates(self.workspace, self.run):
-            if str(other.path) == path:
-                return other
-        return None
+        """The chosen run (None: nothing); one trashed since the list was read fails to load, with its reason."""
+        return self.candidates.get(self.currentData() or "")
